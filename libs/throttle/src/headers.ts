@@ -1,0 +1,62 @@
+import type { CompiledScope } from './throttle-options';
+import type { ThrottleDecision } from './storage/throttle-storage';
+
+/** Whole seconds, rounded up: what every header reports. */
+export function toSeconds(ms: number): number {
+  return ms <= 0 ? 0 : Math.ceil(ms / 1000);
+}
+
+/** A response object of Fastify (`reply.header`) or Express (`res.setHeader`). */
+type HeaderSink = { header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown };
+
+/** Index of the scope the X-RateLimit-* headers describe, and of the scope named in a 429. */
+export function mostRestrictive(decision: ThrottleDecision): number {
+  const states = decision.states;
+  let best = 0;
+  for (let i = 1; i < states.length; i++) {
+    const a = states[i];
+    const b = states[best];
+    const better = decision.allowed
+      ? a.remaining < b.remaining || (a.remaining === b.remaining && a.resetMs > b.resetMs)
+      : a.retryAfterMs > b.retryAfterMs;
+    if (better) best = i;
+  }
+  return best;
+}
+
+/**
+ * Writes the HTTP contract's headers: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10),
+ * `X-RateLimit-*` for the most restrictive scope, and `Retry-After` on a refusal. Returns Retry-After in seconds (0 if admitted).
+ *
+ * @example
+ * // RateLimit-Policy: "hi";q=60;w=60
+ * // RateLimit: "hi";r=59;t=60
+ */
+export function writeHeaders(
+  res: HeaderSink,
+  scopes: readonly CompiledScope[],
+  policy: string,
+  decision: ThrottleDecision,
+  withRateLimitHeaders: boolean,
+): number {
+  const set = typeof res.header === 'function' ? res.header.bind(res) : res.setHeader!.bind(res);
+  const pick = mostRestrictive(decision);
+  const state = decision.states[pick];
+  if (withRateLimitHeaders) {
+    let rateLimit = '';
+    for (let i = 0; i < scopes.length; i++) {
+      const s = decision.states[i];
+      const t = toSeconds(decision.allowed ? s.resetMs : Math.max(s.resetMs, s.retryAfterMs));
+      rateLimit += `${i === 0 ? '' : ', '}"${scopes[i].name}";r=${s.remaining};t=${t}`;
+    }
+    set('RateLimit-Policy', policy);
+    set('RateLimit', rateLimit);
+    set('X-RateLimit-Limit', String(scopes[pick].limit));
+    set('X-RateLimit-Remaining', String(state.remaining));
+    set('X-RateLimit-Reset', String(toSeconds(decision.allowed ? state.resetMs : state.retryAfterMs)));
+  }
+  if (decision.allowed) return 0;
+  const retryAfter = Math.max(1, toSeconds(state.retryAfterMs));
+  set('Retry-After', String(retryAfter));
+  return retryAfter;
+}

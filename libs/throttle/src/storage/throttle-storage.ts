@@ -1,0 +1,48 @@
+/** One counter to check: at most `limit` admissions under `key` in any trailing `windowMs`. */
+export interface ThrottleRule {
+  /** The store key for one (scope, identity); identical across routes of the scope. */
+  readonly key: string;
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** What the guard asks the store: every rule is checked, then all are recorded or none. */
+export interface ThrottleRequest {
+  readonly rules: readonly ThrottleRule[];
+}
+
+/** The state of one rule after the decision, in milliseconds. */
+export interface RuleState {
+  /** Admissions still possible in the current trailing window (after this one, if admitted). */
+  readonly remaining: number;
+  /** Milliseconds until more quota becomes available (the oldest logged admission leaves the window); 0 if none is logged. */
+  readonly resetMs: number;
+  /** Milliseconds until this rule would admit again; 0 when it admits now. */
+  readonly retryAfterMs: number;
+}
+
+/** The store's answer: `states[i]` describes `rules[i]`. */
+export interface ThrottleDecision {
+  readonly allowed: boolean;
+  readonly states: readonly RuleState[];
+}
+
+/**
+ * The storage contract and its DI token. Implementations must be exact sliding logs:
+ * a request is admitted iff every rule has fewer than `limit` admissions in its trailing window,
+ * and a refused request is recorded under no rule.
+ *
+ * @example
+ * // Provide your own store: ThrottleModule.forRoot({ scopes, storage: new MyStorage() })
+ * class MyStorage extends ThrottleStorage {
+ *   async consume(request: ThrottleRequest): Promise<ThrottleDecision> { ... }
+ * }
+ */
+export abstract class ThrottleStorage {
+  abstract consume(request: ThrottleRequest): Promise<ThrottleDecision>;
+}
+
+/** Thrown by a store that cannot decide (Redis down and no fallback); the guard answers 503. */
+export class ThrottleStoreUnavailableError extends Error {
+  override readonly name = 'ThrottleStoreUnavailableError';
+}

@@ -1,0 +1,4 @@
+export { FakeClock } from './fake-clock';
+export { ReferenceSlidingLog } from './reference-model';
+export { describeStorageConformance } from './storage-conformance';
+export type { ConformanceSubject, ConformanceOptions } from './storage-conformance';

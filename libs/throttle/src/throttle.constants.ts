@@ -1,0 +1,2 @@
+/** DI token of the validated, compiled {@link ThrottleConfig}. */
+export const THROTTLE_CONFIG = Symbol('THROTTLE_CONFIG');
