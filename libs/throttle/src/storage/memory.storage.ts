@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { MonotonicClock, ThrottleClock } from '../clock';
 import { SlidingLog } from './sliding-log';
-import { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
+import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
 
 /** Options of the embedded store. */
 export interface MemoryStorageOptions {
@@ -37,6 +37,10 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   /** Number of keys currently tracked. */
   get size(): number {
     return this.logs.size;
+  }
+
+  override health(): StorageHealth {
+    return { store: 'memory', state: 'ok', keys: this.logs.size };
   }
 
   consume(request: ThrottleRequest): Promise<ThrottleDecision> {

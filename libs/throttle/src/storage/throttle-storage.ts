@@ -40,6 +40,21 @@ export interface ThrottleDecision {
  */
 export abstract class ThrottleStorage {
   abstract consume(request: ThrottleRequest): Promise<ThrottleDecision>;
+
+  /** What `/health` reports about the store; stores override it. */
+  health(): StorageHealth {
+    return { store: this.constructor.name, state: 'ok' };
+  }
+}
+
+/**
+ * The store's state for health checks: `ok` (deciding normally), `degraded` (shared store down,
+ * deciding by the `onStoreError` policy), `down` (cannot decide at all).
+ */
+export interface StorageHealth {
+  readonly store: string;
+  readonly state: 'ok' | 'degraded' | 'down';
+  readonly [detail: string]: unknown;
 }
 
 /** Thrown by a store that cannot decide (Redis down and no fallback); the guard answers 503. */
