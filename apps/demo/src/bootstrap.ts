@@ -1,0 +1,40 @@
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { THROTTLE_CONFIG, ThrottleConfig } from '@app/throttle';
+import { AppModule } from './app.module';
+import type { DemoEnv } from './demo-env';
+
+/** Nest's start-up chatter (route mapping, module loading) is dropped; warnings, errors and our own logs stay. */
+class QuietLogger extends ConsoleLogger {
+  private static readonly NOISY = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+  override log(message: unknown, context?: string): void {
+    if (context !== undefined && QuietLogger.NOISY.has(context)) return;
+    super.log(message, context);
+  }
+}
+
+/** Creates the Fastify app (not listening yet); throws, with a readable message, on bad config. */
+export async function createDemoApp(env: DemoEnv, logLevels?: LogLevel[]): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), new FastifyAdapter(), {
+    abortOnError: false,
+    logger: new QuietLogger('Demo', { logLevels: logLevels ?? ['log', 'warn', 'error', 'fatal'] }),
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  return app;
+}
+
+/** The one boot line: URL, store, workers and every scope's rate. */
+export function bootLine(app: NestFastifyApplication, env: DemoEnv): string {
+  const config = app.get<ThrottleConfig>(THROTTLE_CONFIG);
+  const scopes = [...config.scopes.values()].map((s) => `${s.name}=${s.rate} (key ${s.keyLabel})`).join(', ');
+  const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
+  const address = app.getHttpServer().address();
+  const port = address !== null && typeof address === 'object' ? address.port : env.port;
+  const store = env.store === 'redis' ? `redis ${env.redisClusterNodes ? `cluster ${env.redisClusterNodes.join(',')}` : redact(env.redisUrl)}` : 'memory';
+  return `demo listening on http://${host.includes(':') ? `[${host}]` : host}:${port} | store ${store} (on error: ${env.onStoreError}) | workers ${env.workers} | scopes ${scopes}`;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}

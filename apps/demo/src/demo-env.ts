@@ -1,0 +1,78 @@
+/** The demo's environment, validated once at start-up (see .env.example). */
+export interface DemoEnv {
+  port: number;
+  host: string;
+  workers: number;
+  store: 'memory' | 'redis';
+  redisUrl: string;
+  redisClusterNodes: string[] | undefined;
+  configPath: string;
+  rates: string | undefined;
+  onStoreError: 'local' | 'allow' | 'deny';
+  trustProxy: number | string[];
+}
+
+/** Thrown for a bad environment variable; the message names it and says what is expected. */
+export class DemoEnvError extends Error {
+  override readonly name = 'DemoEnvError';
+}
+
+/**
+ * Reads and validates the demo's environment variables.
+ *
+ * @example
+ * readDemoEnv({ PORT: '8080', WORKERS: '6', THROTTLE_STORE: 'redis' })
+ */
+export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return raw as T;
+  };
+  const result: DemoEnv = {
+    port: int('PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    workers: int('WORKERS', 1, 1, 256),
+    store: oneOf('THROTTLE_STORE', 'memory', ['memory', 'redis'] as const),
+    redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
+    redisClusterNodes: list(env.REDIS_CLUSTER_NODES),
+    configPath: env.THROTTLE_CONFIG?.trim() || 'apps/demo/config/throttle.yaml',
+    rates: env.THROTTLE_RATES?.trim() || undefined,
+    onStoreError: oneOf('THROTTLE_ON_STORE_ERROR', 'local', ['local', 'allow', 'deny'] as const),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
+  };
+  if (problems.length > 0) throw new DemoEnvError(problems.map((p) => `Invalid environment: ${p}`).join('\n'));
+  return result;
+}
+
+function list(raw: string | undefined): string[] | undefined {
+  const items = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): number | string[] {
+  const text = raw?.trim() ?? '';
+  if (text === '') return 0;
+  if (/^\d+$/.test(text)) return Number(text);
+  const cidrs = list(text) ?? [];
+  if (cidrs.some((c) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(c))) {
+    problems.push(`TRUST_PROXY=${JSON.stringify(text)}: expected a hop count (e.g. 1) or a CIDR list (e.g. 10.0.0.0/8,::1)`);
+    return 0;
+  }
+  return cidrs;
+}

@@ -1,0 +1,19 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ThrottleScope } from '@app/throttle';
+
+/** The routes of the DRF articles: `/hi` by IP, `/?api_key=K` by API key. */
+@Controller()
+export class HiController {
+  @ThrottleScope('hi')
+  @Get('hi')
+  hi(): { msg: string } {
+    return { msg: 'Hello Hello!' };
+  }
+
+  @ThrottleScope('api_key')
+  @Get()
+  @Header('content-type', 'application/json; charset=utf-8')
+  apiKey(): string {
+    return '"ok"';
+  }
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { ScopeOptions, ThrottleModuleOptions } from '@app/throttle';
+import type { DemoEnv } from './demo-env';
+
+/** The throttle config file: `scopes` (name → rate or { rate, key }) and an optional default `key`. */
+export interface ThrottleFile {
+  scopes: Record<string, string | ScopeOptions>;
+  key?: ThrottleModuleOptions['key'];
+}
+
+/** Thrown when the config file or THROTTLE_RATES cannot be used; names the file or variable. */
+export class ThrottleFileError extends Error {
+  override readonly name = 'ThrottleFileError';
+}
+
+const FILE_FIELDS = ['scopes', 'key'];
+
+/**
+ * Reads the YAML config file (THROTTLE_CONFIG) and applies THROTTLE_RATES overrides. Rates are
+ * validated by the module at boot, with the rest of the throttle config.
+ *
+ * @example
+ * loadThrottleFile('apps/demo/config/throttle.yaml', 'hi=5/s')
+ * // { scopes: { hi: '5/s', api_key: { rate: '1/s', key: 'query:api_key' } } }
+ */
+export function loadThrottleFile(path: string, rates: string | undefined): ThrottleFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ThrottleFileError(`Cannot read throttle config ${path} (THROTTLE_CONFIG): ${(error as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    throw new ThrottleFileError(`Throttle config ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ThrottleFileError(`Throttle config ${path}: expected a mapping with "scopes:", e.g. "scopes: { hi: 60/minute }"`);
+  }
+  const unknown = Object.keys(doc).filter((k) => !FILE_FIELDS.includes(k));
+  if (unknown.length > 0) {
+    throw new ThrottleFileError(`Throttle config ${path}: unknown field(s) ${unknown.join(', ')} (expected ${FILE_FIELDS.join(', ')})`);
+  }
+  const file = doc as Partial<ThrottleFile>;
+  const scopes = file.scopes ?? {};
+  if (scopes === null || typeof scopes !== 'object' || Array.isArray(scopes)) {
+    throw new ThrottleFileError(`Throttle config ${path}: "scopes" must be a mapping of scope names to rates`);
+  }
+  return { scopes: applyRateOverrides({ ...scopes }, rates), ...(file.key !== undefined ? { key: file.key } : {}) };
+}
+
+/** Applies `name=rate,name=rate` overrides: the rate changes, the scope's key stays. */
+export function applyRateOverrides(
+  scopes: Record<string, string | ScopeOptions>,
+  rates: string | undefined,
+): Record<string, string | ScopeOptions> {
+  if (rates === undefined) return scopes;
+  for (const entry of rates.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq).trim();
+    const rate = entry.slice(eq + 1).trim();
+    if (eq <= 0 || rate === '') {
+      throw new ThrottleFileError(`THROTTLE_RATES entry ${JSON.stringify(entry)}: expected scope=rate, e.g. hi=5/s`);
+    }
+    const current = scopes[name];
+    scopes[name] = current !== null && typeof current === 'object' ? { ...current, rate } : rate;
+  }
+  return scopes;
+}
+
+/** The module options for the demo: the file's scopes plus the store chosen by the environment. */
+export function demoThrottleOptions(env: DemoEnv): ThrottleModuleOptions {
+  const file = loadThrottleFile(env.configPath, env.rates);
+  const options: ThrottleModuleOptions = { ...file, trustProxy: env.trustProxy, onStoreError: env.onStoreError };
+  if (env.store === 'redis') {
+    options.redis = env.redisClusterNodes ? { clusterNodes: env.redisClusterNodes } : { url: env.redisUrl };
+  }
+  return options;
+}
