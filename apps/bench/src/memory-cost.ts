@@ -1,0 +1,65 @@
+import { MemoryThrottleStorage, ThrottleRule } from '@app/throttle';
+
+/** Cost of the embedded store: time per decision and heap per tracked key. */
+export interface MemoryCost {
+  nsPerDecision: { fresh: number; underLimit: number; overLimit: number };
+  bytesPerKey: Record<number, number>;
+}
+
+const KEYS = 20_000;
+
+/** Runs `fn` `n` times, returns nanoseconds per call (best of 3 passes, after a warm-up). */
+function timePerCall(n: number, fn: (i: number) => void): number {
+  for (let i = 0; i < Math.min(n, 50_000); i++) fn(i);
+  let best = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn(i);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / n);
+  }
+  return best;
+}
+
+function heapUsed(): number {
+  global.gc?.();
+  global.gc?.();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers; // typed-array backing stores live outside the JS heap
+}
+
+/**
+ * Heap bytes per key holding a full log at `limit` (key strings as the guard makes them).
+ * Needs `node --expose-gc` for stable figures.
+ */
+function bytesPerKey(limit: number): number {
+  const keys = limit >= 1000 ? 2_000 : KEYS;
+  const storage = new MemoryThrottleStorage({ maxKeys: keys });
+  const before = heapUsed();
+  for (let k = 0; k < keys; k++) {
+    const rule: ThrottleRule = { key: `hi:{${k.toString(36).padStart(27, '_')}}`, limit, windowMs: 3_600_000 };
+    for (let i = 0; i < limit; i++) storage.consumeSync({ rules: [rule] });
+  }
+  const after = heapUsed();
+  if (storage.size !== keys) throw new Error('store evicted keys during measurement');
+  return Math.round((after - before) / keys);
+}
+
+/** Measures the memory store in this process. */
+export function measureMemoryStore(): MemoryCost {
+  const storage = new MemoryThrottleStorage({ maxKeys: 1_000_000 });
+  const fresh = timePerCall(200_000, (i) =>
+    storage.consumeSync({ rules: [{ key: `fresh:{${i}-${Math.random()}}`, limit: 60, windowMs: 60_000 }] }),
+  );
+  const spread = Array.from({ length: 10_000 }, (_, k) => ({ rules: [{ key: `s:{${k}}`, limit: 1e6, windowMs: 60_000 }] }));
+  const underLimit = timePerCall(500_000, (i) => storage.consumeSync(spread[i % spread.length]));
+  const hot = { rules: [{ key: 'hot:{1}', limit: 10, windowMs: 3_600_000 }] };
+  const overLimit = timePerCall(500_000, () => storage.consumeSync(hot));
+  return {
+    nsPerDecision: { fresh: Math.round(fresh), underLimit: Math.round(underLimit), overLimit: Math.round(overLimit) },
+    bytesPerKey: { 10: bytesPerKey(10), 60: bytesPerKey(60), 1000: bytesPerKey(1000) },
+  };
+}
+
+if (require.main === module) {
+  console.log(JSON.stringify(measureMemoryStore(), null, 2));
+}

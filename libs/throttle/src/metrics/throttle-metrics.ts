@@ -1,0 +1,87 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Options of {@link ThrottleMetrics}. */
+export interface ThrottleMetricsOptions {
+  /** Where the metrics register; default a registry of their own (never prom-client's global one). */
+  registry?: Registry;
+  /** Metric name prefix. Default `throttle_`. */
+  prefix?: string;
+}
+
+/** A scope's two decision counters, resolved once so the hot path only calls `inc()`. */
+export interface ScopeDecisionCounters {
+  allowed: { inc(): void };
+  throttled: { inc(): void };
+}
+
+/**
+ * Prometheus metrics of the limiter (prom-client): decisions by scope and result, store latency,
+ * store errors, fallback decisions, circuit state and deny-cache hits. Mount `registry` on any route.
+ *
+ * @example
+ * @Get('metrics') async metrics(@Res() reply) {
+ *   reply.header('content-type', this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+ * }
+ */
+export class ThrottleMetrics {
+  readonly registry: Registry;
+  readonly decisions: Counter<'scope' | 'result'>;
+  readonly storeDuration: Histogram<'store'>;
+  readonly storeErrors: Counter<'store' | 'reason'>;
+  readonly fallbackDecisions: Counter<'policy'>;
+  readonly circuitOpen: Gauge;
+  readonly circuitTransitions: Counter<'to'>;
+  readonly denyCacheHits: Counter;
+
+  constructor(options: ThrottleMetricsOptions = {}) {
+    const p = options.prefix ?? 'throttle_';
+    const registers = [(this.registry = options.registry ?? new Registry())];
+    this.decisions = new Counter({
+      name: `${p}decisions_total`,
+      help: 'Throttle decisions by scope and result (allowed or throttled)',
+      labelNames: ['scope', 'result'],
+      registers,
+    });
+    this.storeDuration = new Histogram({
+      name: `${p}store_duration_seconds`,
+      help: 'Time the shared store took to decide one request',
+      labelNames: ['store'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    });
+    this.storeErrors = new Counter({
+      name: `${p}store_errors_total`,
+      help: 'Shared-store calls that failed or timed out',
+      labelNames: ['store', 'reason'],
+      registers,
+    });
+    this.fallbackDecisions = new Counter({
+      name: `${p}store_fallback_decisions_total`,
+      help: 'Decisions made by the onStoreError policy instead of the shared store',
+      labelNames: ['policy'],
+      registers,
+    });
+    this.circuitOpen = new Gauge({
+      name: `${p}store_circuit_open`,
+      help: '1 while the circuit breaker keeps requests off the shared store, else 0',
+      registers,
+    });
+    this.circuitTransitions = new Counter({
+      name: `${p}store_circuit_transitions_total`,
+      help: 'Circuit breaker state changes, by the state entered',
+      labelNames: ['to'],
+      registers,
+    });
+    this.denyCacheHits = new Counter({
+      name: `${p}deny_cache_hits_total`,
+      help: 'Requests refused from the local deny cache without asking the shared store',
+      registers,
+    });
+    this.circuitOpen.set(0);
+  }
+
+  /** The counters of one scope, for the guard to keep. */
+  scopeCounters(scope: string): ScopeDecisionCounters {
+    return { allowed: this.decisions.labels(scope, 'allowed'), throttled: this.decisions.labels(scope, 'throttled') };
+  }
+}
