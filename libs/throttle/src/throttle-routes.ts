@@ -9,6 +9,8 @@ export interface RoutePlan {
   readonly scopes: readonly CompiledScope[];
   /** The `RateLimit-Policy` value of all the route's scopes. */
   readonly policy: string;
+  /** Every identity is known before Nest's pipeline (ip, header, query): the Fastify fast lane may refuse it. */
+  readonly fastLane: boolean;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface RoutePlan {
 export class ThrottleRoutes implements OnModuleInit {
   private readonly logger = new Logger('Throttle');
   private readonly plans = new Map<Function, RoutePlan | null>();
+  private readonly byRoute = new Map<string, Map<string, RoutePlan | null>>();
 
   constructor(
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
@@ -61,6 +64,19 @@ export class ThrottleRoutes implements OnModuleInit {
     return plan;
   }
 
+  /** The plan the guard saw for this HTTP route (method and route pattern), if any yet. */
+  learned(method: string, url: string | undefined): RoutePlan | null | undefined {
+    return url === undefined ? undefined : this.byRoute.get(url)?.get(method);
+  }
+
+  /** Records which plan serves a route, so the fast lane can find it before Nest routes the request. */
+  learn(method: string, url: string | undefined, plan: RoutePlan | null): void {
+    if (url === undefined) return;
+    let methods = this.byRoute.get(url);
+    if (methods === undefined) this.byRoute.set(url, (methods = new Map()));
+    methods.set(method, plan);
+  }
+
   private scopesOf(handler: Function, type: Function): string[] {
     return this.reflector.getAllAndOverride<string[]>(THROTTLE_SCOPES, [handler, type]) ?? [];
   }
@@ -69,7 +85,8 @@ export class ThrottleRoutes implements OnModuleInit {
     if (this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE, [handler, type]) === true) return null;
     const scopes = names.map((n) => this.config.scopes.get(n)).filter((s): s is CompiledScope => s !== undefined);
     if (scopes.length === 0) return null;
-    return { scopes, policy: scopes.map((s) => s.policy).join(', ') };
+    const fastLane = scopes.every((s) => s.keyLabel === 'ip' || /^(header|query):/.test(s.keyLabel));
+    return { scopes, policy: scopes.map((s) => s.policy).join(', '), fastLane };
   }
 
   private known(): string {

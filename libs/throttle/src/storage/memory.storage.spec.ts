@@ -48,3 +48,27 @@ describe('MemoryThrottleStorage', () => {
     expect(() => new MemoryThrottleStorage({ maxKeys: 0 })).toThrow(/memory\.maxKeys/);
   });
 });
+
+describe('MemoryThrottleStorage.deniedSync', () => {
+  it('answers exactly the refusal consume would give, and records nothing', () => {
+    const clock = new FakeClock();
+    const storage = new MemoryThrottleStorage({}, clock);
+    const a = { key: 'a', limit: 1, windowMs: 1_000 };
+    const b = { key: 'b', limit: 5, windowMs: 60_000 };
+    expect(storage.deniedSync({ rules: [a, b] })).toBeUndefined();
+    storage.consumeSync({ rules: [a, b] });
+    clock.advance(300);
+    const denied = storage.deniedSync({ rules: [a, b] });
+    expect(denied).toEqual(storage.consumeSync({ rules: [a, b] }));
+    expect(denied).toEqual({
+      allowed: false,
+      states: [
+        { remaining: 0, resetMs: 700, retryAfterMs: 700 },
+        { remaining: 4, resetMs: 59_700, retryAfterMs: 0 },
+      ],
+    });
+    clock.advance(700);
+    expect(storage.deniedSync({ rules: [a, b] })).toBeUndefined();
+    expect(storage.consumeSync({ rules: [a, b] }).states[1].remaining).toBe(3);
+  });
+});
