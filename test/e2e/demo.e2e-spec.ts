@@ -162,3 +162,23 @@ describe('demo app boot-time validation', () => {
     await expect(startDemo({ THROTTLE_STORE: 'memcached' })).rejects.toThrow('THROTTLE_STORE="memcached"');
   });
 });
+
+describe('demo /metrics', () => {
+  it('serves Prometheus text counting the decisions it made, by scope and result', async () => {
+    const demo = await startDemo({ THROTTLE_RATES: 'hi=2/m' });
+    try {
+      for (let i = 0; i < 5; i++) await demo.app.inject('/hi');
+      await demo.app.inject('/?api_key=k');
+      const res = await demo.app.inject('/metrics');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      expect(res.headers['ratelimit']).toBeUndefined();
+      expect(res.body).toContain('throttle_decisions_total{scope="hi",result="allowed"} 2');
+      expect(res.body).toContain('throttle_decisions_total{scope="hi",result="throttled"} 3');
+      expect(res.body).toContain('throttle_decisions_total{scope="api_key",result="allowed"} 1');
+      expect(res.body).toContain('process_cpu_user_seconds_total');
+    } finally {
+      await demo.app.close();
+    }
+  });
+});

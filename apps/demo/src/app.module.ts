@@ -4,6 +4,7 @@ import { ThrottleModule, ThrottleModuleOptions } from '@app/throttle';
 import type { DemoEnv } from './demo-env';
 import { HealthController } from './health.controller';
 import { HiController } from './hi.controller';
+import { MetricsController } from './metrics.controller';
 import { demoThrottleOptions } from './throttle-config';
 
 /** The demo app: throttle options come from the YAML file through @nestjs/config. */
@@ -21,7 +22,7 @@ export class AppModule {
           useFactory: (config: ConfigService) => config.getOrThrow<ThrottleModuleOptions>('throttle'),
         }),
       ],
-      controllers: [HiController, HealthController],
+      controllers: [HiController, HealthController, MetricsController],
     };
   }
 }

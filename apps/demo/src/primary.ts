@@ -1,4 +1,5 @@
 import cluster, { Worker } from 'node:cluster';
+import { serveClusterMetrics } from './cluster-metrics';
 import type { DemoEnv } from './demo-env';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -57,5 +58,6 @@ export function runPrimary(env: DemoEnv): void {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 
+  serveClusterMetrics();
   for (let i = 0; i < env.workers; i++) fork();
 }
