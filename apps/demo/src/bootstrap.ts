@@ -20,7 +20,6 @@ export async function createDemoApp(env: DemoEnv, logLevels?: LogLevel[]): Promi
     abortOnError: false,
     logger: new QuietLogger('Demo', { logLevels: logLevels ?? ['log', 'warn', 'error', 'fatal'] }),
   });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }
 

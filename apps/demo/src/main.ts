@@ -3,9 +3,21 @@ import { bootLine, createDemoApp } from './bootstrap';
 import { DemoEnv, readDemoEnv } from './demo-env';
 import { runPrimary } from './primary';
 
-/** A worker (or the only process): boot the app, listen, report the boot line. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** A worker (or the only process): boot the app, listen, report the boot line; stop gracefully on SIGTERM/SIGINT. */
 async function runWorker(env: DemoEnv): Promise<void> {
   const app = await createDemoApp(env);
+  let closing = false;
+  const shutdown = () => {
+    if (closing) return;
+    closing = true;
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    // close() stops accepting, lets in-flight requests finish, then runs the shutdown hooks (Redis quit).
+    app.close().then(() => process.exit(0), fail);
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
   await app.listen(env.port, env.host);
   const line = bootLine(app, env);
   if (cluster.isWorker) process.send?.({ type: 'ready', line });

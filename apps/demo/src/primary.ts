@@ -31,7 +31,7 @@ export function runPrimary(env: DemoEnv): void {
   cluster.on('exit', (worker, code, signal) => {
     const booted = ready.delete(worker.id);
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
       return;
     }
     if (!booted) {

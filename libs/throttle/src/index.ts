@@ -25,3 +25,28 @@ export { ThrottleStorage, ThrottleStoreUnavailableError } from './storage/thrott
 export type { ThrottleRule, ThrottleRequest, ThrottleDecision, RuleState, StorageHealth } from './storage/throttle-storage';
 export { MemoryThrottleStorage, DEFAULT_MAX_KEYS } from './storage/memory.storage';
 export type { MemoryStorageOptions } from './storage/memory.storage';
+export { ThrottleMetrics } from './metrics/throttle-metrics';
+export type { ThrottleMetricsOptions, ScopeDecisionCounters } from './metrics/throttle-metrics';
+export { ThrottleFastLane } from './fast-lane/fastify-fast-lane';
+export { buildRules, THROTTLE_RULES } from './rules';
+export { refusedScope } from './throttle.exception';
+export { RedisThrottleStorage, TEST_MODE_TTL_SLACK_MS } from './storage/redis.storage';
+export type { RedisThrottleStorageOptions } from './storage/redis.storage';
+export { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA, SLIDING_LOG_COMMAND } from './storage/sliding-log.script';
+export { compileRedisOptions, connectRedis } from './storage/redis-connection';
+export type { RedisStoreOptions, RedisTarget, RedisConnection } from './storage/redis-connection';
+export { ResilientThrottleStorage, DEFAULT_STORE_TIMEOUT_MS } from './storage/resilient.storage';
+export { StoreTimeoutError, withTimeout, describeError } from './storage/store-timeout';
+export type { ResilientStorageOptions, PrimaryStorage } from './storage/resilient.storage';
+export { CircuitBreaker } from './storage/circuit-breaker';
+export type { CircuitState, CircuitBreakerOptions } from './storage/circuit-breaker';
+export { DenyCache } from './storage/deny-cache';
+export type {
+  ThrottleStoreEvents,
+  ThrottleStoreStats,
+  DecisionEvent,
+  DecisionSource,
+  StoreErrorEvent,
+  CircuitChangeEvent,
+} from './storage/store-events';
+export { createThrottleStorage } from './storage/storage-factory';

@@ -1,7 +1,10 @@
 import { compileClientIp, ClientIpResolver, TrustProxy } from './client-ip';
 import { compileIdentity, IdentityResolver, ThrottleKey } from './identity';
 import { formatRate, parseRate } from './rate';
+import type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
 import type { MemoryStorageOptions } from './storage/memory.storage';
+import { compileRedisOptions, RedisStoreOptions, RedisTarget } from './storage/redis-connection';
+import { DEFAULT_STORE_TIMEOUT_MS } from './storage/resilient.storage';
 import type { ThrottleStorage } from './storage/throttle-storage';
 
 /** A scope with its own identity; a plain string is just the rate, keyed by the module default. */
@@ -39,6 +42,19 @@ export interface ThrottleModuleOptions {
   keyPrefix?: string;
   /** Send the `RateLimit*`, `X-RateLimit-*` headers. Default true (`Retry-After` is always sent on 429). */
   headers?: boolean;
+  /** Use Redis as the shared store: one of `client` (app-owned), `url` or `clusterNodes` (module-owned). Ignored when `storage` is given. */
+  redis?: RedisStoreOptions;
+  /** When Redis is down or slow: `local` (default: per-process memory limits), `allow` (admit) or `deny` (503). */
+  onStoreError?: OnStoreError;
+  /** The longest a request waits for Redis before `onStoreError` decides. Default 100. */
+  storeTimeoutMs?: number;
+  /**
+   * Fastify only: refuse a request to a key already known to be full in an `onRequest` hook, before
+   * Nest's pipeline (same status, headers and body). Default true.
+   */
+  fastLane?: boolean;
+  /** Prometheus metrics (prom-client) in a registry of their own, or in `metrics.registry`. Default on. */
+  metrics?: boolean | ThrottleMetricsOptions;
 }
 
 /** One scope, compiled at boot so the hot path never parses or branches on option variants. */
@@ -65,8 +81,15 @@ export interface ThrottleConfig {
   readonly headers: boolean;
   readonly keyPrefix: string;
   readonly clientIp: ClientIpResolver;
+  /** The Redis store to use, if any (validated). */
+  readonly redis?: RedisTarget;
+  readonly onStoreError: OnStoreError;
+  readonly storeTimeoutMs: number;
   readonly options: ThrottleModuleOptions;
 }
+
+const STORE_ERROR_POLICIES: readonly OnStoreError[] = ['local', 'allow', 'deny'];
+const MAX_STORE_TIMEOUT_MS = 60_000;
 
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -91,6 +114,15 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
   if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
     problems.push(`keyPrefix ${JSON.stringify(keyPrefix)} must be a string without "{" or "}"`);
   }
+  const redis = compileRedisOptions(opts.redis, problems);
+  const onStoreError = opts.onStoreError ?? 'local';
+  if (!STORE_ERROR_POLICIES.includes(onStoreError)) {
+    problems.push(`onStoreError ${JSON.stringify(onStoreError)} must be one of ${STORE_ERROR_POLICIES.join(', ')}`);
+  }
+  const storeTimeoutMs = opts.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  if (typeof storeTimeoutMs !== 'number' || !(storeTimeoutMs > 0 && storeTimeoutMs <= MAX_STORE_TIMEOUT_MS)) {
+    problems.push(`storeTimeoutMs must be a number of milliseconds in (0, ${MAX_STORE_TIMEOUT_MS}], e.g. 100; got ${JSON.stringify(storeTimeoutMs)}`);
+  }
   const scopes = new Map<string, CompiledScope>();
   const entries = scopesIn && typeof scopesIn === 'object' ? Object.entries(scopesIn) : [];
   for (const [name, value] of entries) {
@@ -104,6 +136,9 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     headers: opts.headers ?? true,
     keyPrefix: String(keyPrefix),
     clientIp: clientIp ?? compileClientIp(0),
+    redis,
+    onStoreError,
+    storeTimeoutMs,
     options: opts,
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ThrottleStorage } from '../storage/throttle-storage';
 
 /** Options of {@link ThrottleMetrics}. */
 export interface ThrottleMetricsOptions {
@@ -78,6 +79,27 @@ export class ThrottleMetrics {
       registers,
     });
     this.circuitOpen.set(0);
+  }
+
+  /**
+   * Counts what a store reports through its events (the Redis store: latency, errors, policy
+   * decisions, circuit changes, deny-cache hits). Returns the unsubscribe function.
+   */
+  observe(storage: ThrottleStorage, policy: string, store = 'redis'): () => void {
+    const duration = this.storeDuration.labels(store);
+    const fallback = this.fallbackDecisions.labels(policy);
+    return storage.subscribe({
+      decision: (e) => {
+        if (e.source === 'store') duration.observe(e.latencyMs / 1000);
+        else if (e.source === 'policy') fallback.inc();
+      },
+      storeError: (e) => this.storeErrors.labels(store, e.reason.startsWith('timeout') ? 'timeout' : e.reason).inc(),
+      circuitChange: (e) => {
+        this.circuitTransitions.labels(e.to).inc();
+        this.circuitOpen.set(e.to === 'closed' ? 0 : 1);
+      },
+      denyCacheHit: () => this.denyCacheHits.inc(),
+    });
   }
 
   /** The counters of one scope, for the guard to keep. */

@@ -1,3 +1,5 @@
+import type { ThrottleStoreEvents } from './store-events';
+
 /** One counter to check: at most `limit` admissions under `key` in any trailing `windowMs`. */
 export interface ThrottleRule {
   /** The store key for one (scope, identity); identical across routes of the scope. */
@@ -41,9 +43,30 @@ export interface ThrottleDecision {
 export abstract class ThrottleStorage {
   abstract consume(request: ThrottleRequest): Promise<ThrottleDecision>;
 
+  /**
+   * A refusal known without waiting (the memory store's exact check, or a shared store's local deny
+   * cache), or `undefined` when only `consume` can tell. Records nothing. Lets the Fastify fast lane
+   * answer a flood on a full key before Nest's pipeline runs. Default: `undefined`.
+   */
+  deniedSync(_request: ThrottleRequest): ThrottleDecision | undefined {
+    return undefined;
+  }
+
   /** What `/health` reports about the store; stores override it. */
   health(): StorageHealth {
     return { store: this.constructor.name, state: 'ok' };
+  }
+
+  /**
+   * Subscribes a metrics layer to the store's events (decisions, store errors, circuit changes,
+   * deny-cache hits); returns the unsubscribe function. Stores without events ignore it.
+   *
+   * @example
+   * const unsubscribe = storage.subscribe({ circuitChange: (e) => gauge.set(e.to === 'closed' ? 0 : 1) });
+   */
+  subscribe(listener: ThrottleStoreEvents): () => void {
+    void listener;
+    return () => undefined;
   }
 }
 

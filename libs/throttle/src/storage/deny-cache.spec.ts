@@ -1,0 +1,54 @@
+import { FakeClock } from '../testing';
+import { DenyCache } from './deny-cache';
+import { ThrottleDecision } from './throttle-storage';
+
+describe('DenyCache', () => {
+  const a = { key: 'a:{x}', limit: 2, windowMs: 1_000 };
+  const b = { key: 'b:{x}', limit: 10, windowMs: 60_000 };
+  const refusedA: ThrottleDecision = {
+    allowed: false,
+    states: [
+      { remaining: 0, resetMs: 400, retryAfterMs: 400 },
+      { remaining: 7, resetMs: 50_000, retryAfterMs: 0 },
+    ],
+  };
+
+  it('refuses a full key locally until the store said it frees, counted from when the request was sent', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const sentAt = clock.now();
+    clock.advance(3); // the round trip
+    cache.remember({ rules: [a, b] }, refusedA, sentAt);
+    expect(cache.check({ rules: [a] })).toEqual({ allowed: false, states: [{ remaining: 0, resetMs: 397, retryAfterMs: 397 }] });
+    clock.advance(396);
+    expect(cache.check({ rules: [a] })?.states[0].retryAfterMs).toBe(1);
+    clock.advance(1);
+    expect(cache.check({ rules: [a] })).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('refuses a multi-rule request when any of its keys is full; remembers only full keys', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    cache.remember({ rules: [a, b] }, refusedA, clock.now());
+    expect(cache.check({ rules: [b] })).toBeUndefined();
+    const decision = cache.check({ rules: [b, a] });
+    expect(decision?.allowed).toBe(false);
+    expect(decision?.states[1]).toEqual({ remaining: 0, resetMs: 400, retryAfterMs: 400 });
+    expect(decision?.states[0]).toEqual({ remaining: 10, resetMs: 0, retryAfterMs: 0 });
+  });
+
+  it('ignores admissions and stays bounded', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock, 3);
+    cache.remember({ rules: [a] }, { allowed: true, states: [{ remaining: 0, resetMs: 1_000, retryAfterMs: 0 }] }, clock.now());
+    expect(cache.size).toBe(0);
+    for (let i = 0; i < 10; i++) {
+      const rule = { key: `k${i}`, limit: 1, windowMs: 1_000 };
+      cache.remember({ rules: [rule] }, { allowed: false, states: [{ remaining: 0, resetMs: 900, retryAfterMs: 900 }] }, clock.now());
+    }
+    expect(cache.size).toBe(3);
+    expect(cache.check({ rules: [{ key: 'k9', limit: 1, windowMs: 1_000 }] })?.allowed).toBe(false);
+    expect(cache.check({ rules: [{ key: 'k0', limit: 1, windowMs: 1_000 }] })).toBeUndefined();
+  });
+});

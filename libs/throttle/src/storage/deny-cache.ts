@@ -1,0 +1,66 @@
+import { LRUCache } from 'lru-cache';
+import type { ThrottleClock } from '../clock';
+import type { RuleState, ThrottleDecision, ThrottleRequest } from './throttle-storage';
+
+export const DEFAULT_DENY_CACHE_MAX_KEYS = 10_000;
+
+/**
+ * Keys the shared store reported full, with the local time until which no admission is possible.
+ * Until then the key is refused here, without a store call: exact, since the store cannot admit
+ * before that time whatever happens elsewhere. Bounded (LRU); no timers.
+ *
+ * @example
+ * const cache = new DenyCache(clock);
+ * const sentAt = clock.now();
+ * const decision = await store.consume(request);
+ * cache.remember(request, decision, sentAt);
+ * cache.check(request); // a refusal while the full key lasts, else undefined
+ */
+export class DenyCache {
+  private readonly until: LRUCache<string, number>;
+
+  constructor(
+    private readonly clock: ThrottleClock,
+    maxKeys: number = DEFAULT_DENY_CACHE_MAX_KEYS,
+  ) {
+    this.until = new LRUCache<string, number>({ max: maxKeys });
+  }
+
+  get size(): number {
+    return this.until.size;
+  }
+
+  /**
+   * Records the full keys of a refusal. `sentAt` is the local time the request was sent: the store
+   * decided later, so `sentAt + retryAfterMs` is never after the true reopening time.
+   */
+  remember(request: ThrottleRequest, decision: ThrottleDecision, sentAt: number): void {
+    if (decision.allowed) return;
+    decision.states.forEach((state, i) => {
+      if (state.retryAfterMs > 0) this.until.set(request.rules[i].key, sentAt + state.retryAfterMs);
+    });
+  }
+
+  /**
+   * A refusal if any rule's key is still known full, else undefined. Full keys report remaining 0 and
+   * the time left; the other rules of a multi-scope request are not known here and report their full
+   * limit with no reset (approximate headers; the refusal itself is exact).
+   */
+  check(request: ThrottleRequest): ThrottleDecision | undefined {
+    const rules = request.rules;
+    let now = -1;
+    let states: RuleState[] | undefined;
+    for (let i = 0; i < rules.length; i++) {
+      const until = this.until.get(rules[i].key);
+      if (until === undefined) continue;
+      if (now < 0) now = this.clock.now();
+      if (until <= now) {
+        this.until.delete(rules[i].key);
+        continue;
+      }
+      states ??= rules.map((rule) => ({ remaining: rule.limit, resetMs: 0, retryAfterMs: 0 }));
+      states[i] = { remaining: 0, resetMs: until - now, retryAfterMs: until - now };
+    }
+    return states === undefined ? undefined : { allowed: false, states };
+  }
+}

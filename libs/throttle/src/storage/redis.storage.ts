@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { ThrottleClock } from '../clock';
+import { BOOT_CONNECT_WAIT_MS, RedisConnection } from './redis-connection';
+import { SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
+import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
+
+/** Options of {@link RedisThrottleStorage}. */
+export interface RedisThrottleStorageOptions {
+  /**
+   * Test mode only: read time from this clock (as Unix milliseconds, e.g. `FakeClock`) instead of
+   * Redis `TIME`. Production never sets it: one clock (Redis) keeps replicas with skewed clocks in agreement.
+   */
+  clock?: ThrottleClock;
+  /** Whether the store quits the client in {@link close}. Default false (app-owned). */
+  ownsClient?: boolean;
+}
+
+/** Test mode adds this to key TTLs: keys expire in real time while a fake clock may stand still. */
+export const TEST_MODE_TTL_SLACK_MS = 600_000;
+
+interface ScriptResult {
+  readonly allowed: boolean;
+  readonly nowUs: number;
+  readonly states: RuleState[];
+}
+
+/**
+ * The shared store: one sorted set per key holding its admission log, and one Lua script per request
+ * deciding all its rules atomically with Redis `TIME` as the clock. Works with `Redis` and `Cluster`.
+ * Keys get the client's `keyPrefix`. On a cluster, rules whose keys hash to different slots (scopes
+ * with different identities on one route) are decided slot group by slot group, and the admission is
+ * withdrawn from earlier groups when a later one refuses: never over-admits, briefly holds a slot.
+ * Errors propagate: wrap it in {@link ResilientThrottleStorage} for timeouts and the failure policy.
+ * Needs Redis >= 5 (scripts replicated by effects, so a script may read `TIME` and then write).
+ *
+ * @example
+ * const storage = new RedisThrottleStorage(new Redis({ keyPrefix: 'throttle:', enableOfflineQueue: false }));
+ * await storage.consume({ rules: [{ key: 'hi:{abc}', limit: 60, windowMs: 60_000 }] });
+ */
+export class RedisThrottleStorage extends ThrottleStorage {
+  private readonly instanceId = randomBytes(6).toString('base64url');
+  private sequence = 0;
+  private readonly keyPrefix: string;
+  private readonly isCluster: boolean;
+
+  constructor(
+    readonly client: Redis | Cluster,
+    private readonly options: RedisThrottleStorageOptions = {},
+  ) {
+    super();
+    client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
+    this.isCluster = (client as Cluster).isCluster === true;
+    this.keyPrefix = String(client.options.keyPrefix ?? '');
+  }
+
+  /** A store over a {@link RedisConnection}; quits the client on {@link close} when the connection is owned. */
+  static fromConnection(connection: RedisConnection, options: RedisThrottleStorageOptions = {}): RedisThrottleStorage {
+    return new RedisThrottleStorage(connection.client, { ...options, ownsClient: connection.owned });
+  }
+
+  override health(): StorageHealth {
+    return { store: 'redis', state: this.client.status === 'ready' ? 'ok' : 'degraded', status: this.client.status };
+  }
+
+  async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
+    const rules = request.rules;
+    const groups = this.isCluster ? groupBySlot(rules, this.keyPrefix) : undefined;
+    if (groups === undefined) {
+      const result = await this.run(rules, this.nextSuffix(), true);
+      return { allowed: result.allowed, states: result.states };
+    }
+    return this.consumeAcrossSlots(rules, groups);
+  }
+
+  /** Connects a lazily created (owned) client; resolves when ready, rejects after `waitMs`. */
+  async open(waitMs = BOOT_CONNECT_WAIT_MS): Promise<void> {
+    if (!this.options.ownsClient || this.client.status !== 'wait') return;
+    let timer: NodeJS.Timeout | undefined;
+    let cause: unknown; // connect() rejects with "Connection is closed"; the socket error says why
+    const onError = (error: unknown) => {
+      if (cause === undefined || (error as { code?: unknown }).code !== undefined) cause = error;
+    };
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(cause ?? new Error(`not connected after ${waitMs} ms`)), waitMs);
+    });
+    this.client.on('error', onError).on('node error', onError);
+    try {
+      await Promise.race([this.client.connect(), timeout]);
+    } catch (error) {
+      throw (cause as { code?: unknown } | undefined)?.code !== undefined ? cause : error;
+    } finally {
+      clearTimeout(timer);
+      this.client.off('error', onError).off('node error', onError);
+    }
+  }
+
+  /** Quits an owned client and waits until it has ended (bounded: disconnects if QUIT does not answer); leaves app clients alone. */
+  async close(): Promise<void> {
+    const client = this.client;
+    if (!this.options.ownsClient || client.status === 'end') return;
+    if (client.status !== 'ready') return client.disconnect(); // nothing in flight: stop reconnecting
+    let timer: NodeJS.Timeout | undefined;
+    const ended = new Promise<void>((resolve) => {
+      client.once('end', () => resolve());
+      timer = setTimeout(() => (client.disconnect(), resolve()), 1_000);
+    });
+    client.quit().catch(() => client.disconnect());
+    await ended;
+    clearTimeout(timer);
+  }
+
+  private async consumeAcrossSlots(rules: readonly ThrottleRule[], groups: number[][]): Promise<ThrottleDecision> {
+    const suffix = this.nextSuffix();
+    const states: RuleState[] = new Array(rules.length);
+    const admitted: { group: number[]; nowUs: number }[] = [];
+    let allowed = true;
+    for (const group of groups) {
+      const result = await this.run(group.map((i) => rules[i]), suffix, allowed);
+      group.forEach((ruleIndex, j) => (states[ruleIndex] = result.states[j]));
+      if (allowed && result.allowed) admitted.push({ group, nowUs: result.nowUs });
+      allowed &&= result.allowed;
+    }
+    if (allowed) return { allowed, states };
+    for (const { group, nowUs } of admitted) {
+      const member = `${nowUs}:${suffix}`;
+      await Promise.all(group.map((i) => this.client.zrem(rules[i].key, member)));
+      for (const i of group) states[i] = withdrawn(states[i], rules[i]);
+    }
+    return { allowed, states };
+  }
+
+  private async run(rules: readonly ThrottleRule[], suffix: string, record: boolean): Promise<ScriptResult> {
+    const args: (string | number)[] = rules.map((rule) => rule.key);
+    const clock = this.options.clock;
+    args.push(clock ? String(Math.round(clock.now() * 1000)) : '', suffix, clock ? TEST_MODE_TTL_SLACK_MS : 0, record ? 1 : 0);
+    for (const rule of rules) args.push(rule.limit, rule.windowMs);
+    const reply = await this.client.throttleSlidingLog(rules.length, ...args);
+    const allowed = reply[0] === 1;
+    const admitted = allowed && record; // a check-only run serves a request another slot group refused
+    const states = rules.map((rule, i) => stateOf(rule, admitted, reply[2 + 3 * i], reply[3 + 3 * i], reply[4 + 3 * i]));
+    return { allowed, nowUs: reply[1], states };
+  }
+
+  private nextSuffix(): string {
+    this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
+    return `${this.instanceId}:${this.sequence.toString(36)}`;
+  }
+}
+
+/** One rule's state from the script's raw counts (microsecond ages), exactly as the memory store reports it. */
+function stateOf(rule: ThrottleRule, allowed: boolean, count: number, oldestAgeUs: number, freeingAgeUs: number): RuleState {
+  const windowUs = rule.windowMs * 1000;
+  if (allowed) {
+    const resetUs = oldestAgeUs < 0 ? windowUs : windowUs - oldestAgeUs;
+    return { remaining: rule.limit - count - 1, resetMs: resetUs / 1000, retryAfterMs: 0 };
+  }
+  return {
+    remaining: Math.max(0, rule.limit - count),
+    resetMs: oldestAgeUs < 0 ? 0 : (windowUs - oldestAgeUs) / 1000,
+    retryAfterMs: freeingAgeUs < 0 ? 0 : (windowUs - freeingAgeUs) / 1000,
+  };
+}
+
+/** The state of a rule whose admission was withdrawn (another slot group refused the request). */
+function withdrawn(state: RuleState, rule: ThrottleRule): RuleState {
+  const remaining = state.remaining + 1;
+  return { remaining, resetMs: remaining === rule.limit ? 0 : state.resetMs, retryAfterMs: 0 };
+}
+
+/**
+ * Groups rule indexes by Redis Cluster hash tag (the `{...}` part, else the whole key); undefined when
+ * all rules share one, so the request runs as one script. Same tag implies same slot.
+ *
+ * @example
+ * groupBySlot([{ key: 'a:{u1}', ... }, { key: 'b:{ip9}', ... }, { key: 'c:{u1}', ... }], 'throttle:'); // [[0, 2], [1]]
+ */
+export function groupBySlot(rules: readonly ThrottleRule[], keyPrefix: string): number[][] | undefined {
+  if (rules.length < 2) return undefined;
+  const groups = new Map<string, number[]>();
+  rules.forEach((rule, i) => {
+    const tag = hashTag(keyPrefix + rule.key);
+    const group = groups.get(tag);
+    if (group) group.push(i);
+    else groups.set(tag, [i]);
+  });
+  return groups.size === 1 ? undefined : [...groups.values()];
+}
+
+/**
+ * The part of a key Redis Cluster hashes: the first non-empty `{...}`, else the whole key.
+ *
+ * @example
+ * hashTag('throttle:hi:{abc}'); // 'abc'
+ */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  return close === -1 || close === open + 1 ? key : key.slice(open + 1, close);
+}

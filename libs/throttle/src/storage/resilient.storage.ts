@@ -1,0 +1,190 @@
+import { Logger, LoggerService, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { MonotonicClock, ThrottleClock } from '../clock';
+import type { OnStoreError } from '../throttle-options';
+import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circuit-breaker';
+import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
+import { MemoryStorageOptions, MemoryThrottleStorage } from './memory.storage';
+import { describeError, StoreTimeoutError, withTimeout } from './store-timeout';
+import { DecisionSource, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
+import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from './throttle-storage';
+
+export const DEFAULT_STORE_TIMEOUT_MS = 100;
+
+/** A shared store the wrapper can open at boot and close at shutdown (both optional). */
+export type PrimaryStorage = ThrottleStorage & { open?(): Promise<void>; close?(): Promise<void> };
+
+/** Options of {@link ResilientThrottleStorage}. */
+export interface ResilientStorageOptions {
+  /** `local` (default): this process's own memory store decides; `allow`: admit; `deny`: throw {@link ThrottleStoreUnavailableError} (503). */
+  policy?: OnStoreError;
+  /** The longest a request waits for the store. Default 100. */
+  timeoutMs?: number;
+  /** Local time of the breaker, the deny cache and the local fallback. Default monotonic. */
+  clock?: ThrottleClock;
+  /** The `local` policy's store. Default: a {@link MemoryThrottleStorage} with `memory` options. */
+  fallback?: ThrottleStorage;
+  memory?: MemoryStorageOptions;
+  breaker?: CircuitBreakerOptions;
+  /** Most keys the local deny cache remembers. Default 10 000; 0 disables it. */
+  denyCacheMaxKeys?: number;
+  /** The name `health()` reports, and the log lines use. Default `redis`. */
+  storeName?: string;
+  /** Where the store is, for the log (no secrets). */
+  description?: string;
+  logger?: LoggerService;
+}
+
+const POLICY_TEXT: Record<OnStoreError, string> = {
+  local: 'falling back to local limits (per process)',
+  allow: 'admitting every request (onStoreError: allow)',
+  deny: 'refusing requests with 503 (onStoreError: deny)',
+};
+
+/**
+ * The failure policy around a shared store: a per-request timeout, a circuit breaker, a local deny
+ * cache, and the `onStoreError` policy. Logs one line per outage and one per recovery (context
+ * `Throttle`), and publishes events for metrics ({@link subscribe}).
+ *
+ * Under `allow`, an undecided request is admitted and reports `remaining = limit - 1`,
+ * `resetMs = windowMs` (as if it opened a fresh window: the real counts are unknown).
+ *
+ * @example
+ * const storage = new ResilientThrottleStorage(new RedisThrottleStorage(client), { policy: 'local', timeoutMs: 100 });
+ * storage.subscribe({ circuitChange: (e) => console.log(e.from, '->', e.to) });
+ */
+export class ResilientThrottleStorage extends ThrottleStorage implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly policy: OnStoreError;
+  readonly timeoutMs: number;
+  private readonly clock: ThrottleClock;
+  private readonly breaker: CircuitBreaker;
+  private readonly denyCache?: DenyCache;
+  private readonly fallback: ThrottleStorage;
+  private readonly events = new StoreEventHub();
+  private readonly logger: LoggerService;
+  private readonly storeName: string;
+  private readonly counters: ThrottleStoreStats = {
+    decisions: 0, storeDecisions: 0, policyDecisions: 0, denyCacheHits: 0, storeErrors: 0, timeouts: 0, circuitOpens: 0,
+  };
+
+  constructor(
+    readonly primary: PrimaryStorage,
+    private readonly options: ResilientStorageOptions = {},
+  ) {
+    super();
+    this.policy = options.policy ?? 'local';
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+    this.clock = options.clock ?? new MonotonicClock();
+    this.storeName = options.storeName ?? 'redis';
+    this.logger = options.logger ?? new Logger('Throttle');
+    this.breaker = new CircuitBreaker(this.clock, options.breaker, (from, to, reason) => this.onCircuitChange(from, to, reason));
+    const denyKeys = options.denyCacheMaxKeys ?? DEFAULT_DENY_CACHE_MAX_KEYS;
+    if (denyKeys > 0) this.denyCache = new DenyCache(this.clock, denyKeys);
+    this.fallback = options.fallback ?? new MemoryThrottleStorage(options.memory, this.clock);
+  }
+
+  get circuit(): CircuitState {
+    return this.breaker.state;
+  }
+
+  async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
+    const cached = this.deniedSync(request);
+    if (cached !== undefined) return cached;
+    const started = performance.now();
+    if (!this.breaker.tryAcquire()) return this.byPolicy(request, started);
+    const sentAt = this.clock.now();
+    let decision: ThrottleDecision;
+    try {
+      decision = await withTimeout(this.primary.consume(request), this.timeoutMs);
+    } catch (error) {
+      this.onStoreError(error);
+      return this.byPolicy(request, started);
+    }
+    this.breaker.onSuccess();
+    this.denyCache?.remember(request, decision, sentAt);
+    return this.decided('store', decision, started);
+  }
+
+  /** The local deny cache's refusal (exact: the store cannot admit before it ends), else undefined. */
+  override deniedSync(request: ThrottleRequest): ThrottleDecision | undefined {
+    if (this.denyCache === undefined) return undefined;
+    const started = performance.now();
+    const cached = this.denyCache.check(request);
+    if (cached === undefined) return undefined;
+    this.counters.denyCacheHits += 1;
+    if (this.events.active) {
+      const full = cached.states.findIndex((state) => state.retryAfterMs > 0);
+      this.events.emit('denyCacheHit', { key: request.rules[full].key });
+    }
+    return this.decided('deny-cache', cached, started);
+  }
+
+  override health(): StorageHealth {
+    const primaryOk = this.primary.health().state === 'ok';
+    const state = this.breaker.state === 'closed' && primaryOk ? 'ok' : 'degraded';
+    return { store: this.storeName, state, circuit: this.breaker.state, policy: this.policy };
+  }
+
+  override subscribe(listener: ThrottleStoreEvents): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /** Running totals since start (decisions by source, store errors, timeouts, circuit openings). */
+  stats(): Readonly<ThrottleStoreStats> {
+    return { ...this.counters };
+  }
+
+  /** Connects the store at boot; when it is unreachable, logs one line and starts degraded instead of failing. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.primary.open?.();
+    } catch (error) {
+      this.breaker.trip(`${describeError(error)} at boot`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.primary.close?.();
+  }
+
+  private async byPolicy(request: ThrottleRequest, started: number): Promise<ThrottleDecision> {
+    if (this.policy === 'deny') {
+      this.decided('policy', { allowed: false, states: [] }, started);
+      throw new ThrottleStoreUnavailableError(`The ${this.storeName} throttle store is unavailable (onStoreError: deny)`);
+    }
+    if (this.policy === 'allow') {
+      const states = request.rules.map((rule) => ({ remaining: rule.limit - 1, resetMs: rule.windowMs, retryAfterMs: 0 }));
+      return this.decided('policy', { allowed: true, states }, started);
+    }
+    return this.decided('policy', await this.fallback.consume(request), started);
+  }
+
+  private decided(source: DecisionSource, decision: ThrottleDecision, started: number): ThrottleDecision {
+    this.counters.decisions += 1;
+    if (source === 'store') this.counters.storeDecisions += 1;
+    else if (source === 'policy') this.counters.policyDecisions += 1;
+    if (this.events.active) {
+      this.events.emit('decision', { source, allowed: decision.allowed, latencyMs: performance.now() - started });
+    }
+    return decision;
+  }
+
+  private onStoreError(error: unknown): void {
+    this.counters.storeErrors += 1;
+    if (error instanceof StoreTimeoutError) this.counters.timeouts += 1;
+    const reason = describeError(error);
+    this.events.emit('storeError', { reason, error });
+    this.breaker.onFailure(reason);
+  }
+
+  private onCircuitChange(from: CircuitState, to: CircuitState, reason: string): void {
+    if (to === 'open') this.counters.circuitOpens += 1;
+    this.events.emit('circuitChange', { from, to, reason });
+    const name = `${this.storeName[0].toUpperCase()}${this.storeName.slice(1)} store`;
+    const where = this.options.description ? ` ${this.options.description}` : '';
+    if (from === 'closed' && to === 'open') {
+      this.logger.warn(`${name}${where} unavailable (${reason}): ${POLICY_TEXT[this.policy]}`);
+    } else if (to === 'closed') {
+      this.logger.log(`${name}${where} back: shared limits resumed`);
+    }
+  }
+}

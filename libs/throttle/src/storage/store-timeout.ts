@@ -1,0 +1,46 @@
+/**
+ * The per-request store timeout expired.
+ *
+ * @example
+ * await withTimeout(store.consume(request), 100); // rejects with StoreTimeoutError after 100 ms
+ */
+export class StoreTimeoutError extends Error {
+  override readonly name = 'StoreTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`timeout after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Settles like `promise`, or rejects with {@link StoreTimeoutError} after `timeoutMs`; one timer,
+ * cleared on settle. A late rejection of `promise` is absorbed (never unhandled).
+ *
+ * @example
+ * const decision = await withTimeout(redisStore.consume(request), 100);
+ */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreTimeoutError(timeoutMs)), timeoutMs);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+/**
+ * A short, loggable reason for a store failure: the error code, else a recognisable phrase, else the message.
+ *
+ * @example
+ * describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })); // 'ECONNREFUSED'
+ * describeError(new StoreTimeoutError(100)); // 'timeout after 100 ms'
+ */
+export function describeError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== '') return code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.includes('enableOfflineQueue')) return 'not connected';
+  if (message.includes('None of startup nodes is available')) return 'no cluster node reachable';
+  if (message.startsWith('Connection is closed')) return 'connection closed';
+  return message.length > 120 ? `${message.slice(0, 117)}...` : message;
+}

@@ -1,0 +1,54 @@
+import { Cluster, Redis } from 'ioredis';
+import { RedisThrottleStorage } from '@app/throttle';
+import { describeStorageConformance, FakeClock } from '@app/throttle/testing';
+import { RedisCluster, startCluster } from './cluster-harness';
+import { describeRedis, filePrefix, startRedis } from './harness';
+
+// The shared storage contract, on a single Redis and on a 3-master cluster, in test-clock mode.
+const keyPrefix = filePrefix('conformance');
+
+describeRedis('Redis store conformance', () => {
+  describe('single node', () => {
+    let server: Awaited<ReturnType<typeof startRedis>>;
+    let client: Redis;
+    beforeAll(async () => {
+      server = await startRedis();
+      client = new Redis({ port: server.port, keyPrefix, enableOfflineQueue: false });
+      await client.ping().catch(async () => new Promise((resolve) => client.once('ready', resolve)));
+    });
+    afterAll(async () => {
+      client?.disconnect();
+      await server?.cleanup();
+    });
+    describeStorageConformance(
+      'redis',
+      async () => {
+        const clock = new FakeClock();
+        return { storage: new RedisThrottleStorage(client, { clock }), clock };
+      },
+      { numRuns: 25 },
+    );
+  });
+
+  describe('3-master cluster', () => {
+    let cluster: RedisCluster;
+    let client: Cluster;
+    beforeAll(async () => {
+      cluster = await startCluster(3, 0);
+      client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })), { keyPrefix });
+      await new Promise((resolve) => client.once('ready', resolve));
+    });
+    afterAll(async () => {
+      client?.disconnect();
+      await cluster?.stop();
+    });
+    describeStorageConformance(
+      'redis cluster',
+      async () => {
+        const clock = new FakeClock();
+        return { storage: new RedisThrottleStorage(client, { clock }), clock };
+      },
+      { numRuns: 25 },
+    );
+  });
+});

@@ -1,0 +1,37 @@
+import { Redis } from 'ioredis';
+import { RedisThrottleStorage } from '@app/throttle';
+import { describeRedis, filePrefix, startRedis } from './harness';
+
+// What one full key costs in Redis (MEMORY USAGE ... SAMPLES 0), printed for the README / capacity planning.
+const keyPrefix = filePrefix('memory');
+
+describeRedis('Redis memory per key', () => {
+  let server: Awaited<ReturnType<typeof startRedis>>;
+  let client: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    client = new Redis({ port: server.port, keyPrefix, lazyConnect: true, enableOfflineQueue: false });
+    await client.connect();
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.cleanup();
+  });
+
+  it('measures MEMORY USAGE of one full key at limits 10, 60 and 1000', async () => {
+    const storage = new RedisThrottleStorage(client);
+    const report: string[] = [];
+    const perEntry: number[] = [];
+    for (const limit of [10, 60, 1_000]) {
+      const rule = { key: `mem${limit}:{${'x'.repeat(27)}}`, limit, windowMs: 3_600_000 }; // 27 chars: a base64url sha1
+      for (let i = 0; i < limit; i++) await storage.consume({ rules: [rule] });
+      expect((await storage.consume({ rules: [rule] })).allowed).toBe(false); // full
+      const bytes = Number(await client.call('MEMORY', 'USAGE', keyPrefix + rule.key, 'SAMPLES', '0'));
+      const encoding = await client.call('OBJECT', 'ENCODING', keyPrefix + rule.key);
+      perEntry.push(bytes / limit);
+      report.push(`limit ${limit}: ${bytes} bytes (${encoding}, ${(bytes / limit).toFixed(1)} B/admission)`);
+    }
+    console.log(`MEMORY USAGE of one full key (key "${keyPrefix}memN:{<27-char hash>}"):\n  ${report.join('\n  ')}`);
+    for (const bytes of perEntry) expect(bytes).toBeLessThan(200);
+  });
+});
