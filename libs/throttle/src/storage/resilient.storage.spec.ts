@@ -96,7 +96,7 @@ describe('ResilientThrottleStorage', () => {
   });
 
   describe('with a store that hangs', () => {
-    beforeEach(() => jest.useFakeTimers());
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
     afterEach(() => jest.useRealTimers());
 
     it('gives up after timeoutMs and decides by policy; the open circuit then answers at once', async () => {

@@ -20,10 +20,14 @@ export class StoreTimeoutError extends Error {
  */
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(timeoutMs)), timeoutMs);
+    let settled = false;
+    // When the timer fires, a reply may already sit unread in the socket because this process was busy
+    // (a loaded event loop runs timers before I/O). setImmediate runs after the next I/O poll, so such a
+    // reply still wins: the timeout measures the store, not our own event-loop lag.
+    const timer = setTimeout(() => setImmediate(() => settled || reject(new StoreTimeoutError(timeoutMs))), timeoutMs);
     promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error) => (clearTimeout(timer), reject(error)),
+      (value) => ((settled = true), clearTimeout(timer), resolve(value)),
+      (error) => ((settled = true), clearTimeout(timer), reject(error)),
     );
   });
 }
