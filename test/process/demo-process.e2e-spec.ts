@@ -29,6 +29,20 @@ describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
     expect(await refused.body.json()).toMatchObject({ statusCode: 429, scope: 'hi' });
   });
 
+  it('with WORKERS=2, /metrics sums the decisions of every worker', async () => {
+    demo = await startDemoProcess({ WORKERS: '2', THROTTLE_RATES: 'hi=3/m' });
+    for (let i = 0; i < 8; i++) {
+      const res = await request(`${demo.url}/hi`, { headers: { connection: 'close' } });
+      await res.body.dump();
+    }
+    const res = await request(`${demo.url}/metrics`);
+    const text = await res.body.text();
+    const count = (result: string) => Number(new RegExp(`throttle_decisions_total\\{scope="hi",result="${result}"\\} (\\d+)`).exec(text)?.[1]);
+    expect(res.statusCode).toBe(200);
+    expect(count('allowed') + count('throttled')).toBe(8);
+    expect(count('allowed')).toBeLessThanOrEqual(6); // 3 per worker: the memory store is per process
+  });
+
   it('shuts down cleanly on SIGTERM (exit code 0)', async () => {
     demo = await startDemoProcess({});
     const code = await demo.stop();

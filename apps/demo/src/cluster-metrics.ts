@@ -34,7 +34,9 @@ export function metricsText(registry: Registry): Promise<string> {
 
 /** In a worker: lets the primary's aggregator read this registry. */
 export function shareRegistryWithPrimary(registry: Registry): void {
-  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
+  if (!cluster.isWorker) return;
+  new AggregatorRegistry(); // its constructor installs the worker's answer to the primary's requests
+  AggregatorRegistry.setRegistries([registry]);
 }
 
 /** In the primary: answers workers' metrics requests with the aggregate of all workers. */

@@ -1,4 +1,5 @@
-import { Controller, Get, Header, OnModuleInit, Optional } from '@nestjs/common';
+import { Controller, Get, OnModuleInit, Optional, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { collectDefaultMetrics } from 'prom-client';
 import { SkipThrottle, ThrottleMetrics } from '@app/throttle';
 import { metricsText, shareRegistryWithPrimary } from './cluster-metrics';
@@ -16,8 +17,16 @@ export class MetricsController implements OnModuleInit {
   }
 
   @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  async scrape(): Promise<string> {
-    return this.metrics ? metricsText(this.metrics.registry) : '# metrics disabled\n';
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
+    if (!this.metrics) {
+      reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'metrics are disabled' });
+      return;
+    }
+    try {
+      const text = await metricsText(this.metrics.registry);
+      reply.header('content-type', this.metrics.registry.contentType).send(text);
+    } catch (error) {
+      reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: (error as Error).message });
+    }
   }
 }
