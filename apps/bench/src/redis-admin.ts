@@ -1,0 +1,140 @@
+/**
+ * The bench's private Redis: started on a free port (never 6379) without persistence, stopped by pid;
+ * its counters (script calls, script time, process CPU) around each measured run; and the ceiling of
+ * our Lua script measured by `redis-benchmark`.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from '@app/throttle';
+import { freePort, spawnCommand, stopChild } from './children';
+import { median } from './stats';
+
+/** A running private redis-server and an admin connection to it. */
+export interface PrivateRedis {
+  readonly port: number;
+  readonly url: string;
+  readonly version: string;
+  readonly admin: Redis;
+  stop(): Promise<void>;
+}
+
+/** Starts `redis-server --save '' --appendonly no` on a free 127.0.0.1 port. */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const child = spawnCommand('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice',
+  ]);
+  child.stdout?.resume(); // drained, so a chatty log never blocks it
+  child.stderr?.resume();
+  const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  admin.on('error', () => undefined);
+  await connectWithin(admin, child, 10_000);
+  const info = await admin.info('server');
+  const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    version,
+    admin,
+    stop: async () => {
+      admin.disconnect();
+      await stopChild(child, 3_000);
+    },
+  };
+}
+
+async function connectWithin(admin: Redis, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (admin.status === 'wait') await admin.connect();
+      if ((await admin.ping()) === 'PONG') return;
+    } catch (error) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start: ${String(error)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Redis's counters at one moment (script calls and time since the last reset; CPU since start). */
+export interface RedisCounters {
+  /** Calls of EVAL/EVALSHA (and their _ro forms). */
+  readonly scriptCalls: number;
+  /** Microseconds spent inside those calls (Redis's `usec`, includes the commands they run). */
+  readonly scriptUsec: number;
+  /** Process CPU, user + system, in microseconds. */
+  readonly cpuUs: number;
+}
+
+/** Resets command statistics (CONFIG RESETSTAT) and returns the counters right after. */
+export async function resetCounters(admin: Redis): Promise<RedisCounters> {
+  await admin.config('RESETSTAT');
+  return readCounters(admin);
+}
+
+/** Reads the counters from `INFO commandstats` and `INFO cpu`. */
+export async function readCounters(admin: Redis): Promise<RedisCounters> {
+  const [stats, cpu] = await Promise.all([admin.info('commandstats'), admin.info('cpu')]);
+  let scriptCalls = 0;
+  let scriptUsec = 0;
+  for (const match of stats.matchAll(/^cmdstat_(eval|evalsha|eval_ro|evalsha_ro):calls=(\d+),usec=(\d+)/gm)) {
+    scriptCalls += Number(match[2]);
+    scriptUsec += Number(match[3]);
+  }
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
+  return { scriptCalls, scriptUsec, cpuUs: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6 };
+}
+
+/** What happened in Redis between two readings. */
+export function counterDelta(before: RedisCounters, after: RedisCounters): RedisCounters {
+  return {
+    scriptCalls: after.scriptCalls - before.scriptCalls,
+    scriptUsec: after.scriptUsec - before.scriptUsec,
+    cpuUs: after.cpuUs - before.cpuUs,
+  };
+}
+
+/** The `redis-benchmark` ceiling of our script. */
+export interface ScriptCeiling {
+  /** Median over the runs. */
+  readonly decisionsPerS: number;
+  readonly roundsPerS: number[];
+  readonly command: string;
+}
+
+/**
+ * Loads our sliding-log script (SCRIPT LOAD; its SHA must be the store's) and runs it `rounds` times
+ * under `redis-benchmark -P 16` over 10 000 random keys, each call as the store makes it: one key,
+ * now from Redis TIME (ARGV[1] ''), a unique-enough suffix, no TTL slack, record, limit 1 000 000, 60 s.
+ */
+export async function scriptCeiling(redis: PrivateRedis, requests: number, rounds: number): Promise<ScriptCeiling> {
+  const sha = String(await redis.admin.script('LOAD', SLIDING_LOG_SCRIPT));
+  if (sha !== SLIDING_LOG_SHA) throw new Error(`SCRIPT LOAD gave ${sha}, the store sends ${SLIDING_LOG_SHA}`);
+  const call = ['EVALSHA', sha, '1', 'throttle:hi:{__rand_int__}', '', 'bench:__rand_int__', '0', '1', '1000000', '60000'];
+  const args = ['-h', '127.0.0.1', '-p', String(redis.port), '-n', String(requests), '-c', '50', '-P', '16', '-r', '10000', '--csv', ...call];
+  const roundsPerS: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await redis.admin.flushall();
+    roundsPerS.push(await redisBenchmark(args));
+  }
+  await redis.admin.flushall();
+  const shown = args.map((a) => (a === '' ? "''" : /[{}:_]/.test(a) ? `'${a}'` : a));
+  return { decisionsPerS: median(roundsPerS), roundsPerS, command: `redis-benchmark ${shown.join(' ')}` };
+}
+
+/** One redis-benchmark run (killed after 120 s); its requests per second. */
+async function redisBenchmark(args: readonly string[]): Promise<number> {
+  const child = spawnCommand('redis-benchmark', args);
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+  child.stderr?.resume();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('redis-benchmark: no result after 120 s'))), 120_000);
+    child.once('error', (error) => (clearTimeout(timer), reject(error)));
+    child.once('exit', (code) => (clearTimeout(timer), code === 0 ? resolve() : reject(new Error(`redis-benchmark exited ${code}`))));
+  });
+  const row = out.trim().split('\n').filter((line) => line.startsWith('"EVALSHA')).pop();
+  const perS = Number(row?.split('","')[1]?.replace(/"/g, ''));
+  if (!Number.isFinite(perS)) throw new Error(`redis-benchmark: unexpected output: ${out.slice(-300)}`);
+  return perS;
+}

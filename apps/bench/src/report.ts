@@ -1,0 +1,112 @@
+/**
+ * The bench's one markdown report: the HTTP table (medians over rounds, ratios to baseline and to
+ * the peer library), the stores alone, the memory cost, the correctness checks and the targets.
+ */
+import { baselineSpread, BenchData, correctness, fmt, PEERS, summarize, targets, Verdict, VariantSummary } from './summary';
+import { Variant, VARIANTS } from './variants';
+
+/** The whole report, markdown. */
+export function renderReport(data: BenchData): string {
+  const summaries = summarize(data.records);
+  const o = data.options;
+  return [
+    `# Throttle bench, ${data.startedAt.toISOString()}`,
+    '',
+    `Command: \`${data.command}\` (took ${fmt(data.tookS, 0)} s)`,
+    '',
+    `Machine: ${data.machine.cpus} CPUs (${data.machine.model}), node ${data.machine.node}, redis-server ${data.machine.redis}. ` +
+      'Server, load generator and Redis share these cores: absolute figures are low, ratios are what matter.',
+    '',
+    `Settings: ${o.rounds} round(s) of ${o.durationS} s per variant (medians over rounds), ${o.warmupS} s warm-up before each variant's first run, ` +
+      `${o.connections} connections, pipelining 1, rounds alternate variants (${VARIANTS.join(', ')}). ` +
+      `Variants are each their own process; the generator (autocannon) runs in a fresh process per run.`,
+    '',
+    ...httpSection(data, summaries),
+    ...storageSection(data),
+    ...memorySection(data),
+    '## Correctness',
+    '',
+    ...verdictLines(correctness(data, summaries), 'PASS', 'FAIL'),
+    '',
+    '## Targets (issue 5)',
+    '',
+    ...verdictLines(targets(data, summaries), 'MET', 'NOT MET'),
+    ...(data.failures.length ? ['', '## Steps that failed', '', ...data.failures.map((f) => `- ${f.replace(/\n/g, '\n  ')}`)] : []),
+    '',
+  ].join('\n');
+}
+
+function httpSection(data: BenchData, summaries: Map<string, Map<Variant, VariantSummary>>): string[] {
+  const lines = ['## HTTP: GET /hi', ''];
+  for (const s of data.scenarios) lines.push(`- ${s.id}: ${s.title} (limit ${s.limit} per ${s.windowMs / 1000} s, header \`x-client-id\`)`);
+  lines.push('', '| scenario | variant | req/s | p50 ms | p99 ms | × baseline | × peer | server CPU µs/req | generator CPU µs/req | responses (all runs) | req/s by round |');
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|');
+  const redisRows: string[] = [];
+  for (const scenario of data.scenarios) {
+    for (const [variant, s] of summaries.get(scenario.id) ?? []) {
+      const statuses = Object.entries(s.statuses).map(([code, n]) => `${n}×${code}`).join(', ') + (s.failed ? `, ${s.failed} errors` : '');
+      const peer = s.xPeer === undefined ? '–' : `${fmt(s.xPeer, 2)} (vs ${PEERS[variant]})`;
+      lines.push(`| ${scenario.id} | ${variant} | ${fmt(s.rps, 0)} | ${s.p50Ms} | ${s.p99Ms} | ${fmt(s.xBaseline, 2)} | ${peer} | ${fmt(s.serverCpuUsPerRequest, 1)} | ${fmt(s.generatorCpuUsPerRequest, 1)} | ${statuses} | ${s.roundsRps.map((x) => fmt(x, 0)).join(' / ')} |`);
+      const r = s.redis;
+      if (r) redisRows.push(`| ${scenario.id} | ${variant} | ${fmt(r.callsPerRequest, 3)} | ${fmt(r.usPerCall, 1)} | ${fmt(r.scriptUsPerRequest, 1)} | ${fmt(r.cpuUsPerRequest, 1)} |`);
+    }
+  }
+  const spread = [...baselineSpread(summaries)].map(([scenario, x]) => `${scenario} ${fmt(100 * x, 0)} %`).join(', ');
+  lines.push(
+    '',
+    'req/s, latencies and CPU are medians over rounds; × baseline and × peer are medians of per-round ratios (each round runs the variants back to back, so drift cancels). ' +
+      "Latencies are autocannon's, in whole milliseconds. Server CPU is the variant process's user + system time during the run (/proc, 10 ms ticks) per request: the least noisy cost figure here. " +
+      "Generator CPU is autocannon's, per response: server and generator share the cores, so a heavier response (a 429 with its body and headers) also slows the generator." +
+      (spread ? ` Noise: the baseline's req/s varied by ${spread} (max − min over median) across rounds; more rounds (\`--rounds 7\`) narrow the medians.` : ''),
+    '',
+    '| scenario | variant | Redis calls/req | Redis script µs/call | Redis script µs/req | Redis CPU µs/req |',
+    '|---|---|--:|--:|--:|--:|',
+    ...redisRows,
+    '',
+    'Script = EVAL/EVALSHA time from `INFO commandstats` (reset with CONFIG RESETSTAT before each measured run), per call and per HTTP request; Redis CPU = redis-server user + system CPU (`INFO cpu`) during the run, per HTTP request.',
+    '',
+  );
+  return lines;
+}
+
+function storageSection(data: BenchData): string[] {
+  const lines = ['## S3: the stores alone (no HTTP; 10 000 keys under their limit)', ''];
+  if (!data.storage) return [...lines, 'not measured', ''];
+  const ceiling = data.ceiling?.decisionsPerS;
+  lines.push(
+    `${data.options.rounds} round(s) of ${data.options.storageS} s per store, alternating; decisions/s are medians. ` +
+      `Async stores run with ${data.options.storageConcurrency} decisions in flight. Redis is flushed before each Redis run.`,
+    '',
+  );
+  lines.push('| store | decisions/s | × ceiling | Redis script µs/call | Redis CPU µs/decision | decisions/s by round | note |', '|---|--:|--:|--:|--:|---|---|');
+  for (const r of data.storage.rates) {
+    const redis = r.redis;
+    const x = redis && ceiling ? fmt(r.decisionsPerS / ceiling, 2) : '–';
+    const perCall = redis && redis.scriptCalls ? fmt(redis.scriptUsec / redis.scriptCalls, 1) : '–';
+    const cpu = redis && r.decisions ? fmt(redis.cpuUs / r.decisions, 1) : '–';
+    const note = [r.note, r.errors ? `${r.errors} errors` : ''].filter(Boolean).join('; ');
+    lines.push(`| ${r.name} | ${fmt(r.decisionsPerS, 0)} | ${x} | ${perCall} | ${cpu} | ${r.roundsPerS.map((v) => fmt(v, 0)).join(' / ')} | ${note} |`);
+  }
+  const ceilingRounds = data.ceiling?.roundsPerS.map((v) => fmt(v, 0)).join(' / ') ?? '';
+  lines.push(`| ceiling: redis-benchmark, our script, -P 16 | ${ceiling ? fmt(ceiling, 0) : 'not measured'} | 1.00 | | | ${ceilingRounds} | |`, '');
+  if (data.ceiling) lines.push(`Ceiling command: \`${data.ceiling.command}\``, '');
+  return lines;
+}
+
+function memorySection(data: BenchData): string[] {
+  const m = data.memoryCost;
+  const bytes = data.storage?.redisBytesPerKey;
+  const lines = ['## Memory cost', ''];
+  if (m) {
+    lines.push(`Memory store, ns per decision (\`memory-cost.ts\`, consumeSync): new key ${m.nsPerDecision.fresh}, under limit ${m.nsPerDecision.underLimit}, over limit ${m.nsPerDecision.overLimit}.`, '');
+  }
+  lines.push('| limit (log full) | memory store, heap bytes/key | Redis, `MEMORY USAGE` bytes/key |', '|--:|--:|--:|');
+  for (const limit of [10, 60, 1000]) {
+    lines.push(`| ${limit} | ${m ? m.bytesPerKey[limit] : 'not measured'} | ${bytes ? bytes[limit] : 'not measured'} |`);
+  }
+  return [...lines, ''];
+}
+
+function verdictLines(verdicts: readonly Verdict[], yes: string, no: string): string[] {
+  return verdicts.map((v) => `- ${v.ok === undefined ? 'NOT MEASURED' : v.ok ? yes : no}: ${v.what}: ${v.figure}`);
+}
