@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
 import { ClientIpResolver } from './client-ip';
@@ -78,8 +79,11 @@ export function compileIdentity(spec: ThrottleKey, clientIp: ClientIpResolver): 
  * and raw client data (IPs, tokens) never lands in the store.
  */
 export function hashIdentity(identity: string): string {
-  return createHash('sha1').update(identity).digest('base64url');
+  return oneShotHash !== undefined ? oneShotHash('sha1', identity, 'base64url') : createHash('sha1').update(identity).digest('base64url');
 }
+
+/** `crypto.hash` (Node >= 20.12): one call, no Hash object per request. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
 
 function remoteAddress(req: any): string | undefined {
   return req?.raw?.socket?.remoteAddress ?? req?.socket?.remoteAddress ?? req?.ip;

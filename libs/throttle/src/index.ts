@@ -26,10 +26,10 @@ export type { ThrottleRule, ThrottleRequest, ThrottleDecision, RuleState, Storag
 export { MemoryThrottleStorage, DEFAULT_MAX_KEYS } from './storage/memory.storage';
 export type { MemoryStorageOptions } from './storage/memory.storage';
 export { ThrottleMetrics } from './metrics/throttle-metrics';
-export type { ThrottleMetricsOptions, ScopeDecisionCounters } from './metrics/throttle-metrics';
+export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
 export { ThrottleFastLane } from './fast-lane/fastify-fast-lane';
-export { buildRules, THROTTLE_RULES } from './rules';
-export { refusedScope } from './throttle.exception';
+export { buildRules, THROTTLE_DECIDED } from './rules';
+export { refusedScope, storeUnavailableBody } from './throttle.exception';
 export { RedisThrottleStorage, TEST_MODE_TTL_SLACK_MS } from './storage/redis.storage';
 export type { RedisThrottleStorageOptions } from './storage/redis.storage';
 export { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA, SLIDING_LOG_COMMAND } from './storage/sliding-log.script';

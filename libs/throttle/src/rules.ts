@@ -3,8 +3,8 @@ import { hashIdentity } from './identity';
 import type { ThrottleRule } from './storage/throttle-storage';
 import type { RoutePlan } from './throttle-routes';
 
-/** Where the fast lane leaves the rules it computed, so the guard does not hash identities twice. */
-export const THROTTLE_RULES = Symbol('throttle.rules');
+/** Set on a request the Fastify fast lane has already admitted (headers written): the guard lets it through. */
+export const THROTTLE_DECIDED = Symbol('throttle.decided');
 
 /**
  * The store rules of one request: per scope, its key `<scope>:{<hashed identity>}`, limit and window.

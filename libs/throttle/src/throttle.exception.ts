@@ -49,10 +49,15 @@ export class ThrottleException extends HttpException {
 /** The 503 of the `deny` store-error policy: the limiter cannot decide, so it refuses. */
 export class ThrottleStoreUnavailableException extends ServiceUnavailableException {
   constructor() {
-    super({
-      statusCode: 503,
-      error: 'Service Unavailable',
-      message: 'Rate limit store unavailable; request refused (onStoreError: deny). Retry shortly.',
-    });
+    super(storeUnavailableBody());
   }
+}
+
+/** The body of the `deny` policy's 503. */
+export function storeUnavailableBody() {
+  return {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: 'Rate limit store unavailable; request refused (onStoreError: deny). Retry shortly.',
+  };
 }

@@ -1,54 +1,50 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { writeHeaders } from './headers';
-import { ScopeDecisionCounters, ThrottleMetrics } from './metrics/throttle-metrics';
-import { buildRules, THROTTLE_RULES } from './rules';
-import { ThrottleDecision, ThrottleRule, ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
+import { ThrottleMetrics } from './metrics/throttle-metrics';
+import { buildRules, THROTTLE_DECIDED } from './rules';
+import { ThrottleDecision, ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
 import { THROTTLE_CONFIG } from './throttle.constants';
 import { refusedScope, ThrottleException, ThrottleStoreUnavailableException } from './throttle.exception';
 import { ThrottleConfig } from './throttle-options';
-import { ThrottleRoutes } from './throttle-routes';
+import { RoutePlan, ThrottleRoutes } from './throttle-routes';
 
 /**
  * The global guard the module registers: resolves each scope's identity, asks the store once for
- * all of the route's scopes, writes the rate-limit headers, and throws a 429 when refused.
+ * all of the route's scopes, writes the rate-limit headers, and throws a 429 when refused. On Fastify,
+ * requests the fast lane already decided pass straight through.
  */
 @Injectable()
 export class ThrottleGuard implements CanActivate {
-  private readonly counters = new Map<string, ScopeDecisionCounters>();
-
   constructor(
     private readonly routes: ThrottleRoutes,
     private readonly storage: ThrottleStorage,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
-    @Optional() metrics?: ThrottleMetrics,
-  ) {
-    if (metrics) for (const name of config.scopes.keys()) this.counters.set(name, metrics.scopeCounters(name));
-  }
+    @Optional() private readonly metrics?: ThrottleMetrics,
+  ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const plan = this.routes.planFor(context.getHandler(), context.getClass());
     const http = context.switchToHttp();
     const request = http.getRequest();
-    let rules: ThrottleRule[] | undefined = request[THROTTLE_RULES];
-    if (rules === undefined) {
-      // First time this route is seen (or not Fastify): teach the fast lane which plan serves it.
-      if (request.routeOptions !== undefined) this.routes.learn(request.method, request.routeOptions.url, plan);
-      if (plan === null) return true;
-      rules = buildRules(plan, request, context);
-    }
+    if (request[THROTTLE_DECIDED] === true) return true;
+    const plan = this.routes.planFor(context.getHandler(), context.getClass());
+    // Teach the fast lane which plan serves this route (Fastify), so later requests skip Nest's pipeline.
+    if (request.routeOptions !== undefined) this.routes.learn(request.method, request.routeOptions.url, plan);
     if (plan === null) return true;
-    let decision: ThrottleDecision;
-    try {
-      decision = await this.storage.consume({ rules });
-    } catch (error) {
-      if (error instanceof ThrottleStoreUnavailableError) throw new ThrottleStoreUnavailableException();
-      throw error;
-    }
-    const retryAfter = writeHeaders(http.getResponse(), plan.scopes, plan.policy, decision, this.config.headers);
-    if (this.counters.size > 0) {
-      for (const s of plan.scopes) this.counters.get(s.name)?.[decision.allowed ? 'allowed' : 'throttled'].inc();
-    }
+    const rules = buildRules(plan, request, context);
+    const sync = this.storage.decideSync({ rules });
+    if (sync !== undefined) return this.conclude(plan, sync, http.getResponse());
+    return this.storage.consume({ rules }).then(
+      (decision) => this.conclude(plan, decision, http.getResponse()),
+      (error: unknown) => {
+        throw error instanceof ThrottleStoreUnavailableError ? new ThrottleStoreUnavailableException() : error;
+      },
+    );
+  }
+
+  private conclude(plan: RoutePlan, decision: ThrottleDecision, response: any): boolean {
+    const retryAfter = writeHeaders(response, plan.scopes, plan.policy, decision, this.config.headers);
+    this.metrics?.countDecision(plan.scopes, decision.allowed);
     if (decision.allowed) return true;
     throw new ThrottleException(plan.scopes[refusedScope(decision)].name, retryAfter);
   }

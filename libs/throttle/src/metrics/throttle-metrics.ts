@@ -9,12 +9,6 @@ export interface ThrottleMetricsOptions {
   prefix?: string;
 }
 
-/** A scope's two decision counters, resolved once so the hot path only calls `inc()`. */
-export interface ScopeDecisionCounters {
-  allowed: { inc(): void };
-  throttled: { inc(): void };
-}
-
 /**
  * Prometheus metrics of the limiter (prom-client): decisions by scope and result, store latency,
  * store errors, fallback decisions, circuit state and deny-cache hits. Mount `registry` on any route.
@@ -33,15 +27,26 @@ export class ThrottleMetrics {
   readonly circuitOpen: Gauge;
   readonly circuitTransitions: Counter<'to'>;
   readonly denyCacheHits: Counter;
+  private readonly pending = new Map<string, { allowed: number; throttled: number }>();
 
   constructor(options: ThrottleMetricsOptions = {}) {
     const p = options.prefix ?? 'throttle_';
     const registers = [(this.registry = options.registry ?? new Registry())];
+    const pending = this.pending;
     this.decisions = new Counter({
       name: `${p}decisions_total`,
       help: 'Throttle decisions by scope and result (allowed or throttled)',
       labelNames: ['scope', 'result'],
       registers,
+      // The hot path only bumps plain numbers (see countDecision); they reach the counter at scrape time.
+      collect(this: Counter<'scope' | 'result'>) {
+        for (const [scope, counts] of pending) {
+          if (counts.allowed > 0) this.labels(scope, 'allowed').inc(counts.allowed);
+          if (counts.throttled > 0) this.labels(scope, 'throttled').inc(counts.throttled);
+          counts.allowed = 0;
+          counts.throttled = 0;
+        }
+      },
     });
     this.storeDuration = new Histogram({
       name: `${p}store_duration_seconds`,
@@ -102,8 +107,13 @@ export class ThrottleMetrics {
     });
   }
 
-  /** The counters of one scope, for the guard to keep. */
-  scopeCounters(scope: string): ScopeDecisionCounters {
-    return { allowed: this.decisions.labels(scope, 'allowed'), throttled: this.decisions.labels(scope, 'throttled') };
+  /** Counts one decision under each of its scopes (cheap: plain numbers, folded into the counter at scrape). */
+  countDecision(scopes: readonly { readonly name: string }[], allowed: boolean): void {
+    for (let i = 0; i < scopes.length; i++) {
+      let counts = this.pending.get(scopes[i].name);
+      if (counts === undefined) this.pending.set(scopes[i].name, (counts = { allowed: 0, throttled: 0 }));
+      if (allowed) counts.allowed++;
+      else counts.throttled++;
+    }
   }
 }

@@ -64,6 +64,11 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     return { allowed: false, states };
   }
 
+  /** The memory store never waits: always the decision {@link consume} would give. */
+  override decideSync(request: ThrottleRequest): ThrottleDecision {
+    return this.consumeSync(request);
+  }
+
   /** The same decision as {@link consume}, without a promise (the store never waits). */
   consumeSync(request: ThrottleRequest): ThrottleDecision {
     const now = this.clock.now();

@@ -52,6 +52,15 @@ export abstract class ThrottleStorage {
     return undefined;
   }
 
+  /**
+   * The whole decision when the store can make it without waiting (recorded if admitted, exactly as
+   * `consume` would), else `undefined` and the caller awaits `consume`. The memory store always decides;
+   * a shared store answers refusals from its local deny cache. Default: {@link deniedSync}.
+   */
+  decideSync(request: ThrottleRequest): ThrottleDecision | undefined {
+    return this.deniedSync(request);
+  }
+
   /** What `/health` reports about the store; stores override it. */
   health(): StorageHealth {
     return { store: this.constructor.name, state: 'ok' };
