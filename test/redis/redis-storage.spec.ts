@@ -110,6 +110,16 @@ describeRedis('RedisThrottleStorage on a single node', () => {
     expect((await storage.consume({ rules: [rule] })).allowed).toBe(false);
   });
 
+  it('recovers from NOSCRIPT inside a pipelined batch of concurrent requests', async () => {
+    const storage = new RedisThrottleStorage(client);
+    const rule = { key: fresh('noscript-batch'), limit: 5, windowMs: 60_000 };
+    await storage.consume({ rules: [rule] }); // loaded, then flushed under the store's feet
+    await raw.script('FLUSH');
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => storage.consume({ rules: [rule] })));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(4);
+    expect(await raw.zcard(`${client.options.keyPrefix ?? ''}${rule.key}`)).toBe(5);
+  });
+
   it('never admits more than limit in any trailing window across a fixed-window boundary (burst attack)', async () => {
     const clock = new FakeClock(1_700_000_040_000); // a whole minute: a fixed-window boundary
     const storage = new RedisThrottleStorage(client, { clock });
