@@ -19,13 +19,6 @@ export interface RedisThrottleStorageOptions {
 /** Test mode adds this to key TTLs: keys expire in real time while a fake clock may stand still. */
 export const TEST_MODE_TTL_SLACK_MS = 600_000;
 
-interface PendingCall {
-  readonly numKeys: number;
-  readonly args: (string | number)[];
-  readonly resolve: (reply: number[]) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 interface ScriptResult {
   readonly allowed: boolean;
   readonly nowUs: number;
@@ -48,7 +41,7 @@ interface ScriptResult {
 export class RedisThrottleStorage extends ThrottleStorage {
   private readonly instanceId = randomBytes(6).toString('base64url');
   private sequence = 0;
-  private batch: PendingCall[] = [];
+  private corked = false;
   private readonly keyPrefix: string;
   private readonly isCluster: boolean;
 
@@ -151,37 +144,24 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   /**
-   * Runs the script. On a single Redis, the calls of one event-loop turn (the requests that arrived
-   * together) leave in one pipeline: one socket write instead of one per request. Each call is still its
-   * own script, so atomicity per request is unchanged. (Cluster clients send each call directly.)
+   * Runs the script. On a single Redis, the socket is corked for the rest of the event-loop turn, so
+   * the calls of requests that arrived together leave in one write instead of one syscall each. Each
+   * call is still its own script: atomicity per request is unchanged. (Cluster clients send directly.)
    */
   private send(numKeys: number, args: (string | number)[]): Promise<number[]> {
-    if (this.isCluster) return this.client.throttleSlidingLog(numKeys, ...args);
-    return new Promise((resolve, reject) => {
-      this.batch.push({ numKeys, args, resolve, reject });
-      if (this.batch.length === 1) setImmediate(this.flush);
-    });
-  }
-
-  private readonly flush = (): void => {
-    const batch = this.batch;
-    this.batch = [];
-    if (batch.length === 1) {
-      const call = batch[0];
-      this.client.throttleSlidingLog(call.numKeys, ...call.args).then(call.resolve, call.reject);
-      return;
+    if (!this.isCluster && !this.corked) {
+      const stream = (this.client as Redis & { stream?: { cork?(): void; uncork?(): void; writable?: boolean } }).stream;
+      if (stream?.writable && typeof stream.cork === 'function') {
+        stream.cork();
+        this.corked = true;
+        setImmediate(() => {
+          this.corked = false;
+          stream.uncork?.();
+        });
+      }
     }
-    const pipeline = this.client.pipeline();
-    for (const call of batch) pipeline.throttleSlidingLog(call.numKeys, ...call.args);
-    pipeline.exec().then(
-      (results) => batch.forEach((call, i) => {
-        const [error, reply] = results?.[i] ?? [new Error('no reply in pipeline')];
-        if (error) call.reject(error);
-        else call.resolve(reply as number[]);
-      }),
-      (error: unknown) => batch.forEach((call) => call.reject(error)),
-    );
-  };
+    return this.client.throttleSlidingLog(numKeys, ...args);
+  }
 
   private nextSuffix(): string {
     this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
