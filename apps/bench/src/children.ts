@@ -215,3 +215,24 @@ export async function freePort(): Promise<number> {
     if (port !== 6379 && port !== 0) return port;
   }
 }
+
+/**
+ * The entry of a measuring child process: runs `work`, prints `RESULT <json>` for the parent
+ * (see {@link runScript}) and exits; exits at once if the parent goes away.
+ *
+ * @example
+ * if (require.main === module) runAsChild(() => runLoad(JSON.parse(process.argv[2])));
+ */
+export function runAsChild<T>(work: () => Promise<T>): void {
+  process.once('disconnect', () => process.exit(0));
+  work().then(
+    (result) => {
+      process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.stack : String(error));
+      process.exit(1);
+    },
+  );
+}

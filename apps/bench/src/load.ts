@@ -3,6 +3,7 @@
  * bookkeeping): `node dist/apps/bench/src/load.js '<LoadSpec JSON>'`. Runs autocannon against one
  * server and prints one line `RESULT <LoadResult JSON>`.
  */
+import { runAsChild } from './children';
 import { CLIENT_HEADER } from './variants';
 
 /** What to send. */
@@ -94,16 +95,4 @@ function summarize(result: AutocannonResult, cpu: NodeJS.CpuUsage): LoadResult {
   };
 }
 
-if (require.main === module) {
-  process.once('disconnect', () => process.exit(0));
-  runLoad(JSON.parse(process.argv[2]) as LoadSpec).then(
-    (result) => {
-      process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.stack : String(error));
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsChild(() => runLoad(JSON.parse(process.argv[2]) as LoadSpec));

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { connectRedis, hashIdentity, RedisThrottleStorage } from '@app/throttle';
 import { flagValue } from './args';
+import { runAsChild } from './children';
 import { counterDelta, RedisCounters, readCounters, resetCounters } from './redis-admin';
 import { Contender, Decide, openContenders } from './storage-contenders';
 import { median } from './stats';
@@ -141,16 +142,4 @@ async function main(argv: readonly string[]): Promise<StorageBenchResult> {
   }
 }
 
-if (require.main === module) {
-  process.once('disconnect', () => process.exit(0));
-  main(process.argv.slice(2)).then(
-    (result) => {
-      process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.stack : String(error));
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsChild(() => main(process.argv.slice(2)));
