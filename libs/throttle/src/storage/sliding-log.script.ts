@@ -36,22 +36,11 @@ else
 end
 local n = #KEYS
 local counts = {}
-local oldestAt = {}
 local allowed = 1
 for i = 1, n do
-  local cutoff = now - tonumber(ARGV[4 + 2 * i]) * 1000
-  -- Trim only when the oldest entry has left the window (most calls find nothing to trim).
-  local first = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-  if first[2] ~= nil and tonumber(first[2]) <= cutoff then
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', cutoff))
-    first = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-  end
-  if first[2] == nil then
-    counts[i] = 0
-  else
-    counts[i] = redis.call('ZCARD', KEYS[i])
-    oldestAt[i] = tonumber(first[2])
-  end
+  local windowUs = tonumber(ARGV[4 + 2 * i]) * 1000
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - windowUs))
+  counts[i] = redis.call('ZCARD', KEYS[i])
   if counts[i] >= tonumber(ARGV[3 + 2 * i]) then allowed = 0 end
 end
 local nowText = string.format('%.0f', now)
@@ -61,14 +50,12 @@ for i = 1, n do
   local limit = tonumber(ARGV[3 + 2 * i])
   local count = counts[i]
   local oldest, freeing = -1, -1
-  if count > 0 then oldest = now - oldestAt[i] end
+  if count > 0 then
+    oldest = now - tonumber(redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')[2])
+  end
   if count >= limit then
     local at = count - limit
-    if at == 0 then
-      freeing = oldest
-    else
-      freeing = now - tonumber(redis.call('ZRANGE', KEYS[i], at, at, 'WITHSCORES')[2])
-    end
+    freeing = now - tonumber(redis.call('ZRANGE', KEYS[i], at, at, 'WITHSCORES')[2])
   end
   if allowed == 1 and ARGV[4] == '1' then
     redis.call('ZADD', KEYS[i], nowText, member)
