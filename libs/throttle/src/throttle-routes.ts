@@ -20,8 +20,9 @@ export interface RoutePlan {
 @Injectable()
 export class ThrottleRoutes implements OnModuleInit {
   private readonly logger = new Logger('Throttle');
-  private readonly plans = new Map<Function, RoutePlan | null>();
-  private readonly byRoute = new Map<string, Map<string, RoutePlan | null>>();
+  /** Plans by controller class, then handler (a handler inherited by two controllers has two plans). */
+  private readonly plans = new Map<Function, Map<Function, RoutePlan | null>>();
+  private readonly byRoute = new WeakMap<object, RoutePlan | null>();
 
   constructor(
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
@@ -43,7 +44,7 @@ export class ThrottleRoutes implements OnModuleInit {
             problems.push(`unknown scope "${name}" on ${type.name}.${method} (known scopes: ${this.known()})`);
           }
         }
-        this.plans.set(handler, this.compile(handler, type, names));
+        this.remember(type, handler, this.compile(handler, type, names));
       }
     }
     if (problems.length > 0) throw new ThrottleConfigError(problems);
@@ -51,7 +52,7 @@ export class ThrottleRoutes implements OnModuleInit {
 
   /** The plan of a handler, or null when it is not throttled. */
   planFor(handler: Function, type: Function): RoutePlan | null {
-    let plan = this.plans.get(handler);
+    let plan = this.plans.get(type)?.get(handler);
     if (plan === undefined) {
       const names = this.scopesOf(handler, type);
       const missing = names.filter((n) => !this.config.scopes.has(n));
@@ -59,22 +60,31 @@ export class ThrottleRoutes implements OnModuleInit {
         this.logger.error(`${type.name}.${handler.name} names unknown scopes ${missing.join(', ')}; not throttled`);
       }
       plan = this.compile(handler, type, names);
-      this.plans.set(handler, plan);
+      this.remember(type, handler, plan);
     }
     return plan;
   }
 
-  /** The plan the guard saw for this HTTP route (method and route pattern), if any yet. */
-  learned(method: string, url: string | undefined): RoutePlan | null | undefined {
-    return url === undefined ? undefined : this.byRoute.get(url)?.get(method);
+  private remember(type: Function, handler: Function, plan: RoutePlan | null): void {
+    let byHandler = this.plans.get(type);
+    if (byHandler === undefined) this.plans.set(type, (byHandler = new Map()));
+    byHandler.set(handler, plan);
   }
 
-  /** Records which plan serves a route, so the fast lane can find it before Nest routes the request. */
-  learn(method: string, url: string | undefined, plan: RoutePlan | null): void {
-    if (url === undefined) return;
-    let methods = this.byRoute.get(url);
-    if (methods === undefined) this.byRoute.set(url, (methods = new Map()));
-    methods.set(method, plan);
+  /**
+   * The plan the guard saw for this Fastify route, if any yet. Routes are told apart by their
+   * `routeOptions.config` object, which Fastify keeps per route, so versioned or host-constrained
+   * handlers on one path stay apart. null: not throttled, or more than one plan seen (left to the guard).
+   */
+  learned(route: object | undefined): RoutePlan | null | undefined {
+    return route === undefined ? undefined : this.byRoute.get(route);
+  }
+
+  /** Records which plan serves a Fastify route, so the fast lane can find it before Nest routes the request. */
+  learn(route: object | undefined, plan: RoutePlan | null): void {
+    if (route === undefined) return;
+    const known = this.byRoute.get(route);
+    this.byRoute.set(route, known === undefined || known === plan ? plan : null);
   }
 
   private scopesOf(handler: Function, type: Function): string[] {

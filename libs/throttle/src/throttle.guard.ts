@@ -29,7 +29,7 @@ export class ThrottleGuard implements CanActivate {
     if (request[THROTTLE_DECIDED] === true) return true;
     const plan = this.routes.planFor(context.getHandler(), context.getClass());
     // Teach the fast lane which plan serves this route (Fastify), so later requests skip Nest's pipeline.
-    if (request.routeOptions !== undefined) this.routes.learn(request.method, request.routeOptions.url, plan);
+    if (request.routeOptions !== undefined) this.routes.learn(request.routeOptions.config, plan);
     if (plan === null) return true;
     const rules = buildRules(plan, request, context);
     const sync = this.storage.decideSync({ rules });

@@ -40,7 +40,7 @@ export class ThrottleFastLane implements OnModuleInit {
   }
 
   private onRequest(request: any, reply: any, done: Done): void {
-    const plan = this.routes.learned(request.method, request.routeOptions?.url);
+    const plan = this.routes.learned(request.routeOptions?.config);
     if (!plan || !plan.fastLane) return done();
     const rules = buildRules(plan, request, undefined);
     const decision = this.storage.decideSync({ rules });
