@@ -1,5 +1,6 @@
 import type { CompiledScope } from './throttle-options';
 import type { ThrottleDecision } from './storage/throttle-storage';
+import { refusedScope } from './throttle.exception';
 
 /** Whole seconds, rounded up: what every header reports. */
 export function toSeconds(ms: number): number {
@@ -11,15 +12,13 @@ type HeaderSink = { header?: (name: string, value: string) => unknown; setHeader
 
 /** Index of the scope the X-RateLimit-* headers describe, and of the scope named in a 429. */
 export function mostRestrictive(decision: ThrottleDecision): number {
+  if (!decision.allowed) return refusedScope(decision);
   const states = decision.states;
   let best = 0;
   for (let i = 1; i < states.length; i++) {
     const a = states[i];
     const b = states[best];
-    const better = decision.allowed
-      ? a.remaining < b.remaining || (a.remaining === b.remaining && a.resetMs > b.resetMs)
-      : a.retryAfterMs > b.retryAfterMs;
-    if (better) best = i;
+    if (a.remaining < b.remaining || (a.remaining === b.remaining && a.resetMs > b.resetMs)) best = i;
   }
   return best;
 }

@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
 import { ClientIpResolver } from './client-ip';
 
@@ -79,7 +78,7 @@ export function compileIdentity(spec: ThrottleKey, clientIp: ClientIpResolver): 
  * and raw client data (IPs, tokens) never lands in the store.
  */
 export function hashIdentity(identity: string): string {
-  return oneShotHash !== undefined ? oneShotHash('sha1', identity, 'base64url') : createHash('sha1').update(identity).digest('base64url');
+  return oneShotHash !== undefined ? oneShotHash('sha1', identity, 'base64url') : crypto.createHash('sha1').update(identity).digest('base64url');
 }
 
 /** `crypto.hash` (Node >= 20.12): one call, no Hash object per request. */

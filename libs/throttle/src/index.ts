@@ -21,7 +21,7 @@ export { compileClientIp, normalizeIp } from './client-ip';
 export type { TrustProxy, ClientIpResolver } from './client-ip';
 export { writeHeaders, toSeconds } from './headers';
 export { ThrottleClock, MonotonicClock } from './clock';
-export { ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
+export { ThrottleStorage, ThrottleStoreUnavailableError, isPromise } from './storage/throttle-storage';
 export type { ThrottleRule, ThrottleRequest, ThrottleDecision, RuleState, StorageHealth } from './storage/throttle-storage';
 export { MemoryThrottleStorage, DEFAULT_MAX_KEYS } from './storage/memory.storage';
 export type { MemoryStorageOptions } from './storage/memory.storage';

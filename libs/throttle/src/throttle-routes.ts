@@ -84,7 +84,8 @@ export class ThrottleRoutes implements OnModuleInit {
   learn(route: object | undefined, plan: RoutePlan | null): void {
     if (route === undefined) return;
     const known = this.byRoute.get(route);
-    this.byRoute.set(route, known === undefined || known === plan ? plan : null);
+    if (known === plan) return;
+    this.byRoute.set(route, known === undefined ? plan : null);
   }
 
   private scopesOf(handler: Function, type: Function): string[] {

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@ne
 import { writeHeaders } from './headers';
 import { ThrottleMetrics } from './metrics/throttle-metrics';
 import { buildRules, THROTTLE_DECIDED } from './rules';
-import { ThrottleDecision, ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
+import { isPromise, ThrottleDecision, ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
 import { THROTTLE_CONFIG } from './throttle.constants';
 import { refusedScope, ThrottleException, ThrottleStoreUnavailableException } from './throttle.exception';
 import { ThrottleConfig } from './throttle-options';
@@ -32,9 +32,9 @@ export class ThrottleGuard implements CanActivate {
     if (request.routeOptions !== undefined) this.routes.learn(request.routeOptions.config, plan);
     if (plan === null) return true;
     const rules = buildRules(plan, request, context);
-    const sync = this.storage.decideSync({ rules });
-    if (sync !== undefined) return this.conclude(plan, sync, http.getResponse());
-    return this.storage.consume({ rules }).then(
+    const decision = this.storage.decide({ rules });
+    if (!isPromise(decision)) return this.conclude(plan, decision, http.getResponse());
+    return decision.then(
       (decision) => this.conclude(plan, decision, http.getResponse()),
       (error: unknown) => {
         throw error instanceof ThrottleStoreUnavailableError ? new ThrottleStoreUnavailableException() : error;

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { writeHeaders } from '../headers';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { buildRules, THROTTLE_DECIDED } from '../rules';
-import { ThrottleDecision, ThrottleStorage, ThrottleStoreUnavailableError } from '../storage/throttle-storage';
+import { isPromise, ThrottleDecision, ThrottleStorage, ThrottleStoreUnavailableError } from '../storage/throttle-storage';
 import { THROTTLE_CONFIG } from '../throttle.constants';
 import { refusedScope, storeUnavailableBody, throttledBody } from '../throttle.exception';
 import { ThrottleConfig } from '../throttle-options';
@@ -43,9 +43,9 @@ export class ThrottleFastLane implements OnModuleInit {
     const plan = this.routes.learned(request.routeOptions?.config);
     if (!plan || !plan.fastLane) return done();
     const rules = buildRules(plan, request, undefined);
-    const decision = this.storage.decideSync({ rules });
-    if (decision !== undefined) return this.finish(plan, decision, request, reply, done);
-    this.storage.consume({ rules }).then(
+    const decision = this.storage.decide({ rules });
+    if (!isPromise(decision)) return this.finish(plan, decision, request, reply, done);
+    decision.then(
       (d) => this.finish(plan, d, request, reply, done),
       (error: unknown) => {
         if (!(error instanceof ThrottleStoreUnavailableError)) return done(error as Error);

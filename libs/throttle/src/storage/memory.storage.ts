@@ -64,8 +64,8 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     return { allowed: false, states };
   }
 
-  /** The memory store never waits: always the decision {@link consume} would give. */
-  override decideSync(request: ThrottleRequest): ThrottleDecision {
+  /** The memory store never waits: always the decision itself, no promise. */
+  override decide(request: ThrottleRequest): ThrottleDecision {
     return this.consumeSync(request);
   }
 

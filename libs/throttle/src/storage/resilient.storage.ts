@@ -87,8 +87,15 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   }
 
   async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
-    const cached = this.deniedSync(request);
-    if (cached !== undefined) return cached;
+    return this.deniedSync(request) ?? this.consumeFromStore(request);
+  }
+
+  /** The deny cache's refusal at once, else the store's decision (the deny cache is checked once). */
+  override decide(request: ThrottleRequest): ThrottleDecision | Promise<ThrottleDecision> {
+    return this.deniedSync(request) ?? this.consumeFromStore(request);
+  }
+
+  private async consumeFromStore(request: ThrottleRequest): Promise<ThrottleDecision> {
     const started = performance.now();
     if (!this.breaker.tryAcquire()) return this.byPolicy(request, started);
     const sentAt = this.clock.now();

@@ -53,12 +53,12 @@ export abstract class ThrottleStorage {
   }
 
   /**
-   * The whole decision when the store can make it without waiting (recorded if admitted, exactly as
-   * `consume` would), else `undefined` and the caller awaits `consume`. The memory store always decides;
-   * a shared store answers refusals from its local deny cache. Default: {@link deniedSync}.
+   * The hot path of the guard and the fast lane: the same decision as `consume`, returned as a plain
+   * value when the store can make it without waiting (memory; a shared store's deny cache), else the
+   * promise of `consume`. Default: {@link deniedSync}, else `consume`.
    */
-  decideSync(request: ThrottleRequest): ThrottleDecision | undefined {
-    return this.deniedSync(request);
+  decide(request: ThrottleRequest): ThrottleDecision | Promise<ThrottleDecision> {
+    return this.deniedSync(request) ?? this.consume(request);
   }
 
   /** What `/health` reports about the store; stores override it. */
@@ -92,4 +92,9 @@ export interface StorageHealth {
 /** Thrown by a store that cannot decide (Redis down and no fallback); the guard answers 503. */
 export class ThrottleStoreUnavailableError extends Error {
   override readonly name = 'ThrottleStoreUnavailableError';
+}
+
+/** Whether {@link ThrottleStorage.decide} answered with a promise (the store has to be asked). */
+export function isPromise(value: ThrottleDecision | Promise<ThrottleDecision>): value is Promise<ThrottleDecision> {
+  return typeof (value as Promise<ThrottleDecision>).then === 'function';
 }
