@@ -1,9 +1,7 @@
 import cluster from 'node:cluster';
 import { bootLine, createDemoApp } from './bootstrap';
 import { DemoEnv, readDemoEnv } from './demo-env';
-import { runPrimary } from './primary';
-
-const SHUTDOWN_GRACE_MS = 10_000;
+import { runPrimary, SHUTDOWN_GRACE_MS } from './primary';
 
 /** A worker (or the only process): boot the app, listen, report the boot line; stop gracefully on SIGTERM/SIGINT. */
 async function runWorker(env: DemoEnv): Promise<void> {

@@ -2,7 +2,8 @@ import cluster, { Worker } from 'node:cluster';
 import { serveClusterMetrics } from './cluster-metrics';
 import type { DemoEnv } from './demo-env';
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** How long a graceful stop may take before processes are killed (primary and workers alike). */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * The node:cluster primary for WORKERS > 1: forks the workers (they share the port, like
