@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-// Builds every app and the library into dist/ with one tsc pass, rewrites the `@app/throttle`
-// path alias into relative requires, and gives each app its entry point at dist/apps/<app>/main.js
-// (Nest's monorepo convention), so `node dist/apps/demo/main.js` runs as is.
+// Builds the library package (libs/throttle/dist, with .d.ts), then every app against it: the apps
+// import `nest-scoped-throttle` like any user, resolved through the npm workspace link to the
+// package's exports. Each app gets its entry point at dist/apps/<app>/main.js (Nest's monorepo
+// convention), so `node dist/apps/demo/main.js` runs as is.
 'use strict';
 const { existsSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
-const run = (cmd, args) => execFileSync(bin(cmd), args, { cwd: root, stdio: 'inherit' });
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const run = (project) => execFileSync(process.execPath, [tsc, '-p', project], { cwd: root, stdio: 'inherit' });
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(join(root, 'libs', 'throttle', 'dist'), { recursive: true, force: true });
 try {
-  run('tsc', ['-p', 'tsconfig.build.json']);
-  run('tsc-alias', ['-p', 'tsconfig.build.json']);
+  run('libs/throttle/tsconfig.lib.json');
+  run('tsconfig.build.json');
 } catch {
   console.error('build failed');
   process.exit(1);

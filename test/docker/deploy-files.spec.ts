@@ -9,7 +9,7 @@ import { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import * as YAML from 'yaml';
-import { parseRate } from '@app/throttle/rate';
+import { parseRate } from 'nest-scoped-throttle';
 import {
   demoGetRoutes,
   demoScopeNames,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { ThrottleClock } from '@app/throttle';
-import { FakeClock } from '@app/throttle/testing';
+import { ThrottleClock } from 'nest-scoped-throttle';
+import { FakeClock } from 'nest-scoped-throttle/testing';
 import { AppModule } from '../../apps/demo/src/app.module';
 import { readDemoEnv } from '../../apps/demo/src/demo-env';
 

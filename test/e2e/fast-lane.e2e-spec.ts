@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { ThrottleClock, ThrottleGuard, ThrottleModule, ThrottleScope } from '@app/throttle';
-import { FakeClock } from '@app/throttle/testing';
+import { ThrottleClock, ThrottleGuard, ThrottleModule, ThrottleScope } from 'nest-scoped-throttle';
+import { FakeClock } from 'nest-scoped-throttle/testing';
 
 @Controller()
 class LaneController {

@@ -1,8 +1,8 @@
 import { Controller, Get, VersioningType } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { ThrottleClock, ThrottleModule, ThrottleScope } from '@app/throttle';
-import { FakeClock } from '@app/throttle/testing';
+import { ThrottleClock, ThrottleModule, ThrottleScope } from 'nest-scoped-throttle';
+import { FakeClock } from 'nest-scoped-throttle/testing';
 
 class BaseController {
   @Get('x') x() { return 'x'; }

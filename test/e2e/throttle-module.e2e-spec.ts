@@ -7,8 +7,8 @@ import {
   ThrottleModule,
   ThrottleModuleOptions,
   ThrottleScope,
-} from '@app/throttle';
-import { FakeClock } from '@app/throttle/testing';
+} from 'nest-scoped-throttle';
+import { FakeClock } from 'nest-scoped-throttle/testing';
 
 @ThrottleScope('pages')
 @Controller()

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
-import { connectRedis, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule } from '@app/throttle';
-import { FakeClock } from '@app/throttle/testing';
+import { connectRedis, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
+import { FakeClock } from 'nest-scoped-throttle/testing';
 import { RedisCluster, startCluster } from './cluster-harness';
 import { describeRedis, filePrefix, waitFor } from './harness';
 

@@ -1,6 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
-import { RedisThrottleStorage } from '@app/throttle';
-import { describeStorageConformance, FakeClock } from '@app/throttle/testing';
+import { RedisThrottleStorage } from 'nest-scoped-throttle';
+import { describeStorageConformance, FakeClock } from 'nest-scoped-throttle/testing';
 import { RedisCluster, startCluster } from './cluster-harness';
 import { describeRedis, filePrefix, startRedis } from './harness';
 

@@ -1,4 +1,4 @@
-import { connectRedis, OnStoreError, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule, ThrottleStoreUnavailableError } from '@app/throttle';
+import { connectRedis, OnStoreError, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
 import { describeRedis, filePrefix, startRedis, waitFor } from './harness';
 
 // Redis dies, freezes and comes back under load; every request is answered within the store timeout

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisThrottleStorage } from '@app/throttle';
+import { RedisThrottleStorage } from 'nest-scoped-throttle';
 import { describeRedis, filePrefix, startRedis } from './harness';
 
 // What one full key costs in Redis (MEMORY USAGE ... SAMPLES 0), printed for the README / capacity planning.

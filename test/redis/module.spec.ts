@@ -13,8 +13,8 @@ import {
   ThrottleModuleOptions,
   ThrottleScope,
   ThrottleStorage,
-} from '@app/throttle';
-import { FakeClock } from '@app/throttle/testing';
+} from 'nest-scoped-throttle';
+import { FakeClock } from 'nest-scoped-throttle/testing';
 import { describeRedis, filePrefix, freePort, RedisServer, startRedis, waitFor } from './harness';
 
 // The module wiring: `redis` options create, connect and quit the client; boot survives a missing Redis.

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { RedisThrottleStorage, SLIDING_LOG_SHA, ThrottleClock, ThrottleRule } from '@app/throttle';
-import { FakeClock } from '@app/throttle/testing';
+import { RedisThrottleStorage, SLIDING_LOG_SHA, ThrottleClock, ThrottleRule } from 'nest-scoped-throttle';
+import { FakeClock } from 'nest-scoped-throttle/testing';
 import { describeRedis, filePrefix, startRedis } from './harness';
 
 const keyPrefix = filePrefix('storage');

@@ -1,4 +1,4 @@
-import { MemoryThrottleStorage, ThrottleRule } from '@app/throttle';
+import { MemoryThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 
 /** Cost of the embedded store: time per decision and heap per tracked key. */
 export interface MemoryCost {

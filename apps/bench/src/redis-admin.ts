@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from '@app/throttle';
+import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from 'nest-scoped-throttle';
 import { freePort, spawnCommand, stopChild } from './children';
 import { median } from './stats';
 

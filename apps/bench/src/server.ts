@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { StorageHealth, ThrottleStorage } from '@app/throttle';
+import { StorageHealth, ThrottleStorage } from 'nest-scoped-throttle';
 import { flagValue } from './args';
 import { benchModule, parseVariant, Variant, VariantConfig } from './variants';
 

@@ -5,7 +5,7 @@
  * Redis bytes per key holding a full log. Prints one line `RESULT <StorageBenchResult JSON>`.
  */
 import { Redis } from 'ioredis';
-import { connectRedis, hashIdentity, RedisThrottleStorage } from '@app/throttle';
+import { connectRedis, hashIdentity, RedisThrottleStorage } from 'nest-scoped-throttle';
 import { flagValue } from './args';
 import { runAsChild } from './children';
 import { counterDelta, RedisCounters, readCounters, resetCounters } from './redis-admin';

@@ -8,7 +8,7 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import {
   connectRedis, createThrottleStorage, hashIdentity, MemoryThrottleStorage, MonotonicClock, normalizeOptions,
   RedisThrottleStorage, ResilientThrottleStorage, ThrottleRequest,
-} from '@app/throttle';
+} from 'nest-scoped-throttle';
 
 /** Keys, limit and window of S3 (like S1: many identities, all under their limit). */
 export const S3_KEYS = 10_000;

@@ -7,7 +7,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Redis } from 'ioredis';
-import { ThrottleModule, ThrottleScope } from '@app/throttle';
+import { ThrottleModule, ThrottleScope } from 'nest-scoped-throttle';
 
 /** The variants, in the order every round runs them. */
 export const VARIANTS = ['baseline', 'memory', 'redis', 'throttler', 'throttler-redis'] as const;

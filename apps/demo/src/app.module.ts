@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
-import { ThrottleModule, ThrottleModuleOptions } from '@app/throttle';
+import { ThrottleModule, ThrottleModuleOptions } from 'nest-scoped-throttle';
 import type { DemoEnv } from './demo-env';
 import { HealthController } from './health.controller';
 import { HiController } from './hi.controller';

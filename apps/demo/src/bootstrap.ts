@@ -1,7 +1,7 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { THROTTLE_CONFIG, ThrottleConfig } from '@app/throttle';
+import { THROTTLE_CONFIG, ThrottleConfig } from 'nest-scoped-throttle';
 import { AppModule } from './app.module';
 import type { DemoEnv } from './demo-env';
 

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { SkipThrottle, StorageHealth, ThrottleStorage } from '@app/throttle';
+import { SkipThrottle, StorageHealth, ThrottleStorage } from 'nest-scoped-throttle';
 
 /** Liveness/readiness: always 200 while the process serves; the body tells the store's state. */
 @SkipThrottle()

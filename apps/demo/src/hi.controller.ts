@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ThrottleScope } from '@app/throttle';
+import { ThrottleScope } from 'nest-scoped-throttle';
 
 /** The routes of the DRF articles: `/hi` by IP, `/?api_key=K` by API key. */
 @Controller()

@@ -1,7 +1,7 @@
 import { Controller, Get, OnModuleInit, Optional, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { collectDefaultMetrics } from 'prom-client';
-import { SkipThrottle, ThrottleMetrics } from '@app/throttle';
+import { SkipThrottle, ThrottleMetrics } from 'nest-scoped-throttle';
 import { metricsText, shareRegistryWithPrimary } from './cluster-metrics';
 
 /** Prometheus text of the limiter's metrics plus Node's process metrics, summed over workers. */

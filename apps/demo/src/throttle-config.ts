@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { ScopeOptions, ThrottleModuleOptions } from '@app/throttle';
+import type { ScopeOptions, ThrottleModuleOptions } from 'nest-scoped-throttle';
 import type { DemoEnv } from './demo-env';
 
 /** The throttle config file: `scopes` (name → rate or { rate, key }) and an optional default `key`. */

@@ -1,4 +1,4 @@
-import { ReferenceSlidingLog } from '@app/throttle/testing/reference-model';
+import { ReferenceSlidingLog } from 'nest-scoped-throttle/testing';
 
 /**
  * What an exact limiter admits for a paced run: the reference sliding log fed the nominal send times

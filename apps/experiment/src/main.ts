@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRate } from '@app/throttle/rate';
+import { parseRate } from 'nest-scoped-throttle';
 import { parseArgs } from '../../loadtest/src/args';
 import { buildReport } from '../../loadtest/src/report';
 import { runLoad } from '../../loadtest/src/runner';

@@ -1,7 +1,7 @@
 /**
  * Command-line parsing for the load-test CLI. Pure: argv in, options (or a usage error) out.
  */
-import { parseRate, type Rate } from '@app/throttle/rate';
+import { parseRate, type Rate } from 'nest-scoped-throttle';
 
 /** Bounds on the numeric flags, so every run is bounded in time and memory. */
 export const LIMITS = {
