@@ -76,13 +76,19 @@ describe('demo app over Fastify (memory store)', () => {
     expect((await get('/', { remoteAddress: '198.51.100.2' })).statusCode).toBe(200);
   });
 
-  it('handles a 10 KB api_key and repeated api_key parameters as normal decisions', async () => {
+  it('handles a 10 KB api_key as a normal decision', async () => {
     demo = await startDemo();
     const big = 'k'.repeat(10 * 1024);
     expect((await get(`/?api_key=${big}`)).statusCode).toBe(200);
     expect((await get(`/?api_key=${big}`)).statusCode).toBe(429);
-    expect((await get('/?api_key=a&api_key=b')).statusCode).toBe(200);
-    expect((await get('/?api_key=a')).statusCode).toBe(429);
+  });
+
+  // Regression (issue 9): `?api_key=a&api_key=b` was keyed by `a`, letting a client rotate `b` freely.
+  it('keys repeated api_key parameters by the client IP, not by either value', async () => {
+    demo = await startDemo();
+    expect((await get('/?api_key=a&api_key=b', { remoteAddress: '198.51.100.7' })).statusCode).toBe(200);
+    expect((await get('/?api_key=c&api_key=d', { remoteAddress: '198.51.100.7' })).statusCode).toBe(429);
+    expect((await get('/?api_key=a')).statusCode).toBe(200);
   });
 
   it('ignores a spoofed X-Forwarded-For when no proxy is trusted', async () => {

@@ -1,5 +1,7 @@
 import { Cluster } from 'ioredis';
-import { connectRedis, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
+import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
+import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
+import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { RedisCluster, startCluster } from './cluster-harness';
 import { describeRedis, filePrefix, waitFor } from './harness';
@@ -26,7 +28,7 @@ describeRedis('RedisThrottleStorage on Redis Cluster', () => {
   const key = (scope: string, identity: string) => `${scope}-${++seq}:{${identity}-${seq}}`;
 
   it('decides the scopes of one identity in one script: a refused request consumes from none', async () => {
-    const storage = new RedisThrottleStorage(client, { clock: new FakeClock() });
+    const storage = new RedisThrottleStorage(client, { storeTime: new FakeClock().storeTime() });
     const id = `u${++seq}`;
     const burst = { key: `burst:{${id}}`, limit: 1, windowMs: 1_000 };
     const sustained = { key: `sustained:{${id}}`, limit: 5, windowMs: 60_000 };

@@ -24,7 +24,7 @@ describeRedis('Redis store conformance', () => {
       'redis',
       async () => {
         const clock = new FakeClock();
-        return { storage: new RedisThrottleStorage(client, { clock }), clock };
+        return { storage: new RedisThrottleStorage(client, { storeTime: clock.storeTime() }), clock };
       },
       { numRuns: 25 },
     );
@@ -46,7 +46,7 @@ describeRedis('Redis store conformance', () => {
       'redis cluster',
       async () => {
         const clock = new FakeClock();
-        return { storage: new RedisThrottleStorage(client, { clock }), clock };
+        return { storage: new RedisThrottleStorage(client, { storeTime: clock.storeTime() }), clock };
       },
       { numRuns: 25 },
     );

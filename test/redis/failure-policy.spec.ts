@@ -1,4 +1,6 @@
-import { connectRedis, OnStoreError, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
+import { OnStoreError, RedisThrottleStorage, ThrottleRule, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
+import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
+import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { describeRedis, filePrefix, startRedis, waitFor } from './harness';
 
 // Redis dies, freezes and comes back under load; every request is answered within the store timeout

@@ -7,7 +7,6 @@ import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import {
   RedisThrottleStorage,
-  ResilientThrottleStorage,
   ThrottleClock,
   ThrottleModule,
   ThrottleModuleOptions,
@@ -15,6 +14,7 @@ import {
   ThrottleStorage,
 } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
+import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { describeRedis, filePrefix, freePort, RedisServer, startRedis, waitFor } from './harness';
 
 // The module wiring: `redis` options create, connect and quit the client; boot survives a missing Redis.

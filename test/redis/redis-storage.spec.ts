@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
-import { RedisThrottleStorage, SLIDING_LOG_SHA, ThrottleClock, ThrottleRule } from 'nest-scoped-throttle';
+import { RedisThrottleStorage, ThrottleClock, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
+import type { StoreTime } from '../../libs/throttle/src/clock';
+import { SLIDING_LOG_SHA } from '../../libs/throttle/src/redis/sliding-log.script';
 import { describeRedis, filePrefix, startRedis } from './harness';
 
 const keyPrefix = filePrefix('storage');
@@ -12,6 +14,9 @@ class SetClock extends ThrottleClock {
   }
   now(): number {
     return this.value;
+  }
+  override storeTime(): StoreTime {
+    return { now: () => this.value, ttlSlackMs: FakeClock.TTL_SLACK_MS };
   }
 }
 
@@ -53,19 +58,19 @@ describeRedis('RedisThrottleStorage on a single node', () => {
 
   it('logs two admissions in the same microsecond as two entries', async () => {
     const clock = new FakeClock();
-    const storage = new RedisThrottleStorage(client, { clock });
+    const storage = new RedisThrottleStorage(client, { storeTime: clock.storeTime() });
     const rule = { key: fresh('same-us'), limit: 5, windowMs: 1_000 };
     await storage.consume({ rules: [rule] });
     await storage.consume({ rules: [rule] });
     expect(await raw.zcard(keyPrefix + rule.key)).toBe(2);
-    const other = new RedisThrottleStorage(client, { clock }); // another process, same instant
+    const other = new RedisThrottleStorage(client, { storeTime: clock.storeTime() }); // another process, same instant
     await other.consume({ rules: [rule] });
     expect(await raw.zcard(keyPrefix + rule.key)).toBe(3);
   });
 
   it('writes realistic epoch microseconds exactly: distinct, integral, never in exponent form', async () => {
     const clock = new SetClock(1_700_000_000_123.456);
-    const storage = new RedisThrottleStorage(client, { clock });
+    const storage = new RedisThrottleStorage(client, { storeTime: clock.storeTime() });
     const rule = { key: fresh('bignum'), limit: 10, windowMs: 60_000 };
     const readBack = async (key: string) => {
       const flat = await raw.zrange(keyPrefix + key, 0, -1, 'WITHSCORES');
@@ -122,7 +127,7 @@ describeRedis('RedisThrottleStorage on a single node', () => {
 
   it('never admits more than limit in any trailing window across a fixed-window boundary (burst attack)', async () => {
     const clock = new FakeClock(1_700_000_040_000); // a whole minute: a fixed-window boundary
-    const storage = new RedisThrottleStorage(client, { clock });
+    const storage = new RedisThrottleStorage(client, { storeTime: clock.storeTime() });
     const rule = { key: fresh('boundary'), limit: 10, windowMs: 60_000 };
     const boundary = clock.now() + 60_000;
     const admitted: number[] = [];
@@ -163,7 +168,7 @@ describeRedis('RedisThrottleStorage on a single node', () => {
 
   it('refuses atomically across rules with different hash tags on a single node (one script)', async () => {
     const clock = new FakeClock();
-    const storage = new RedisThrottleStorage(client, { clock });
+    const storage = new RedisThrottleStorage(client, { storeTime: clock.storeTime() });
     const a = { key: fresh('ipA'), limit: 5, windowMs: 60_000 };
     const b = { key: fresh('userB'), limit: 1, windowMs: 60_000 };
     expect((await storage.consume({ rules: [a, b] })).allowed).toBe(true);

@@ -37,7 +37,7 @@ function bytesPerKey(limit: number): number {
   const before = heapUsed();
   for (let k = 0; k < keys; k++) {
     const rule: ThrottleRule = { key: `hi:{${k.toString(36).padStart(27, '_')}}`, limit, windowMs: 3_600_000 };
-    for (let i = 0; i < limit; i++) storage.consumeSync({ rules: [rule] });
+    for (let i = 0; i < limit; i++) storage.decideSync({ rules: [rule] });
   }
   const after = heapUsed();
   if (storage.size !== keys) throw new Error('store evicted keys during measurement');
@@ -48,12 +48,12 @@ function bytesPerKey(limit: number): number {
 export function measureMemoryStore(): MemoryCost {
   const storage = new MemoryThrottleStorage({ maxKeys: 1_000_000 });
   const fresh = timePerCall(200_000, (i) =>
-    storage.consumeSync({ rules: [{ key: `fresh:{${i}-${Math.random()}}`, limit: 60, windowMs: 60_000 }] }),
+    storage.decideSync({ rules: [{ key: `fresh:{${i}-${Math.random()}}`, limit: 60, windowMs: 60_000 }] }),
   );
   const spread = Array.from({ length: 10_000 }, (_, k) => ({ rules: [{ key: `s:{${k}}`, limit: 1e6, windowMs: 60_000 }] }));
-  const underLimit = timePerCall(500_000, (i) => storage.consumeSync(spread[i % spread.length]));
+  const underLimit = timePerCall(500_000, (i) => storage.decideSync(spread[i % spread.length]));
   const hot = { rules: [{ key: 'hot:{1}', limit: 10, windowMs: 3_600_000 }] };
-  const overLimit = timePerCall(500_000, () => storage.consumeSync(hot));
+  const overLimit = timePerCall(500_000, () => storage.decideSync(hot));
   return {
     nsPerDecision: { fresh: Math.round(fresh), underLimit: Math.round(underLimit), overLimit: Math.round(overLimit) },
     bytesPerKey: { 10: bytesPerKey(10), 60: bytesPerKey(60), 1000: bytesPerKey(1000) },

@@ -5,7 +5,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from 'nest-scoped-throttle';
+// The bench measures the library's own script: internals, imported from its source.
+import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from '../../../libs/throttle/src/redis/sliding-log.script';
 import { freePort, spawnCommand, stopChild } from './children';
 import { median } from './stats';
 

@@ -98,7 +98,7 @@ function memorySection(data: BenchData): string[] {
   const bytes = data.storage?.redisBytesPerKey;
   const lines = ['## Memory cost', ''];
   if (m) {
-    lines.push(`Memory store, ns per decision (\`memory-cost.ts\`, consumeSync): new key ${m.nsPerDecision.fresh}, under limit ${m.nsPerDecision.underLimit}, over limit ${m.nsPerDecision.overLimit}.`, '');
+    lines.push(`Memory store, ns per decision (\`memory-cost.ts\`, decideSync): new key ${m.nsPerDecision.fresh}, under limit ${m.nsPerDecision.underLimit}, over limit ${m.nsPerDecision.overLimit}.`, '');
   }
   lines.push('| limit (log full) | memory store, heap bytes/key | Redis, `MEMORY USAGE` bytes/key |', '|--:|--:|--:|');
   for (const limit of [10, 60, 1000]) {

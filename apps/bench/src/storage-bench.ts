@@ -5,7 +5,10 @@
  * Redis bytes per key holding a full log. Prints one line `RESULT <StorageBenchResult JSON>`.
  */
 import { Redis } from 'ioredis';
-import { connectRedis, hashIdentity, RedisThrottleStorage } from 'nest-scoped-throttle';
+import { RedisThrottleStorage } from 'nest-scoped-throttle';
+// Internals the store benchmark drives directly, imported from the library's source.
+import { connectRedis } from '../../../libs/throttle/src/redis/redis-connection';
+import { hashIdentity } from '../../../libs/throttle/src/storage/store-key';
 import { flagValue } from './args';
 import { runAsChild } from './children';
 import { counterDelta, RedisCounters, readCounters, resetCounters } from './redis-admin';

@@ -5,10 +5,14 @@
  */
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import {
-  connectRedis, createThrottleStorage, hashIdentity, MemoryThrottleStorage, MonotonicClock, normalizeOptions,
-  RedisThrottleStorage, ResilientThrottleStorage, ThrottleRequest,
-} from 'nest-scoped-throttle';
+import { MemoryThrottleStorage, RedisThrottleStorage, ThrottleRequest } from 'nest-scoped-throttle';
+// Internals S3 drives directly (the store exactly as the module builds it), imported from the library's source.
+import { MonotonicClock } from '../../../libs/throttle/src/clock';
+import { createThrottleStorage } from '../../../libs/throttle/src/module/create-storage';
+import { normalizeOptions } from '../../../libs/throttle/src/options/normalize-options';
+import { connectRedis } from '../../../libs/throttle/src/redis/redis-connection';
+import { ResilientThrottleStorage } from '../../../libs/throttle/src/storage/resilient/resilient.storage';
+import { hashIdentity } from '../../../libs/throttle/src/storage/store-key';
 
 /** Keys, limit and window of S3 (like S1: many identities, all under their limit). */
 export const S3_KEYS = 10_000;
@@ -57,11 +61,11 @@ export async function openContenders(url: string): Promise<Contenders> {
   const memory = () => new MemoryThrottleStorage({ maxKeys: S3_KEYS * 2 });
   const list: Contender[] = [
     {
-      name: 'ours memory, consumeSync',
+      name: 'ours memory, decideSync',
       mode: 'sync',
       round: () => {
         const store = memory();
-        return (i) => store.consumeSync(requests[i % S3_KEYS]);
+        return (i) => store.decideSync(requests[i % S3_KEYS]);
       },
     },
     {

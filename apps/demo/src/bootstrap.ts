@@ -1,7 +1,8 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { THROTTLE_CONFIG, ThrottleConfig } from 'nest-scoped-throttle';
+import { ConfigService } from '@nestjs/config';
+import type { ThrottleModuleOptions } from 'nest-scoped-throttle';
 import { AppModule } from './app.module';
 import type { DemoEnv } from './demo-env';
 
@@ -25,8 +26,14 @@ export async function createDemoApp(env: DemoEnv, logLevels?: LogLevel[]): Promi
 
 /** The one boot line: URL, store, workers and every scope's rate. */
 export function bootLine(app: NestFastifyApplication, env: DemoEnv): string {
-  const config = app.get<ThrottleConfig>(THROTTLE_CONFIG);
-  const scopes = [...config.scopes.values()].map((s) => `${s.name}=${s.rate} (key ${s.keyLabel})`).join(', ');
+  const options = app.get(ConfigService).getOrThrow<ThrottleModuleOptions>('throttle');
+  const scopes = Object.entries(options.scopes)
+    .map(([name, scope]) => {
+      const { rate, key } = typeof scope === 'string' ? { rate: scope, key: undefined } : scope;
+      const shown = key ?? options.key ?? 'ip';
+      return `${name}=${rate} (key ${typeof shown === 'function' ? 'function' : shown})`;
+    })
+    .join(', ');
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
   const address = app.getHttpServer().address();
   const port = address !== null && typeof address === 'object' ? address.port : env.port;

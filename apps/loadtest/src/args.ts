@@ -1,7 +1,9 @@
 /**
  * Command-line parsing for the load-test CLI. Pure: argv in, options (or a usage error) out.
  */
-import { parseRate, type Rate } from 'nest-scoped-throttle';
+import { parseRate } from 'nest-scoped-throttle';
+
+type Rate = ReturnType<typeof parseRate>;
 
 /** Bounds on the numeric flags, so every run is bounded in time and memory. */
 export const LIMITS = {

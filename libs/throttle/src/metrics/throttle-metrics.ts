@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ThrottleStorage } from '../storage/throttle-storage';
 
 /** Options of {@link ThrottleMetrics}. */
@@ -7,6 +7,17 @@ export interface ThrottleMetricsOptions {
   registry?: Registry;
   /** Metric name prefix. Default `throttle_`. */
   prefix?: string;
+}
+
+/** prom-client, loaded when metrics are created (it is an optional peer dependency). */
+function loadPromClient(): typeof import('prom-client') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('prom-client') as typeof import('prom-client');
+  } catch (error) {
+    const why = (error as { code?: string }).code === 'MODULE_NOT_FOUND' ? 'it is not installed' : (error as Error).message;
+    throw new Error(`Throttle metrics need the prom-client package, but ${why}: npm install prom-client (or drop the metrics option)`);
+  }
 }
 
 /**
@@ -30,6 +41,7 @@ export class ThrottleMetrics {
   private readonly pending = new Map<string, { allowed: number; throttled: number }>();
 
   constructor(options: ThrottleMetricsOptions = {}) {
+    const { Counter, Gauge, Histogram, Registry } = loadPromClient();
     const p = options.prefix ?? 'throttle_';
     const registers = [(this.registry = options.registry ?? new Registry())];
     const pending = this.pending;

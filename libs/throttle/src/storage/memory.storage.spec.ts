@@ -11,7 +11,7 @@ describe('MemoryThrottleStorage', () => {
     const clock = new FakeClock();
     const storage = new MemoryThrottleStorage({ maxKeys: 1_000 }, clock);
     for (let i = 0; i < 1_000_000; i++) {
-      const decision = storage.consumeSync({ rules: [{ key: `hi:{${i}}`, limit: 5, windowMs: 60_000 }] });
+      const decision = storage.decideSync({ rules: [{ key: `hi:{${i}}`, limit: 5, windowMs: 60_000 }] });
       if (!decision.allowed) throw new Error(`identity ${i} was refused on its first request`);
     }
     expect(storage.size).toBe(1_000);
@@ -21,23 +21,23 @@ describe('MemoryThrottleStorage', () => {
     const clock = new FakeClock();
     const storage = new MemoryThrottleStorage({ maxKeys: 2 }, clock);
     const rule = (key: string) => ({ rules: [{ key, limit: 1, windowMs: 60_000 }] });
-    storage.consumeSync(rule('a'));
-    storage.consumeSync(rule('b'));
-    storage.consumeSync(rule('c'));
-    expect(storage.consumeSync(rule('c')).allowed).toBe(false);
-    expect(storage.consumeSync(rule('a')).allowed).toBe(true);
+    storage.decideSync(rule('a'));
+    storage.decideSync(rule('b'));
+    storage.decideSync(rule('c'));
+    expect(storage.decideSync(rule('c')).allowed).toBe(false);
+    expect(storage.decideSync(rule('a')).allowed).toBe(true);
   });
 
   it('keeps at most limit timestamps per key however many requests arrive', () => {
     const clock = new FakeClock();
     const storage = new MemoryThrottleStorage({}, clock);
     for (let i = 0; i < 10_000; i++) {
-      storage.consumeSync({ rules: [{ key: 'k', limit: 10, windowMs: 1_000 }] });
+      storage.decideSync({ rules: [{ key: 'k', limit: 10, windowMs: 1_000 }] });
       clock.advance(1);
     }
     const admitted = [];
     for (let i = 0; i < 1000; i++) {
-      admitted.push(storage.consumeSync({ rules: [{ key: 'k', limit: 10, windowMs: 1_000 }] }).allowed);
+      admitted.push(storage.decideSync({ rules: [{ key: 'k', limit: 10, windowMs: 1_000 }] }).allowed);
       clock.advance(1);
     }
     // one admission every 100 ms in steady state: 10 per 1000 ms
@@ -49,26 +49,24 @@ describe('MemoryThrottleStorage', () => {
   });
 });
 
-describe('MemoryThrottleStorage.deniedSync', () => {
-  it('answers exactly the refusal consume would give, and records nothing', () => {
+describe('MemoryThrottleStorage.decideSync', () => {
+  it('decides without a promise, as consume does; a refusal records nothing', async () => {
     const clock = new FakeClock();
     const storage = new MemoryThrottleStorage({}, clock);
     const a = { key: 'a', limit: 1, windowMs: 1_000 };
     const b = { key: 'b', limit: 5, windowMs: 60_000 };
-    expect(storage.deniedSync({ rules: [a, b] })).toBeUndefined();
-    storage.consumeSync({ rules: [a, b] });
+    expect(storage.decideSync({ rules: [a, b] }).allowed).toBe(true);
     clock.advance(300);
-    const denied = storage.deniedSync({ rules: [a, b] });
-    expect(denied).toEqual(storage.consumeSync({ rules: [a, b] }));
-    expect(denied).toEqual({
+    const refused = {
       allowed: false,
       states: [
         { remaining: 0, resetMs: 700, retryAfterMs: 700 },
         { remaining: 4, resetMs: 59_700, retryAfterMs: 0 },
       ],
-    });
+    };
+    expect(storage.decideSync({ rules: [a, b] })).toEqual(refused);
+    expect(await storage.consume({ rules: [a, b] })).toEqual(refused);
     clock.advance(700);
-    expect(storage.deniedSync({ rules: [a, b] })).toBeUndefined();
-    expect(storage.consumeSync({ rules: [a, b] }).states[1].remaining).toBe(3);
+    expect(storage.decideSync({ rules: [a, b] }).states[1].remaining).toBe(3);
   });
 });

@@ -44,33 +44,11 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   }
 
   consume(request: ThrottleRequest): Promise<ThrottleDecision> {
-    return Promise.resolve(this.consumeSync(request));
+    return Promise.resolve(this.decideSync(request));
   }
 
-  /** Exact: the refusal `consume` would give now (nothing is recorded either way), else undefined. */
-  override deniedSync(request: ThrottleRequest): ThrottleDecision | undefined {
-    const now = this.clock.now();
-    const rules = request.rules;
-    let full = false;
-    for (let i = 0; i < rules.length && !full; i++) {
-      const log = this.logs.peek(rules[i].key);
-      full = log !== undefined && log.prune(now, rules[i].windowMs) >= rules[i].limit;
-    }
-    if (!full) return undefined;
-    const states = rules.map((rule) => {
-      const log = this.logs.get(rule.key) ?? new SlidingLog(rule.limit);
-      return this.refusedState(rule, log, log.prune(now, rule.windowMs), now);
-    });
-    return { allowed: false, states };
-  }
-
-  /** The memory store never waits: always the decision itself, no promise. */
-  override decide(request: ThrottleRequest): ThrottleDecision {
-    return this.consumeSync(request);
-  }
-
-  /** The same decision as {@link consume}, without a promise (the store never waits). */
-  consumeSync(request: ThrottleRequest): ThrottleDecision {
+  /** The memory store never waits: always the decision itself, recorded as {@link consume} records it. */
+  override decideSync(request: ThrottleRequest): ThrottleDecision {
     const now = this.clock.now();
     const rules = request.rules;
     if (rules.length === 1) return this.consumeOne(rules[0], now);

@@ -1,4 +1,4 @@
-import type { ThrottleStoreEvents } from './store-events';
+import type { ThrottleStoreEvents } from './resilient/store-events';
 
 /** One counter to check: at most `limit` admissions under `key` in any trailing `windowMs`. */
 export interface ThrottleRule {
@@ -32,7 +32,8 @@ export interface ThrottleDecision {
 /**
  * The storage contract and its DI token. Implementations must be exact sliding logs:
  * a request is admitted iff every rule has fewer than `limit` admissions in its trailing window,
- * and a refused request is recorded under no rule.
+ * and a refused request is recorded under no rule. One required method, {@link consume}; stores that
+ * can sometimes decide without waiting also implement {@link decideSync}.
  *
  * @example
  * // Provide your own store: ThrottleModule.forRoot({ scopes, storage: new MyStorage() })
@@ -41,25 +42,16 @@ export interface ThrottleDecision {
  * }
  */
 export abstract class ThrottleStorage {
+  /** Decides one request: checks every rule, then records the admission under all of them or none. */
   abstract consume(request: ThrottleRequest): Promise<ThrottleDecision>;
 
   /**
-   * A refusal known without waiting (the memory store's exact check, or a shared store's local deny
-   * cache), or `undefined` when only `consume` can tell. Records nothing. Lets the Fastify fast lane
-   * answer a flood on a full key before Nest's pipeline runs. Default: `undefined`.
+   * Optional fast path: the decision {@link consume} would give, made now without waiting (and, when it
+   * admits, recorded just as `consume` records it), or `undefined` when only `consume` can tell. The
+   * memory store always answers; a shared store answers refusals from its local deny cache. The guard
+   * and the Fastify fast lane call it first, so such decisions cost no promise.
    */
-  deniedSync(_request: ThrottleRequest): ThrottleDecision | undefined {
-    return undefined;
-  }
-
-  /**
-   * The hot path of the guard and the fast lane: the same decision as `consume`, returned as a plain
-   * value when the store can make it without waiting (memory; a shared store's deny cache), else the
-   * promise of `consume`. Default: {@link deniedSync}, else `consume`.
-   */
-  decide(request: ThrottleRequest): ThrottleDecision | Promise<ThrottleDecision> {
-    return this.deniedSync(request) ?? this.consume(request);
-  }
+  decideSync?(request: ThrottleRequest): ThrottleDecision | undefined;
 
   /** What `/health` reports about the store; stores override it. */
   health(): StorageHealth {
@@ -92,9 +84,4 @@ export interface StorageHealth {
 /** Thrown by a store that cannot decide (Redis down and no fallback); the guard answers 503. */
 export class ThrottleStoreUnavailableError extends Error {
   override readonly name = 'ThrottleStoreUnavailableError';
-}
-
-/** Whether {@link ThrottleStorage.decide} answered with a promise (the store has to be asked). */
-export function isPromise(value: ThrottleDecision | Promise<ThrottleDecision>): value is Promise<ThrottleDecision> {
-  return typeof (value as Promise<ThrottleDecision>).then === 'function';
 }

@@ -1,4 +1,4 @@
-import * as fc from 'fast-check';
+import type * as FastCheck from 'fast-check';
 import type { ThrottleStorage, ThrottleRule } from '../storage/throttle-storage';
 import { FakeClock } from './fake-clock';
 import { ReferenceSlidingLog } from './reference-model';
@@ -22,8 +22,15 @@ function freshKey(label: string): string {
   return `conf-${process.pid}-${Date.now()}-${keySeq}:{${label}}`;
 }
 
+/** fast-check, loaded when the suite runs (an optional peer dependency, needed only by this suite). */
+function loadFastCheck(): typeof FastCheck {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('fast-check') as typeof FastCheck;
+}
+
 /**
- * The storage contract as tests: every store must pass this suite unchanged.
+ * The storage contract as tests: every store must pass this suite unchanged. Runs under jest or
+ * vitest (globals `describe`, `it`, `expect`); the property test needs the `fast-check` package.
  *
  * @example
  * describeStorageConformance('memory', async () => {
@@ -116,6 +123,7 @@ export function describeStorageConformance(
     });
 
     it('agrees with the reference sliding log for any arrival sequence (property)', async () => {
+      const fc = loadFastCheck();
       const arrivals = fc.array(
         fc.record({ gap: fc.integer({ min: 0, max: 700 }), which: fc.integer({ min: 0, max: 2 }) }),
         { minLength: 1, maxLength: 40 },

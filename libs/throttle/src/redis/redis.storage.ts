@@ -1,23 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { ThrottleClock } from '../clock';
+import type { StoreTime } from '../clock';
+import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { BOOT_CONNECT_WAIT_MS, RedisConnection } from './redis-connection';
 import { SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
-import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
+import { groupBySlot } from './slot-groups';
 
 /** Options of {@link RedisThrottleStorage}. */
 export interface RedisThrottleStorageOptions {
   /**
-   * Test mode only: read time from this clock (as Unix milliseconds, e.g. `FakeClock`) instead of
-   * Redis `TIME`. Production never sets it: one clock (Redis) keeps replicas with skewed clocks in agreement.
+   * Read time from this clock instead of Redis `TIME` (see `ThrottleClock.storeTime`: only test clocks
+   * offer one). Production leaves it unset: one clock (Redis) keeps replicas with skewed clocks in agreement.
    */
-  clock?: ThrottleClock;
+  storeTime?: StoreTime;
   /** Whether the store quits the client in {@link close}. Default false (app-owned). */
   ownsClient?: boolean;
 }
-
-/** Test mode adds this to key TTLs: keys expire in real time while a fake clock may stand still. */
-export const TEST_MODE_TTL_SLACK_MS = 600_000;
 
 interface ScriptResult {
   readonly allowed: boolean;
@@ -133,8 +131,8 @@ export class RedisThrottleStorage extends ThrottleStorage {
 
   private async run(rules: readonly ThrottleRule[], suffix: string, record: boolean): Promise<ScriptResult> {
     const args: (string | number)[] = rules.map((rule) => rule.key);
-    const clock = this.options.clock;
-    args.push(clock ? String(Math.round(clock.now() * 1000)) : '', suffix, clock ? TEST_MODE_TTL_SLACK_MS : 0, record ? 1 : 0);
+    const time = this.options.storeTime;
+    args.push(time ? String(Math.round(time.now() * 1000)) : '', suffix, time ? time.ttlSlackMs : 0, record ? 1 : 0);
     for (const rule of rules) args.push(rule.limit, rule.windowMs);
     const reply = await this.send(rules.length, args);
     const allowed = reply[0] === 1;
@@ -187,36 +185,4 @@ function stateOf(rule: ThrottleRule, allowed: boolean, count: number, oldestAgeU
 function withdrawn(state: RuleState, rule: ThrottleRule): RuleState {
   const remaining = state.remaining + 1;
   return { remaining, resetMs: remaining === rule.limit ? 0 : state.resetMs, retryAfterMs: 0 };
-}
-
-/**
- * Groups rule indexes by Redis Cluster hash tag (the `{...}` part, else the whole key); undefined when
- * all rules share one, so the request runs as one script. Same tag implies same slot.
- *
- * @example
- * groupBySlot([{ key: 'a:{u1}', ... }, { key: 'b:{ip9}', ... }, { key: 'c:{u1}', ... }], 'throttle:'); // [[0, 2], [1]]
- */
-export function groupBySlot(rules: readonly ThrottleRule[], keyPrefix: string): number[][] | undefined {
-  if (rules.length < 2) return undefined;
-  const groups = new Map<string, number[]>();
-  rules.forEach((rule, i) => {
-    const tag = hashTag(keyPrefix + rule.key);
-    const group = groups.get(tag);
-    if (group) group.push(i);
-    else groups.set(tag, [i]);
-  });
-  return groups.size === 1 ? undefined : [...groups.values()];
-}
-
-/**
- * The part of a key Redis Cluster hashes: the first non-empty `{...}`, else the whole key.
- *
- * @example
- * hashTag('throttle:hi:{abc}'); // 'abc'
- */
-export function hashTag(key: string): string {
-  const open = key.indexOf('{');
-  if (open === -1) return key;
-  const close = key.indexOf('}', open + 1);
-  return close === -1 || close === open + 1 ? key : key.slice(open + 1, close);
 }

@@ -1,4 +1,4 @@
-import type { ThrottleClock } from '../clock';
+import type { ThrottleClock } from '../../clock';
 
 /** `closed`: calls go to the store; `open`: they do not; `half-open`: one probe call is in flight. */
 export type CircuitState = 'closed' | 'open' | 'half-open';

@@ -1,4 +1,5 @@
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { checkKnownKeys } from './known-keys';
 
 /**
  * Where the Redis store connects: exactly one of `client`, `url`, `clusterNodes`.
@@ -23,9 +24,6 @@ export type RedisTarget =
   | { readonly kind: 'url'; readonly url: string }
   | { readonly kind: 'cluster'; readonly nodes: readonly { host: string; port: number }[] };
 
-/** How long boot waits for a module-owned client to connect before running degraded. */
-export const BOOT_CONNECT_WAIT_MS = 2_000;
-
 /**
  * Validates `redis` options, pushing one readable line per problem; returns the target or undefined.
  *
@@ -40,6 +38,7 @@ export function compileRedisOptions(redis: unknown, problems: string[]): RedisTa
     problems.push('redis must be an object with one of client, url or clusterNodes');
     return undefined;
   }
+  checkKnownKeys(redis, ['client', 'url', 'clusterNodes'], 'redis option', problems);
   const { client, url, clusterNodes } = redis as RedisStoreOptions;
   const given = [client, url, clusterNodes].filter((v) => v !== undefined).length;
   if (given !== 1) {
@@ -52,11 +51,18 @@ export function compileRedisOptions(redis: unknown, problems: string[]): RedisTa
 }
 
 function compileClient(client: unknown, problems: string[]): RedisTarget | undefined {
-  if (client instanceof Redis || client instanceof Cluster) return { kind: 'client', client };
+  // Duck-typed, so validating options never loads ioredis (and any copy of it is accepted).
   const looksLikeClient = typeof (client as Redis | undefined)?.defineCommand === 'function';
-  if (looksLikeClient) return { kind: 'client', client: client as Redis }; // another copy of ioredis
-  problems.push('redis.client must be an ioredis Redis or Cluster instance');
-  return undefined;
+  if (!looksLikeClient) {
+    problems.push('redis.client must be an ioredis Redis or Cluster instance');
+    return undefined;
+  }
+  // With the offline queue on, calls made during an outage wait, then replay stale scripts on reconnect.
+  if ((client as Redis | Cluster).options?.enableOfflineQueue !== false) {
+    problems.push('redis.client must be created with { enableOfflineQueue: false } (calls must fail fast while Redis is down, not queue and replay)');
+    return undefined;
+  }
+  return { kind: 'client', client: client as Redis | Cluster };
 }
 
 function compileUrl(url: unknown, problems: string[]): RedisTarget | undefined {
@@ -94,68 +100,4 @@ function compileNodes(nodes: unknown, problems: string[]): RedisTarget | undefin
     parsed.push({ host: match[1], port });
   }
   return parsed.length === nodes.length ? { kind: 'cluster', nodes: parsed } : undefined;
-}
-
-/** A connection to the store and whether the store owns it (owned clients are created lazily and quit on shutdown). */
-export interface RedisConnection {
-  readonly client: Redis | Cluster;
-  readonly owned: boolean;
-  /** Where it points, safe to log (no password). */
-  readonly description: string;
-}
-
-/**
- * Opens the target: app clients are used as they are; url/clusterNodes get a module-owned client that
- * connects lazily (on {@link RedisThrottleStorage.open}), never queues commands while disconnected
- * (`enableOfflineQueue: false`) and never resends a script after a reconnect.
- *
- * @example
- * const { client, owned } = connectRedis({ kind: 'url', url: 'redis://127.0.0.1:6379' }, 'throttle:');
- */
-export function connectRedis(target: RedisTarget, keyPrefix: string): RedisConnection {
-  if (target.kind === 'client') {
-    return { client: target.client, owned: false, description: describeClient(target.client) };
-  }
-  const common = {
-    keyPrefix,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: BOOT_CONNECT_WAIT_MS,
-  };
-  let client: Redis | Cluster;
-  if (target.kind === 'url') {
-    client = new Redis(target.url, { ...common, retryStrategy: (times) => Math.min(times * 100, 1_000) });
-  } else {
-    const { keyPrefix: prefix, lazyConnect, enableOfflineQueue, ...redisOptions } = common;
-    client = new Cluster([...target.nodes], {
-      keyPrefix: prefix,
-      lazyConnect,
-      enableOfflineQueue,
-      redisOptions,
-      clusterRetryStrategy: (times) => Math.min(100 + times * 100, 1_000),
-      retryDelayOnFailover: 50,
-      retryDelayOnClusterDown: 50,
-      slotsRefreshTimeout: 1_000,
-    });
-  }
-  client.on('error', () => undefined); // reported through the store's failure policy, once per state change
-  return { client, owned: true, description: describeTarget(target) };
-}
-
-function describeTarget(target: RedisTarget): string {
-  if (target.kind === 'cluster') return `cluster ${target.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
-  if (target.kind === 'url') {
-    const url = new URL(target.url);
-    if (url.password !== '') url.password = '***';
-    return url.toString();
-  }
-  return describeClient(target.client);
-}
-
-function describeClient(client: Redis | Cluster): string {
-  if ((client as Cluster).isCluster) return 'app-provided cluster client';
-  const options = (client as Redis).options;
-  return `app-provided client ${options?.host ?? '?'}:${options?.port ?? '?'}`;
 }

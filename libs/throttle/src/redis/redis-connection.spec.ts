@@ -1,7 +1,9 @@
 import { Cluster, Redis } from 'ioredis';
-import { normalizeOptions, ThrottleConfigError } from '../throttle-options';
-import { compileRedisOptions, connectRedis } from './redis-connection';
-import { groupBySlot, hashTag } from './redis.storage';
+import { ThrottleConfigError } from '../options/config-error';
+import { normalizeOptions } from '../options/normalize-options';
+import { compileRedisOptions } from '../options/redis-options';
+import { connectRedis } from './redis-connection';
+import { groupBySlot } from './slot-groups';
 
 const problemsOf = (redis: unknown) => {
   const problems: string[] = [];
@@ -78,13 +80,6 @@ describe('redis options', () => {
 });
 
 describe('cluster slot grouping', () => {
-  it('reads the hash tag the way Redis Cluster does', () => {
-    expect(hashTag('throttle:hi:{abc}')).toBe('abc');
-    expect(hashTag('plain')).toBe('plain');
-    expect(hashTag('a{}b{c}')).toBe('a{}b{c}');
-    expect(hashTag('{app}:hi:{abc}')).toBe('app');
-  });
-
   it('keeps a request whose keys share one tag in one group (one script), and splits the rest', () => {
     const rule = (key: string) => ({ key, limit: 1, windowMs: 1_000 });
     expect(groupBySlot([rule('burst:{u1}'), rule('sustained:{u1}')], 'throttle:')).toBeUndefined();

@@ -1,6 +1,6 @@
-import { FakeClock } from '../testing';
+import { FakeClock } from '../../testing';
 import { DenyCache } from './deny-cache';
-import { ThrottleDecision } from './throttle-storage';
+import { ThrottleDecision } from '../throttle-storage';
 
 describe('DenyCache', () => {
   const a = { key: 'a:{x}', limit: 2, windowMs: 1_000 };

@@ -1,8 +1,8 @@
 import { LoggerService } from '@nestjs/common';
-import { FakeClock } from '../testing';
-import { MemoryThrottleStorage } from './memory.storage';
+import { FakeClock } from '../../testing';
+import { MemoryThrottleStorage } from '../memory.storage';
+import { ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
 import { ResilientThrottleStorage, ResilientStorageOptions } from './resilient.storage';
-import { ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from './throttle-storage';
 
 /** A shared store stand-in: a real memory store that can be switched to fail or hang. */
 class SwitchableStore extends ThrottleStorage {
@@ -53,11 +53,12 @@ describe('ResilientThrottleStorage', () => {
     const refused = await storage.consume(req('full', 1));
     expect(refused.allowed).toBe(false);
     clock.advance(300);
-    expect(await storage.consume(req('full', 1))).toEqual({ allowed: false, states: [{ remaining: 0, resetMs: 700, retryAfterMs: 700 }] });
-    expect(storage.deniedSync(req('full', 1))?.allowed).toBe(false);
+    expect(storage.decideSync(req('full', 1))).toEqual({ allowed: false, states: [{ remaining: 0, resetMs: 700, retryAfterMs: 700 }] });
+    expect(storage.decideSync(req('full', 1))?.allowed).toBe(false);
     expect(shared.calls).toBe(2);
     expect(hits).toEqual(['full', 'full']);
     clock.advance(700);
+    expect(storage.decideSync(req('full', 1))).toBeUndefined();
     expect((await storage.consume(req('full', 1))).allowed).toBe(true);
     expect(shared.calls).toBe(3);
     expect(storage.stats()).toMatchObject({ denyCacheHits: 2, storeDecisions: 3 });

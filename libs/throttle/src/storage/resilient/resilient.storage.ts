@@ -1,14 +1,16 @@
 import { Logger, LoggerService, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MonotonicClock, ThrottleClock } from '../clock';
-import type { OnStoreError } from '../throttle-options';
+import { MonotonicClock, ThrottleClock } from '../../clock';
 import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circuit-breaker';
 import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
-import { MemoryStorageOptions, MemoryThrottleStorage } from './memory.storage';
+import { MemoryStorageOptions, MemoryThrottleStorage } from '../memory.storage';
 import { describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DecisionSource, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
-import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from './throttle-storage';
+import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
 
 export const DEFAULT_STORE_TIMEOUT_MS = 100;
+
+/** What to do when the shared store cannot answer in time: `local` (this process's memory store decides), `allow` (admit) or `deny` (503). */
+export type OnStoreError = 'local' | 'allow' | 'deny';
 
 /** A shared store the wrapper can open at boot and close at shutdown (both optional). */
 export type PrimaryStorage = ThrottleStorage & { open?(): Promise<void>; close?(): Promise<void> };
@@ -86,13 +88,8 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     return this.breaker.state;
   }
 
-  async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
-    return this.deniedSync(request) ?? this.consumeFromStore(request);
-  }
-
-  /** The deny cache's refusal at once, else the store's decision (the deny cache is checked once). */
-  override decide(request: ThrottleRequest): ThrottleDecision | Promise<ThrottleDecision> {
-    return this.deniedSync(request) ?? this.consumeFromStore(request);
+  consume(request: ThrottleRequest): Promise<ThrottleDecision> {
+    return this.consumeFromStore(request);
   }
 
   private async consumeFromStore(request: ThrottleRequest): Promise<ThrottleDecision> {
@@ -112,7 +109,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   }
 
   /** The local deny cache's refusal (exact: the store cannot admit before it ends), else undefined. */
-  override deniedSync(request: ThrottleRequest): ThrottleDecision | undefined {
+  override decideSync(request: ThrottleRequest): ThrottleDecision | undefined {
     if (this.denyCache === undefined) return undefined;
     const started = performance.now();
     const cached = this.denyCache.check(request);

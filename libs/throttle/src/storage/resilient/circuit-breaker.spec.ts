@@ -1,4 +1,4 @@
-import { FakeClock } from '../testing';
+import { FakeClock } from '../../testing';
 import { CircuitBreaker, CircuitState } from './circuit-breaker';
 
 describe('CircuitBreaker', () => {

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { ThrottleClock } from '../clock';
-import type { RuleState, ThrottleDecision, ThrottleRequest } from './throttle-storage';
+import type { ThrottleClock } from '../../clock';
+import type { RuleState, ThrottleDecision, ThrottleRequest } from '../throttle-storage';
 
 export const DEFAULT_DENY_CACHE_MAX_KEYS = 10_000;
 

@@ -1,5 +1,4 @@
 import { HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
-import type { ThrottleDecision } from './storage/throttle-storage';
 
 /** The body of a 429, as design.md's HTTP contract fixes it. */
 export interface ThrottledBody {
@@ -8,15 +7,6 @@ export interface ThrottledBody {
   message: string;
   scope: string;
   retryAfter: number;
-}
-
-/** Index of the scope a refused decision names: the one that frees up last. */
-export function refusedScope(decision: ThrottleDecision): number {
-  let refused = 0;
-  for (let i = 1; i < decision.states.length; i++) {
-    if (decision.states[i].retryAfterMs > decision.states[refused].retryAfterMs) refused = i;
-  }
-  return refused;
 }
 
 /** Builds the 429 body; `retryAfterSeconds` is whole seconds, >= 1. */

@@ -1,22 +1,25 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { MonotonicClock, ThrottleClock } from './clock';
-import { createThrottleStorage } from './storage/storage-factory';
-import { ThrottleStorage } from './storage/throttle-storage';
-import { THROTTLE_CONFIG } from './throttle.constants';
-import { ThrottleGuard } from './throttle.guard';
+import { MonotonicClock, ThrottleClock } from '../clock';
+import { FastifyFastLane } from '../http/fastify-fast-lane';
+import { RoutePlans } from '../http/route-plans';
+import { ThrottleDecider } from '../http/throttle-decision';
+import { ThrottleGuard } from '../http/throttle.guard';
+import { ThrottleMetrics } from '../metrics/throttle-metrics';
+import { normalizeOptions, ThrottleConfig } from '../options/normalize-options';
+import type { ThrottleModuleOptions } from '../options/throttle-options';
+import { ThrottleStorage } from '../storage/throttle-storage';
+import { createThrottleStorage } from './create-storage';
 import { THROTTLE_MODULE_OPTIONS, ThrottleConfigurableModule } from './throttle.module-definition';
-import { normalizeOptions, ThrottleConfig, ThrottleModuleOptions } from './throttle-options';
-import { ThrottleRoutes } from './throttle-routes';
-import { ThrottleFastLane } from './fast-lane/fastify-fast-lane';
-import { ThrottleMetrics } from './metrics/throttle-metrics';
+import { THROTTLE_CONFIG } from './throttle.tokens';
 
 /**
  * Scoped rate limiting: registers the global {@link ThrottleGuard}, the store ({@link ThrottleStorage}:
- * `storage` if given, else Redis behind the `onStoreError` policy when `redis` is set, else memory)
- * and the clock. Global by default (`isGlobal: false` to scope it). A Redis client the module creates
- * (`redis.url`, `redis.clusterNodes`) connects at bootstrap and is quit at shutdown; an unreachable
- * Redis at boot is logged once and the app runs under `onStoreError` until it is reachable.
+ * `storage` if given, else Redis behind the `onStoreError` policy when `redis` is set, else memory),
+ * the clock and, when `metrics` is set, {@link ThrottleMetrics}. Global by default (`isGlobal: false` to
+ * scope it). A Redis client the module creates (`redis.url`, `redis.clusterNodes`) connects at bootstrap
+ * and is quit at shutdown; an unreachable Redis at boot is logged once and the app runs under
+ * `onStoreError` until it is reachable. Bad options stop boot with one {@link ThrottleConfigError}.
  *
  * @example
  * ThrottleModule.forRoot({ scopes: { hi: '60/minute' } })
@@ -49,18 +52,18 @@ import { ThrottleMetrics } from './metrics/throttle-metrics';
       provide: ThrottleMetrics,
       inject: [THROTTLE_CONFIG, ThrottleStorage],
       useFactory: (config: ThrottleConfig, storage: ThrottleStorage) => {
-        const option = config.options.metrics ?? true;
-        if (option === false) return undefined;
-        const metrics = new ThrottleMetrics(option === true ? {} : option);
+        if (config.metrics === false || config.problems.length > 0) return undefined;
+        const metrics = new ThrottleMetrics(config.metrics);
         metrics.observe(storage, config.onStoreError);
         return metrics;
       },
     },
-    ThrottleRoutes,
+    RoutePlans,
+    ThrottleDecider,
     ThrottleGuard,
-    ThrottleFastLane,
+    FastifyFastLane,
     { provide: APP_GUARD, useExisting: ThrottleGuard },
   ],
-  exports: [ThrottleStorage, ThrottleClock, THROTTLE_CONFIG, ThrottleGuard, ThrottleMetrics],
+  exports: [ThrottleStorage, ThrottleClock, ThrottleGuard, ThrottleMetrics],
 })
 export class ThrottleModule extends ThrottleConfigurableModule {}

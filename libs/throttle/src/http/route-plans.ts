@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { THROTTLE_CONFIG } from './throttle.constants';
-import { CompiledScope, ThrottleConfig, ThrottleConfigError } from './throttle-options';
+import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import { ThrottleConfigError } from '../options/config-error';
+import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
 import { SKIP_THROTTLE, THROTTLE_SCOPES } from './throttle-scope.decorator';
 
 /** What the guard does for one handler, computed once. */
@@ -9,7 +10,7 @@ export interface RoutePlan {
   readonly scopes: readonly CompiledScope[];
   /** The `RateLimit-Policy` value of all the route's scopes. */
   readonly policy: string;
-  /** Every identity is known before Nest's pipeline (ip, header, query): the Fastify fast lane may refuse it. */
+  /** Every identity is known before Nest's guards run (ip, header, query): the Fastify fast lane may decide it. */
   readonly fastLane: boolean;
 }
 
@@ -18,11 +19,10 @@ export interface RoutePlan {
  * rates (one error listing every problem), and hands the guard a precomputed plan per handler.
  */
 @Injectable()
-export class ThrottleRoutes implements OnModuleInit {
+export class RoutePlans implements OnModuleInit {
   private readonly logger = new Logger('Throttle');
   /** Plans by controller class, then handler (a handler inherited by two controllers has two plans). */
   private readonly plans = new Map<Function, Map<Function, RoutePlan | null>>();
-  private readonly byRoute = new WeakMap<object, RoutePlan | null>();
 
   constructor(
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
@@ -71,23 +71,6 @@ export class ThrottleRoutes implements OnModuleInit {
     byHandler.set(handler, plan);
   }
 
-  /**
-   * The plan the guard saw for this Fastify route, if any yet. Routes are told apart by their
-   * `routeOptions.config` object, which Fastify keeps per route, so versioned or host-constrained
-   * handlers on one path stay apart. null: not throttled, or more than one plan seen (left to the guard).
-   */
-  learned(route: object | undefined): RoutePlan | null | undefined {
-    return route === undefined ? undefined : this.byRoute.get(route);
-  }
-
-  /** Records which plan serves a Fastify route, so the fast lane can find it before Nest routes the request. */
-  learn(route: object | undefined, plan: RoutePlan | null): void {
-    if (route === undefined) return;
-    const known = this.byRoute.get(route);
-    if (known === plan) return;
-    this.byRoute.set(route, known === undefined ? plan : null);
-  }
-
   private scopesOf(handler: Function, type: Function): string[] {
     return this.reflector.getAllAndOverride<string[]>(THROTTLE_SCOPES, [handler, type]) ?? [];
   }
@@ -96,7 +79,7 @@ export class ThrottleRoutes implements OnModuleInit {
     if (this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE, [handler, type]) === true) return null;
     const scopes = names.map((n) => this.config.scopes.get(n)).filter((s): s is CompiledScope => s !== undefined);
     if (scopes.length === 0) return null;
-    const fastLane = scopes.every((s) => s.keyLabel === 'ip' || /^(header|query):/.test(s.keyLabel));
+    const fastLane = scopes.every((s) => s.identity.beforeGuards);
     return { scopes, policy: scopes.map((s) => s.policy).join(', '), fastLane };
   }
 

@@ -1,6 +1,6 @@
-import type { CompiledScope } from './throttle-options';
-import type { ThrottleDecision } from './storage/throttle-storage';
-import { refusedScope } from './throttle.exception';
+import type { CompiledScope } from '../options/normalize-options';
+import type { ThrottleDecision } from '../storage/throttle-storage';
+import { mostRestrictive } from './scope-pick';
 
 /** Whole seconds, rounded up: what every header reports. */
 export function toSeconds(ms: number): number {
@@ -8,20 +8,7 @@ export function toSeconds(ms: number): number {
 }
 
 /** A response object of Fastify (`reply.header`) or Express (`res.setHeader`). */
-type HeaderSink = { header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown };
-
-/** Index of the scope the X-RateLimit-* headers describe, and of the scope named in a 429. */
-export function mostRestrictive(decision: ThrottleDecision): number {
-  if (!decision.allowed) return refusedScope(decision);
-  const states = decision.states;
-  let best = 0;
-  for (let i = 1; i < states.length; i++) {
-    const a = states[i];
-    const b = states[best];
-    if (a.remaining < b.remaining || (a.remaining === b.remaining && a.resetMs > b.resetMs)) best = i;
-  }
-  return best;
-}
+export type HeaderSink = { header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown };
 
 /**
  * Writes the HTTP contract's headers: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10),

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { ThrottleModuleOptions } from './throttle-options';
+import type { ThrottleModuleOptions } from '../options/throttle-options';
 
 export const {
   ConfigurableModuleClass: ThrottleConfigurableModule,

@@ -1,0 +1,68 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import type { ThrottleConfig } from '../options/normalize-options';
+import type { RoutePlan } from './route-plans';
+import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
+import { storeUnavailableBody, throttledBody } from './throttle.exception';
+
+type Done = (err?: Error) => void;
+
+/**
+ * The Fastify fast lane: an `onRequest` hook that decides, before Nest's pipeline, every request to a
+ * route the guard has already served whose identities are known that early (`ip`, `header:`, `query:`),
+ * through the same {@link ThrottleDecider} as the guard. It answers a refusal itself (same status,
+ * headers and body as the guard's, without an exception) and marks an admitted request so the guard
+ * lets it through. Routes keyed by `user` or a function stay with the guard, which runs after
+ * authentication. It learns which plan serves which route from the requests the guard decided, keyed
+ * by Fastify's per-route config object, so versioned or host-constrained handlers on one path stay apart.
+ */
+@Injectable()
+export class FastifyFastLane implements OnModuleInit {
+  /** Plan per Fastify route config; null: not throttled, or served by more than one plan (left to the guard). */
+  private readonly plans = new WeakMap<object, RoutePlan | null>();
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly decider: ThrottleDecider,
+    @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (!this.config.fastLane || adapter?.getType?.() !== 'fastify') return;
+    const fastify = adapter.getInstance();
+    fastify.addHook('onRequest', (request: any, reply: any, done: Done) => this.onRequest(request, reply, done));
+    fastify.addHook('onResponse', (request: any, _reply: unknown, done: Done) => {
+      this.learn(request);
+      done();
+    });
+  }
+
+  private onRequest(request: any, reply: any, done: Done): void {
+    const route = request.routeOptions?.config;
+    const plan = route === undefined ? undefined : this.plans.get(route);
+    if (!plan || !plan.fastLane) return done();
+    const verdict = this.decider.decide(plan, request, undefined, reply);
+    if (!isPending(verdict)) return this.finish(verdict, reply, done);
+    verdict.then(
+      (v) => this.finish(v, reply, done),
+      (error: Error) => done(error),
+    );
+  }
+
+  private finish(verdict: Verdict, reply: any, done: Done): void {
+    if (verdict === undefined) return done();
+    if (verdict.status === 429) reply.code(429).send(throttledBody(verdict.scope, verdict.retryAfter));
+    else reply.code(503).send(storeUnavailableBody());
+  }
+
+  /** Records which plan the guard used for this request's route (a route seen with two plans is left to the guard). */
+  private learn(request: any): void {
+    const plan: RoutePlan | null | undefined = request[THROTTLE_DECIDED];
+    const route = request.routeOptions?.config;
+    if (plan === undefined || route === undefined) return;
+    const known = this.plans.get(route);
+    if (known !== plan) this.plans.set(route, known === undefined ? plan : null);
+  }
+}

@@ -1,0 +1,111 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { ClientIpResolver } from './client-ip';
+
+/**
+ * A function identity: return the client's identity, or `undefined`/`''` to fall back to its IP.
+ * @example (req) => req.headers['x-tenant-id']
+ */
+export type ThrottleKeyFn = (request: any, context: ExecutionContext) => string | number | undefined | null;
+
+/**
+ * How a scope tells clients apart: `ip` (default), `user` (`request.user.id`, else IP),
+ * `header:<name>`, `query:<name>` (missing, empty or repeated value: IP), or a function.
+ */
+export type ThrottleKey = 'ip' | 'user' | `header:${string}` | `query:${string}` | ThrottleKeyFn;
+
+/** A key spec compiled at boot. */
+export interface CompiledIdentity {
+  /** The request's identity, prefixed by kind (`ip:`, `u:`, `h:`, `q:`, `f:`), not yet hashed. */
+  readonly resolve: (request: any, context: ExecutionContext | undefined) => string;
+  /** Known before Nest's guards run (ip, header, query): the Fastify fast lane may decide it. */
+  readonly beforeGuards: boolean;
+  /** The spec as configured (`function` for a function), for logs and boot lines. */
+  readonly label: string;
+}
+
+/** Thrown at boot for an unusable key spec. */
+export class ThrottleKeyError extends Error {
+  override readonly name = 'ThrottleKeyError';
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/**
+ * Compiles a key spec once, at boot. A value the client sends several times (`?k=a&k=b`, a repeated
+ * header) is no identity: the request is keyed by its IP, so a client cannot rotate a second value.
+ *
+ * @example
+ * const byKey = compileIdentity('query:api_key', compileClientIp(0));
+ * byKey.resolve(request, context); // 'q:1234', or 'ip:203.0.113.9' when api_key is missing
+ */
+export function compileIdentity(spec: ThrottleKey, clientIp: ClientIpResolver): CompiledIdentity {
+  const ipOf = (req: any) => `ip:${clientIp(remoteAddress(req), req?.headers?.['x-forwarded-for'])}`;
+  if (typeof spec === 'function') return { resolve: byFunction(spec, ipOf), beforeGuards: false, label: 'function' };
+  if (spec === 'ip') return { resolve: ipOf, beforeGuards: true, label: spec };
+  if (spec === 'user') {
+    const resolve = (req: any) => {
+      const id = req?.user?.id;
+      return present(id) ? `u:${String(id)}` : ipOf(req);
+    };
+    return { resolve, beforeGuards: false, label: spec };
+  }
+  if (typeof spec === 'string' && spec.startsWith('header:')) {
+    const name = spec.slice('header:'.length).toLowerCase();
+    if (!HEADER_NAME.test(name)) throw new ThrottleKeyError(`key "${spec}": "${name}" is not a header name`);
+    const resolve = (req: any) => {
+      const value = single(req?.headers?.[name]);
+      return value !== undefined && !repeatedHeader(req, name) ? `h:${value}` : ipOf(req);
+    };
+    return { resolve, beforeGuards: true, label: spec };
+  }
+  if (typeof spec === 'string' && spec.startsWith('query:')) {
+    const name = spec.slice('query:'.length);
+    if (name.length === 0) throw new ThrottleKeyError(`key "${spec}": the query parameter name is empty`);
+    const resolve = (req: any) => {
+      const query = req?.query;
+      const value = query !== null && typeof query === 'object' ? single(query[name]) : undefined;
+      return value !== undefined ? `q:${value}` : ipOf(req);
+    };
+    return { resolve, beforeGuards: true, label: spec };
+  }
+  throw new ThrottleKeyError(`key ${JSON.stringify(spec)} is not one of ip, user, header:<name>, query:<name> or a function`);
+}
+
+function byFunction(spec: ThrottleKeyFn, ipOf: (req: any) => string): CompiledIdentity['resolve'] {
+  return (req, ctx) => {
+    let value: unknown;
+    try {
+      value = spec(req, ctx as ExecutionContext);
+    } catch {
+      value = undefined; // a failing key function must not turn into a 500: throttle by IP instead
+    }
+    return present(value) ? `f:${String(value)}` : ipOf(req);
+  };
+}
+
+function remoteAddress(req: any): string | undefined {
+  return req?.raw?.socket?.remoteAddress ?? req?.socket?.remoteAddress ?? req?.ip;
+}
+
+/** The one non-empty string (or number) value; undefined when missing, empty, nested or repeated. */
+function single(value: unknown): string | undefined {
+  const v = Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
+  if (typeof v === 'string') return v.length > 0 ? v : undefined;
+  return typeof v === 'number' ? String(v) : undefined;
+}
+
+/** Whether the client sent the header more than once (Node joins repeats into one string). */
+function repeatedHeader(req: any, name: string): boolean {
+  const raw: unknown = req?.raw?.rawHeaders ?? req?.rawHeaders;
+  if (!Array.isArray(raw)) return false;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const header = raw[i];
+    if (typeof header === 'string' && header.length === name.length && header.toLowerCase() === name && ++seen > 1) return true;
+  }
+  return false;
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}

@@ -1,0 +1,48 @@
+import { ThrottleConfigError } from './config-error';
+import { normalizeOptions } from './normalize-options';
+
+const problemsOf = (options: unknown) => normalizeOptions(options as any).problems;
+
+describe('normalizeOptions', () => {
+  it('compiles scopes once: rate, policy, key prefix and identity', () => {
+    const config = normalizeOptions({ scopes: { hi: '60/minute', api_key: { rate: '1/s', key: 'query:api_key' } } });
+    expect(config.problems).toEqual([]);
+    expect(config.scopes.get('hi')).toMatchObject({ rate: '60/m', limit: 60, windowMs: 60_000, policy: '"hi";q=60;w=60', keyPrefix: 'hi:{' });
+    expect(config.scopes.get('api_key')?.identity.label).toBe('query:api_key');
+    expect(config).toMatchObject({ headers: true, fastLane: true, metrics: false, onStoreError: 'local', storeTimeoutMs: 100 });
+  });
+
+  // Regression (issue 9): unknown and mistyped options used to be ignored silently.
+  it('refuses unknown module, scope, memory, redis and metrics keys, naming the nearest known one', () => {
+    expect(problemsOf({ scopes: { hi: '1/s' }, trustproxy: 1 })).toEqual(['unknown module option "trustproxy" (did you mean "trustProxy"?)']);
+    expect(problemsOf({ scopes: { hi: { rate: '1/s', algorithm: 'gcra' } } })).toEqual(['unknown key in scope "hi": "algorithm" (known: rate, key)']);
+    expect(problemsOf({ scopes: { hi: { rate: '1/s', kye: 'ip' } } })).toEqual(['unknown key in scope "hi": "kye" (did you mean "key"?)']);
+    expect(problemsOf({ scopes: {}, memory: { maxkeys: 5 } })).toEqual(['unknown memory option "maxkeys" (did you mean "maxKeys"?)']);
+    expect(problemsOf({ scopes: {}, redis: { uri: 'redis://x' } })).toContain('unknown redis option "uri" (did you mean "url"?)');
+    expect(problemsOf({ scopes: {}, metrics: { registy: 1 } })).toEqual(['unknown metrics option "registy" (did you mean "registry"?)']);
+  });
+
+  it('refuses booleans given as strings (an env file says "false", which must not mean on)', () => {
+    expect(problemsOf({ scopes: {}, fastLane: 'false', headers: 'false' })).toEqual([
+      'headers must be true or false, got "false" (a string)',
+      'fastLane must be true or false, got "false" (a string)',
+    ]);
+    expect(problemsOf({ scopes: {}, metrics: 'yes' })).toEqual(['metrics must be true, false or { registry, prefix }, got "yes"']);
+  });
+
+  it('collects every problem into one error, one line each', () => {
+    const config = normalizeOptions({ scopes: { hi: '100/month', 'a b': '1/s' }, onStoreError: 'ignore' as any, memory: { maxKeys: 0 } });
+    const message = new ThrottleConfigError(config.problems).message.split('\n');
+    expect(message).toEqual([
+      'Invalid throttle config: onStoreError "ignore" must be one of local, allow, deny',
+      'Invalid throttle config: scope "hi" rate "100/month": unknown period "month" (use s, m, h, d, e.g. 100/30d)',
+      'Invalid throttle config: scope "a b": names may use letters, digits, "_", "." and "-" only',
+      'Invalid throttle config: memory.maxKeys must be a positive integer, got 0',
+    ]);
+  });
+
+  it('refuses a non-object options value and a storage that is no store', () => {
+    expect(problemsOf(undefined)[0]).toMatch(/^the module options must be an object/);
+    expect(problemsOf({ scopes: {}, storage: {} })).toEqual(['storage must be a ThrottleStorage instance (an object with consume(request))']);
+  });
+});

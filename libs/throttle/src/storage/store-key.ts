@@ -1,0 +1,44 @@
+import * as crypto from 'node:crypto';
+
+/**
+ * The one place that knows the store-key format: `<scope>:{<hashed identity>}`. The identity is hashed
+ * (fixed size; raw client data never reaches the store) and wrapped in `{}`, the Redis Cluster hash tag,
+ * so every scope of one client lands in one slot and a request's rules run as one script.
+ *
+ * @example
+ * const prefix = scopeKeyPrefix('hi'); // 'hi:{'
+ * storeKey(prefix, 'ip:203.0.113.9');   // 'hi:{Xb3…}'
+ * hashTag('throttle:hi:{Xb3…}');        // 'Xb3…'
+ */
+export function scopeKeyPrefix(scope: string): string {
+  return `${scope}:{`;
+}
+
+/** The store key of one (scope, identity): the scope's {@link scopeKeyPrefix}, the hashed identity, `}`. */
+export function storeKey(scopePrefix: string, identity: string): string {
+  return scopePrefix + hashIdentity(identity) + '}';
+}
+
+/**
+ * Hashes an identity into a fixed-size key part (SHA-1, base64url: 27 characters), so a 10 KB api_key
+ * costs the store what a short one does.
+ */
+export function hashIdentity(identity: string): string {
+  return oneShotHash !== undefined
+    ? oneShotHash('sha1', identity, 'base64url')
+    : crypto.createHash('sha1').update(identity).digest('base64url');
+}
+
+/** `crypto.hash` (Node >= 20.12): one call, no Hash object per request. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
+
+/**
+ * The part of a key Redis Cluster hashes: the first non-empty `{...}`, else the whole key. Keys with the
+ * same tag share a slot.
+ */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  return close === -1 || close === open + 1 ? key : key.slice(open + 1, close);
+}

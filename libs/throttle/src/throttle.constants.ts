@@ -1,2 +1,0 @@
-/** DI token of the validated, compiled {@link ThrottleConfig}. */
-export const THROTTLE_CONFIG = Symbol('THROTTLE_CONFIG');
