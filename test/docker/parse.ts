@@ -13,7 +13,6 @@ import * as YAML from 'yaml';
 export const ROOT = join(__dirname, '..', '..');
 
 /** A parsed YAML mapping; deployment files are checked field by field, so values stay loose. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Obj = Record<string, any>;
 
 export const rootPath = (rel: string): string => join(ROOT, rel);

@@ -33,7 +33,7 @@ async function start(fastLane: boolean) {
 }
 
 const comparable = (res: { statusCode: number; headers: Record<string, unknown>; body: string }) => {
-  const { date, connection, ...headers } = res.headers;
+  const { date: _date, connection: _connection, ...headers } = res.headers;
   return { status: res.statusCode, headers, body: res.body };
 };
 

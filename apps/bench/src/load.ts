@@ -60,6 +60,7 @@ export function requestsOfClient(c: number, spec: LoadSpec): { method: string; p
 
 /** Runs autocannon for `spec.durationS` seconds. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon ships no types of the shape we use
   const autocannon = require('autocannon') as Autocannon;
   let next = 0;
   const cpu = process.cpuUsage();

@@ -59,7 +59,6 @@ async function bench(options: BenchOptions, argv: readonly string[], log: Log): 
   const records: RunRecord[] = [];
   let storage: StorageBenchResult | undefined;
   let ceiling: ScriptCeiling | undefined;
-  let memoryCost: MemoryCost | undefined;
   const redis: PrivateRedis = await startPrivateRedis();
   log(`private redis-server ${redis.version} on 127.0.0.1:${redis.port}`);
   try {
@@ -81,7 +80,7 @@ async function bench(options: BenchOptions, argv: readonly string[], log: Log): 
   } finally {
     await redis.stop();
   }
-  memoryCost = await step('memory store cost (memory-cost.ts)', failures, log, async () =>
+  const memoryCost = await step('memory store cost (memory-cost.ts)', failures, log, async () =>
     JSON.parse(await runToEnd('memory-cost.js', [], ['--expose-gc'], 300_000)) as MemoryCost,
   );
   const data: BenchData = {

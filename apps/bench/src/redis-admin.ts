@@ -51,7 +51,7 @@ async function connectWithin(admin: Redis, child: ChildProcess, timeoutMs: numbe
       if (admin.status === 'wait') await admin.connect();
       if ((await admin.ping()) === 'PONG') return;
     } catch (error) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start: ${String(error)}`);
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start: ${String(error)}`, { cause: error });
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -153,7 +153,7 @@ export async function runLoad(options: LoadTestOptions, control: RunControl = {}
   const onStop = (): void => abortAll('interrupted');
   control.stop?.addEventListener('abort', onStop, { once: true });
 
-  let elapsedMs = 0;
+  let elapsedMs: number;
   try {
     if (control.stop?.aborted) onStop();
     else if (flood) launch();

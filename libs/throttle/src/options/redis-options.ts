@@ -91,7 +91,7 @@ function compileNodes(nodes: unknown, problems: string[]): RedisTarget | undefin
   }
   const parsed: { host: string; port: number }[] = [];
   for (const node of nodes) {
-    const match = typeof node === 'string' ? /^\[?([^\s\[\]]+?)\]?:(\d{1,5})$/.exec(node.trim()) : null;
+    const match = typeof node === 'string' ? /^\[?([^\s[\]]+?)\]?:(\d{1,5})$/.exec(node.trim()) : null;
     const port = match ? Number(match[2]) : 0;
     if (!match || port < 1 || port > 65_535) {
       problems.push(`redis.clusterNodes entry ${JSON.stringify(node)} is not "host:port" (e.g. "10.0.0.1:6379")`);

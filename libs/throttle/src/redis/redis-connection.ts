@@ -60,7 +60,7 @@ function loadIoredis(): typeof import('ioredis') {
     return require('ioredis') as typeof import('ioredis');
   } catch (error) {
     const why = (error as { code?: string }).code === 'MODULE_NOT_FOUND' ? 'it is not installed' : (error as Error).message;
-    throw new Error(`The Redis store needs the ioredis package, but ${why}: npm install ioredis`);
+    throw new Error(`The Redis store needs the ioredis package, but ${why}: npm install ioredis`, { cause: error });
   }
 }
 

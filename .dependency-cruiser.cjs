@@ -1,0 +1,59 @@
+// Dependency rules of the repository, checked by `npm run lint` (dependency-cruiser).
+/** @type {import('dependency-cruiser').IConfiguration} */
+const LIB = '^libs/throttle/src/';
+const SPEC = '\\.(spec|e2e-spec)\\.ts$';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles, type-only imports included.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'testing-stays-in-testing',
+      severity: 'error',
+      comment: 'Test helpers (fake clock, conformance suite, reference model) never reach production code.',
+      from: { path: LIB, pathNot: [`${LIB}testing/`, SPEC] },
+      to: { path: `${LIB}testing/` },
+    },
+    {
+      name: 'optional-peers-only-where-loaded-lazily',
+      severity: 'error',
+      comment:
+        'ioredis, prom-client and fast-check are optional peers: only their lazy loaders may load them (a memory-only app loads none); elsewhere, type-only imports.',
+      from: { path: LIB, pathNot: [`${LIB}(redis/redis-connection|metrics/throttle-metrics|testing/storage-conformance)\\.ts$`, SPEC] },
+      to: { path: 'node_modules/(ioredis|prom-client|fast-check)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'options-never-pull-redis',
+      severity: 'error',
+      comment: 'Validating options must not load the Redis store or its client.',
+      from: { path: `${LIB}options/`, pathNot: SPEC },
+      to: { path: [`${LIB}redis/`, 'node_modules/ioredis/'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'library-stands-alone',
+      severity: 'error',
+      comment: 'The package never imports the apps, the tests or the testkit.',
+      from: { path: LIB },
+      to: { path: '^(apps|test|libs/testkit)/' },
+    },
+    {
+      name: 'apps-use-the-package',
+      severity: 'error',
+      comment: 'Apps import nest-scoped-throttle by name, like any user; only the benchmark drives internals.',
+      from: { path: '^apps/', pathNot: '^apps/bench/' },
+      to: { path: LIB, pathNot: `${LIB}(index|testing/index)\\.ts$` },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|coverage)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default', 'types'] },
+  },
+};
