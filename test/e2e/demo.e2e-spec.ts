@@ -57,6 +57,17 @@ describe('demo app over Fastify (memory store)', () => {
     expect((await get('/hi')).statusCode).toBe(200);
   });
 
+  it('serves /hi/ as /hi (the DRF articles call /hi/), both counting against one limit', async () => {
+    demo = await startDemo({ THROTTLE_RATES: 'hi=2/m' });
+    const slash = await get('/hi/');
+    expect(slash.statusCode).toBe(200);
+    expect(slash.json()).toEqual({ msg: 'Hello Hello!' });
+    expect(slash.headers['ratelimit']).toBe('"hi";r=1;t=60');
+    expect((await get('/hi')).headers['ratelimit']).toBe('"hi";r=0;t=60');
+    expect((await get('/hi/')).statusCode).toBe(429);
+    expect((await get('/hi')).statusCode).toBe(429);
+  });
+
   it('GET /?api_key=K throttles per key at 1/s and answers "ok"', async () => {
     demo = await startDemo();
     const first = await get('/?api_key=1234');

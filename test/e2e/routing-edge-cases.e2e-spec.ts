@@ -1,8 +1,9 @@
-import { Controller, Get, VersioningType } from '@nestjs/common';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import { ThrottleClock, ThrottleModule, ThrottleScope } from 'nest-scoped-throttle';
-import { FakeClock } from 'nest-scoped-throttle/testing';
+// Routing cases where one handler or one path serves several plans, on every platform:
+// an inherited handler, and header-versioned controllers sharing a path.
+import { Controller, Get, INestApplication, VersioningType } from '@nestjs/common';
+import { ThrottleScope } from 'nest-scoped-throttle';
+import { Platform, PLATFORMS } from './platforms';
+import { startThrottled, ThrottledApp } from './throttled-app';
 
 class BaseController {
   @Get('x') x() { return 'x'; }
@@ -19,44 +20,38 @@ class V2Controller {
   @ThrottleScope('two') @Get() get() { return 'v2'; }
 }
 
-async function start(controllers: any[], versioned = false) {
-  const ref = await Test.createTestingModule({
-    imports: [ThrottleModule.forRoot({ scopes: { one: '1/m', two: '3/m' } })],
-    controllers,
-  })
-    .overrideProvider(ThrottleClock)
-    .useValue(new FakeClock())
-    .compile();
-  const app = ref.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-  if (versioned) app.enableVersioning({ type: VersioningType.HEADER, header: 'x-api-version' });
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
+const headerVersioning = (app: INestApplication) => app.enableVersioning({ type: VersioningType.HEADER, header: 'x-api-version' });
+
+function start(platform: Platform, controllers: any[], configure?: (app: INestApplication) => void) {
+  return startThrottled(platform, { throttle: { scopes: { one: '1/m', two: '3/m' } }, controllers, configure });
 }
 
-describe('routing edge cases', () => {
-  let app: NestFastifyApplication;
-  afterEach(() => app.close());
+describe.each(PLATFORMS)('routing edge cases over %s', (platform) => {
+  let app: ThrottledApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
 
   it('gives a handler inherited by two controllers the scope of each controller', async () => {
-    app = await start([AController, BController]);
-    expect((await app.inject('/a/x')).headers['ratelimit-policy']).toBe('"one";q=1;w=60');
-    expect((await app.inject('/b/x')).headers['ratelimit-policy']).toBe('"two";q=3;w=60');
-    expect((await app.inject('/a/x')).statusCode).toBe(429);
-    expect((await app.inject('/b/x')).statusCode).toBe(200);
+    app = await start(platform, [AController, BController]);
+    expect((await app.get('/a/x')).headers['ratelimit-policy']).toBe('"one";q=1;w=60');
+    expect((await app.get('/b/x')).headers['ratelimit-policy']).toBe('"two";q=3;w=60');
+    expect((await app.get('/a/x')).status).toBe(429);
+    expect((await app.get('/b/x')).status).toBe(200);
   });
 
   it('keeps header-versioned handlers on one path apart (the fast lane steps aside)', async () => {
-    app = await start([V1Controller, V2Controller], true);
-    const v = (version: string) => app.inject({ method: 'GET', url: '/v', headers: { 'x-api-version': version } });
+    app = await start(platform, [V1Controller, V2Controller], headerVersioning);
+    const v = (version: string) => app!.get('/v', { 'x-api-version': version });
     const first = await v('1');
     expect(first.body).toBe('v1');
     expect(first.headers['ratelimit-policy']).toBe('"one";q=1;w=60');
     const v2 = [await v('2'), await v('2'), await v('2'), await v('2')];
-    expect(v2.map((r) => r.statusCode)).toEqual([200, 200, 200, 429]);
+    expect(v2.map((r) => r.status)).toEqual([200, 200, 200, 429]);
     expect(v2[0].headers['ratelimit-policy']).toBe('"two";q=3;w=60');
     const again = await v('1');
-    expect(again.statusCode).toBe(429);
-    expect(again.json().scope).toBe('one');
+    expect(again.status).toBe(429);
+    expect(again.body.scope).toBe('one');
   });
 });

@@ -15,9 +15,14 @@ class QuietLogger extends ConsoleLogger {
   }
 }
 
+/** The demo's Fastify adapter: `/hi/` routes like `/hi` (the DRF articles call `/hi/`), one route, one counter. */
+export function createDemoAdapter(): FastifyAdapter {
+  return new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } });
+}
+
 /** Creates the Fastify app (not listening yet); throws, with a readable message, on bad config. */
 export async function createDemoApp(env: DemoEnv, logLevels?: LogLevel[]): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), createDemoAdapter(), {
     abortOnError: false,
     logger: new QuietLogger('Demo', { logLevels: logLevels ?? ['log', 'warn', 'error', 'fatal'] }),
   });
