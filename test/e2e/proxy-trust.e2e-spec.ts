@@ -1,7 +1,9 @@
 // Proxy trust on every platform, over real loopback connections (the socket peer is 127.0.0.1):
 // X-Forwarded-For is read right to left through trusted hops only, and ignored with no trust.
 import { Controller, Get } from '@nestjs/common';
-import { ThrottleScope, TrustProxy } from 'nest-scoped-throttle';
+import { ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
+
+type TrustProxy = NonNullable<ThrottleModuleOptions['trustProxy']>;
 import { PLATFORMS, RequestSpec, statuses } from './platforms';
 import { startThrottled, ThrottledApp } from './throttled-app';
 

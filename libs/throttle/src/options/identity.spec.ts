@@ -11,6 +11,7 @@ describe('compileIdentity', () => {
   it('keys by kind, prefixed so kinds never collide', () => {
     expect(resolve('ip', req())).toBe('ip:192.0.2.1');
     expect(resolve('user', req({ user: { id: 7 } }))).toBe('u:7');
+    expect(resolve('user', req({ raw: { socket: { remoteAddress: '192.0.2.1' }, user: { id: 8 } } }))).toBe('u:8');
     expect(resolve('header:X-Key', req({ headers: { 'x-key': 'abc' } }))).toBe('h:abc');
     expect(resolve('query:k', req({ query: { k: ['a'] } }))).toBe('q:a');
     expect(resolve(() => 'tenant', req())).toBe('f:tenant');

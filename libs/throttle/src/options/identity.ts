@@ -44,7 +44,8 @@ export function compileIdentity(spec: ThrottleKey, clientIp: ClientIpResolver): 
   if (spec === 'ip') return { resolve: ipOf, beforeGuards: true, label: spec };
   if (spec === 'user') {
     const resolve = (req: any) => {
-      const id = req?.user?.id;
+      // Nest middleware on Fastify receives the raw Node request, so a user it sets lands on `request.raw`.
+      const id = req?.user?.id ?? req?.raw?.user?.id;
       return present(id) ? `u:${String(id)}` : ipOf(req);
     };
     return { resolve, beforeGuards: false, label: spec };
