@@ -187,6 +187,21 @@ describe('docker/Dockerfile', () => {
     expect(afterUser.filter((i) => i.keyword === 'RUN')).toEqual([]);
   });
 
+  // The demo imports nest-scoped-throttle by name: an npm workspace link to libs/throttle, whose
+  // package.json must be there for `npm ci` and whose built dist/ for `require` at run time.
+  it('installs and ships the library workspace (libs/throttle) in both stages', () => {
+    const pkg = JSON.parse(readText('package.json')) as Obj;
+    expect(pkg.workspaces).toEqual(['libs/throttle']);
+    const copiedBeforeCi = (stage: typeof build) => {
+      const ci = stage.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+      return stage.instructions.slice(0, ci).filter((i) => i.keyword === 'COPY').flatMap((i) => parseCopy(i.args).sources);
+    };
+    expect(copiedBeforeCi(build)).toContain('libs/throttle/package.json');
+    expect(copiedBeforeCi(final)).toContain('libs/throttle/package.json');
+    const fromBuild = of(final, 'COPY').map((i) => parseCopy(i.args)).filter((c) => c.from !== undefined);
+    expect(fromBuild.flatMap((c) => c.sources)).toContain('/app/libs/throttle/dist');
+  });
+
   it('takes dist/ from the build stage and runs dist/apps/demo/main.js on port 3000', () => {
     const fromBuild = of(final, 'COPY').map((i) => parseCopy(i.args)).filter((c) => c.from !== undefined);
     expect(fromBuild.length).toBeGreaterThan(0);
