@@ -1,3 +1,5 @@
+import { compileClientIp } from 'nest-scoped-throttle';
+
 /** The demo's environment, validated once at start-up (see .env.example). */
 export interface DemoEnv {
   port: number;
@@ -65,14 +67,22 @@ function list(raw: string | undefined): string[] | undefined {
   return items.length > 0 ? items : undefined;
 }
 
+/** A hop count or a CIDR list, checked by the library's own parser so the demo accepts exactly what it accepts. */
 function parseTrustProxy(raw: string | undefined, problems: string[]): number | string[] {
   const text = raw?.trim() ?? '';
   if (text === '') return 0;
-  if (/^\d+$/.test(text)) return Number(text);
-  const cidrs = list(text) ?? [];
-  if (cidrs.some((c) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(c))) {
+  const trust = /^\d+$/.test(text) ? Number(text) : list(text);
+  if (trust === undefined) {
     problems.push(`TRUST_PROXY=${JSON.stringify(text)}: expected a hop count (e.g. 1) or a CIDR list (e.g. 10.0.0.0/8,::1)`);
     return 0;
   }
-  return cidrs;
+  try {
+    compileClientIp(trust);
+  } catch (error) {
+    for (const line of (error as Error).message.split('\n')) {
+      problems.push(`TRUST_PROXY=${JSON.stringify(text)}: ${line.replace(/^Invalid throttle config: /, '')}`);
+    }
+    return 0;
+  }
+  return trust;
 }

@@ -18,6 +18,9 @@ export function runPrimary(env: DemoEnv): void {
 
   const fork = (): Worker => {
     const worker = cluster.fork();
+    // A worker's ChildProcess emits 'error' when a send or kill fails (a closed IPC channel, EPIPE); unhandled,
+    // it would take the primary, and every worker, down. The worker's death is handled on 'exit'.
+    worker.on('error', (error) => console.error(`worker ${worker.process.pid}: ${error.message}`));
     worker.on('message', (msg: { type?: string; line?: string }) => {
       if (msg?.type !== 'ready') return;
       ready.add(worker.id);

@@ -21,16 +21,17 @@ const UNKNOWN = 'unknown';
  */
 export function compileClientIp(trust: TrustProxy | undefined): ClientIpResolver {
   if (trust === undefined || trust === 0) return (remote) => normalizeIp(remote);
-  if (typeof trust === 'number') {
-    if (!Number.isSafeInteger(trust) || trust < 0) {
-      throw new TypeError(`Invalid throttle config: trustProxy must be a hop count >= 0 or a CIDR list, got ${trust}`);
-    }
+  if (typeof trust === 'number' && Number.isSafeInteger(trust) && trust > 0) {
     return (remote, xff) => {
       const chain = forwardedChain(xff);
       // The socket peer is hop 1; each trusted hop reveals one more entry, read right to left.
       const index = chain.length - trust;
       return normalizeIp(index >= 0 ? chain[index] : chain[0] ?? remote, remote);
     };
+  }
+  if (!Array.isArray(trust)) {
+    const got = typeof trust === 'string' ? JSON.stringify(trust) : String(trust);
+    throw new TypeError(`Invalid throttle config: trustProxy must be a hop count >= 0 or an array of CIDRs, got ${got}: e.g. 1 or ['10.0.0.0/8']`);
   }
   const trusted = compileCidrs(trust);
   return (remote, xff) => {
@@ -108,21 +109,54 @@ function forwardedChain(xff: string | string[] | undefined): string[] {
   return joined.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-function compileCidrs(list: readonly string[]): BlockList {
-  const blocks = new BlockList();
-  for (const entry of list) {
-    const [address, bitsText] = String(entry).trim().split('/');
-    const family = isIP(address);
-    const bits = bitsText === undefined ? (family === 6 ? 128 : 32) : Number(bitsText);
-    const max = family === 6 ? 128 : 32;
-    if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > max) {
-      throw new TypeError(`Invalid throttle config: trustProxy entry "${entry}" is not an IP address or CIDR range`);
-    }
-    blocks.addSubnet(address, bits, family === 6 ? 'ipv6' : 'ipv4');
-  }
-  return blocks;
+const CIDR_EXAMPLE = 'expected an address or CIDR like 10.0.0.0/8 or 2001:db8::/32';
+
+/** Trusted ranges, one list per family: an IPv4 peer is never checked against an IPv6 range (BlockList would map it). */
+interface TrustedRanges {
+  v4: BlockList;
+  v6: BlockList;
 }
 
-function isTrusted(blocks: BlockList, ip: string): boolean {
-  return blocks.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+/** Compiles the CIDR list; throws one line per bad entry. */
+function compileCidrs(list: readonly unknown[]): TrustedRanges {
+  const ranges: TrustedRanges = { v4: new BlockList(), v6: new BlockList() };
+  const problems: string[] = [];
+  for (const entry of list) {
+    const range = parseCidr(entry);
+    if (typeof range === 'string') problems.push(`Invalid throttle config: trustProxy entry ${JSON.stringify(entry)} ${range}`);
+    else if (range.family === 4) ranges.v4.addSubnet(range.address, range.bits, 'ipv4');
+    else ranges.v6.addSubnet(range.address, range.bits, 'ipv6');
+  }
+  if (problems.length > 0) throw new TypeError(problems.join('\n'));
+  return ranges;
+}
+
+/**
+ * One entry: an address, or `<address>/<prefix>` with 1 to 3 decimal digits within the family's range. An
+ * IPv4-mapped range (`::ffff:10.0.0.0/104`) becomes its IPv4 equivalent (`10.0.0.0/8`). A string says what is wrong.
+ */
+function parseCidr(entry: unknown): { address: string; family: 4 | 6; bits: number } | string {
+  if (typeof entry !== 'string') return `is not a string: ${CIDR_EXAMPLE}`;
+  const text = entry.trim();
+  if (/\s/.test(text)) return `contains whitespace: ${CIDR_EXAMPLE}`;
+  const [address, prefix, ...extra] = text.split('/');
+  if (extra.length > 0) return `has more than one "/": ${CIDR_EXAMPLE}`;
+  if (address.includes('%')) return `has a zone ("${address.slice(address.indexOf('%'))}"), which a trusted range cannot have: ${CIDR_EXAMPLE}`;
+  const family = isIP(address);
+  if (family !== 4 && family !== 6) return `${prefix === undefined ? 'is' : `has ${JSON.stringify(address)}, which is`} not an IP address: ${CIDR_EXAMPLE}`;
+  const max = family === 4 ? 32 : 128;
+  if (prefix === '') return `has an empty prefix after "/": ${CIDR_EXAMPLE}`;
+  if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) return `has prefix ${JSON.stringify(prefix)}, not 1 to 3 decimal digits: ${CIDR_EXAMPLE}`;
+  const bits = prefix === undefined ? max : Number(prefix);
+  if (bits > max) return `has prefix ${bits}, above ${max} for IPv${family}: ${CIDR_EXAMPLE}`;
+  const ipv4 = family === 6 ? unmapIpv4(address) : address;
+  if (family === 4 || isIP(ipv4) !== 4) return { address, family, bits };
+  if (bits < 96) {
+    return `is IPv4-mapped with prefix ${bits}, below 96: expected a prefix from 96 to 128, like ::ffff:10.0.0.0/104 (which is 10.0.0.0/8)`;
+  }
+  return { address: ipv4, family: 4, bits: bits - 96 };
+}
+
+function isTrusted(ranges: TrustedRanges, ip: string): boolean {
+  return isIP(ip) === 6 ? ranges.v6.check(ip, 'ipv6') : ranges.v4.check(ip, 'ipv4');
 }
