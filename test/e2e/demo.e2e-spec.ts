@@ -171,6 +171,23 @@ describe('demo app boot-time validation', () => {
     );
   });
 
+  // Regression (issue 9): the demo's own TRUST_PROXY check let entries through that trusted every client.
+  it.each([
+    ['::ffff:10.0.0.0/8', 'trustProxy entry "::ffff:10.0.0.0/8" is IPv4-mapped with prefix 8, below 96'],
+    ['10.0.0.0/999', 'trustProxy entry "10.0.0.0/999" has prefix 999, above 32 for IPv4'],
+    ['abc', 'trustProxy entry "abc" is not an IP address'],
+    ['10.0.0.0/', 'trustProxy entry "10.0.0.0/" has an empty prefix'],
+  ])('refuses to boot with TRUST_PROXY=%p, naming the entry', async (raw, why) => {
+    await expect(startDemo({ TRUST_PROXY: raw })).rejects.toThrow(`Invalid throttle config: ${why}`);
+  });
+
+  it('lists every bad TRUST_PROXY entry, one line each', async () => {
+    const boot = startDemo({ TRUST_PROXY: '10.0.0.0/8/16,10.0.0.0/8,10.0.0.0/0x8' });
+    await expect(boot).rejects.toThrow(
+      /^Invalid throttle config: trustProxy entry "10\.0\.0\.0\/8\/16" [^\n]+\nInvalid throttle config: trustProxy entry "10\.0\.0\.0\/0x8" [^\n]+$/,
+    );
+  });
+
   it('refuses a missing config file and bad environment values with their names', async () => {
     await expect(startDemo({ THROTTLE_CONFIG: '/nonexistent/throttle.yaml' })).rejects.toThrow(
       'Cannot read throttle config /nonexistent/throttle.yaml (THROTTLE_CONFIG)',

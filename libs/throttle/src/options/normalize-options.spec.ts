@@ -41,6 +41,13 @@ describe('normalizeOptions', () => {
     ]);
   });
 
+  it('counts each bad trustProxy entry as its own problem', () => {
+    const problems = problemsOf({ scopes: {}, trustProxy: ['10.0.0.0/', '10.0.0.0/8', '10.0.0.0/0x8'] });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^trustProxy entry "10\.0\.0\.0\/"/);
+    expect(problems[1]).toMatch(/^trustProxy entry "10\.0\.0\.0\/0x8"/);
+  });
+
   it('refuses a non-object options value and a storage that is no store', () => {
     expect(problemsOf(undefined)[0]).toMatch(/^the module options must be an object/);
     expect(problemsOf({ scopes: {}, storage: {} })).toEqual(['storage must be a ThrottleStorage instance (an object with consume(request))']);

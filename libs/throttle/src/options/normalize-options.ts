@@ -155,7 +155,8 @@ function attempt<T>(problems: string[], fn: () => T, describe: (message: string)
   try {
     return fn();
   } catch (error) {
-    problems.push(describe(error instanceof Error ? error.message : String(error)));
+    const message = error instanceof Error ? error.message : String(error);
+    for (const line of message.split('\n')) problems.push(describe(line)); // one problem per line
     return undefined;
   }
 }
