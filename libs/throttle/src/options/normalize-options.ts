@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError } from '../storage/resilient/resilient.storage';
@@ -5,7 +6,7 @@ import { scopeKeyPrefix } from '../storage/store-key';
 import type { ThrottleStorage } from '../storage/throttle-storage';
 import { compileClientIp, ClientIpResolver } from './client-ip';
 import { checkKnownKeys } from './known-keys';
-import { compileIdentity, CompiledIdentity } from './identity';
+import { compileIdentity, CompiledIdentity, USER_MISSING_AFTER } from './identity';
 import { formatRate, parseRate } from './rate';
 import { compileRedisOptions, RedisTarget } from './redis-options';
 import type { ScopeOptions, ThrottleModuleOptions } from './throttle-options';
@@ -100,7 +101,12 @@ function compileScope(name: string, value: unknown, opts: ThrottleModuleOptions,
   }
   checkKnownKeys(spec, SCOPE_KEYS, `key in scope "${name}":`, problems);
   const rate = attempt(problems, () => parseRate(spec.rate), (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`);
-  const identity = attempt(problems, () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp), (e) => `scope "${name}" ${e}`);
+  const onUserMissing = () =>
+    new Logger('Throttle').warn(
+      `scope "${name}" is keyed by user, but ${USER_MISSING_AFTER} requests came without request.user: they are limited by IP. ` +
+        'The throttle guard runs before controller guards: set request.user in middleware or in a global guard registered before ThrottleModule.',
+    );
+  const identity = attempt(problems, () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp, onUserMissing), (e) => `scope "${name}" ${e}`);
   if (!rate || !identity) return undefined;
   return {
     name,
