@@ -45,7 +45,7 @@ export type UserMissingHook = () => void;
  * byKey.resolve(request, context); // 'q:1234', or 'ip:203.0.113.9' when api_key is missing
  */
 export function compileIdentity(spec: ThrottleKey, clientIp: ClientIpResolver, onUserMissing?: UserMissingHook): CompiledIdentity {
-  const ipOf = (req: any) => `ip:${clientIp(remoteAddress(req), req?.headers?.['x-forwarded-for'])}`;
+  const ipOf = (req: any) => `ip:${requestIp(req, clientIp)}`;
   if (typeof spec === 'function') return { resolve: byFunction(spec, ipOf), beforeGuards: false, label: 'function' };
   if (spec === 'ip') return { resolve: ipOf, beforeGuards: true, label: spec };
   if (spec === 'user') return { resolve: byUser(ipOf, onUserMissing), beforeGuards: false, label: spec };
@@ -103,6 +103,11 @@ function byFunction(spec: ThrottleKeyFn, ipOf: (req: any) => string): CompiledId
     }
     return present(value) ? `f:${String(value)}` : ipOf(req);
   };
+}
+
+/** The request's client address after proxy trust, in canonical form (IPv6 as its /64: `2001:db8:1:2::/64`). */
+export function requestIp(req: any, clientIp: ClientIpResolver): string {
+  return clientIp(remoteAddress(req), req?.headers?.['x-forwarded-for']);
 }
 
 function remoteAddress(req: any): string | undefined {
