@@ -13,7 +13,7 @@ import { compileFixture, installFixture, packLibrary, RunningApp, startFixture, 
 const APPS = ['nest11-express-cjs', 'nest12-fastify-esm', 'nest12-express-cjs'] as const;
 type AppName = (typeof APPS)[number];
 
-/** Installs from the registry (three at once) dominate; a warm npm cache makes them take seconds. */
+/** The three npm installs dominate: 15-30 s each here with a warm cache (disk-bound), about a minute cold. */
 const SETUP_TIMEOUT_MS = 360_000;
 
 let workDir: string;
