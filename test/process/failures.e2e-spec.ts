@@ -2,8 +2,8 @@ import { request } from 'undici';
 import { parseArgs } from '../../apps/loadtest/src/args';
 import { buildReport } from '../../apps/loadtest/src/report';
 import { runLoad } from '../../apps/loadtest/src/runner';
-import { describeRedis, startRedis, waitFor } from '../redis/harness';
-import { DemoProcess, startDemoProcess } from '../support/demo-process';
+import { DemoProcess, startDemoProcess, startRedis, waitFor } from '../../libs/testkit/src';
+import { describeRedis } from '../redis/harness';
 
 async function health(url: string): Promise<{ pid: number; store: { state: string } }> {
   // A connection handed to a worker in the instant it dies is never answered: time out and retry.

@@ -1,8 +1,8 @@
 import { Cluster } from 'ioredis';
 import { connectRedis, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { RedisCluster, startCluster } from './cluster-harness';
-import { describeRedis, filePrefix, waitFor } from './harness';
+import { RedisCluster, startCluster, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 // Redis Cluster specifics: one script per request when its keys share a hash tag, slot groups with
 // withdrawal when they do not, and a master failing over under traffic. 3 masters + 3 replicas.

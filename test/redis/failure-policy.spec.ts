@@ -1,5 +1,6 @@
 import { connectRedis, OnStoreError, RedisThrottleStorage, ResilientThrottleStorage, ThrottleRule, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
-import { describeRedis, filePrefix, startRedis, waitFor } from './harness';
+import { startRedis, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 // Redis dies, freezes and comes back under load; every request is answered within the store timeout
 // by the onStoreError policy, and shared limits resume by themselves.

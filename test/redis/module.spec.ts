@@ -15,7 +15,8 @@ import {
   ThrottleStorage,
 } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { describeRedis, filePrefix, freePort, RedisServer, startRedis, waitFor } from './harness';
+import { freePort, RedisServer, startRedis, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 // The module wiring: `redis` options create, connect and quit the client; boot survives a missing Redis.
 const keyPrefix = filePrefix('module');

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage, SLIDING_LOG_SHA, ThrottleClock, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { describeRedis, filePrefix, startRedis } from './harness';
+import { startRedis } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 const keyPrefix = filePrefix('storage');
 

@@ -11,10 +11,9 @@ import { parseRate } from 'nest-scoped-throttle';
 import { parseArgs } from '../../loadtest/src/args';
 import { buildReport } from '../../loadtest/src/report';
 import { runLoad } from '../../loadtest/src/runner';
+import { requireBuiltDemo, StartedRedis, startRedis } from '../../../libs/testkit/src';
 import { admissionsChart, Timeline } from './chart';
 import { expectedAdmissions } from './expected';
-import { startRedis } from './processes/redis-server';
-import { requireBuiltDemo } from './processes/demo-process';
 import { articleSetups, Setup, startSetup } from './setups';
 import { markdownTable, Row, textTable } from './table';
 
@@ -45,7 +44,7 @@ function parse(argv: string[]): ExperimentOptions {
   return opts;
 }
 
-async function runSetup(setup: Setup, opts: ExperimentOptions, redis: Awaited<ReturnType<typeof startRedis>>, db: number) {
+async function runSetup(setup: Setup, opts: ExperimentOptions, redis: StartedRedis, db: number) {
   const running = await startSetup(setup, `api_key=${opts.rate}`, redis, db);
   try {
     const targets = running.urls.map((u) => `${u}/?api_key=1234`).join(',');
