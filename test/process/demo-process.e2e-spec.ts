@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { writeConfig } from '../e2e/demo-app';
-import { DemoProcess, runDemoExpectingFailure, startDemoProcess } from '../support/demo-process';
+import { DemoProcess, runDemoExpectingFailure, startDemoProcess } from '../../libs/testkit/src';
 
 describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
   let demo: DemoProcess | undefined;
