@@ -7,6 +7,12 @@ import type { Result } from 'ioredis';
  * Numbers are written with `string.format('%.0f')`, never `tostring()` (which prints 1.7e+15 and
  * would merge distinct times).
  *
+ * Two ARGVs serve tests, and stay on purpose: ARGV[1] (a given "now" instead of Redis `TIME`) and
+ * ARGV[3] (extra TTL) let the conformance suite and the property tests drive *this* script, the one
+ * production runs, with a fake clock at exact window boundaries, instead of a test-only copy. The store
+ * sends them only when its clock offers `ThrottleClock.storeTime()` (test clocks); production sends
+ * `''` and `0`, and the script reads Redis `TIME`. ARGV[4] (check only) serves the Cluster path.
+ *
  * @example
  * client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
  * // 1 key, now from Redis TIME, suffix 'a1:7', no TTL slack, record on admit, limit 60, window 60 s
