@@ -1,9 +1,11 @@
 import { Cluster } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
+import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/sliding-log.script';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { RedisCluster, startCluster } from './cluster-harness';
 import { command, describeRedis, filePrefix, waitFor } from './harness';
+import { hooked, latch } from './hooked-client';
 
 // The cluster's cross-slot path: a route whose scopes have different identities (different slots) is
 // decided slot group by slot group; an admission logged by an earlier group is withdrawn when a later
@@ -11,40 +13,6 @@ import { command, describeRedis, filePrefix, waitFor } from './harness';
 const keyPrefix = filePrefix('cross-slot');
 const TIMEOUT_MS = 100;
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
-
-interface Hooks {
-  /** Runs before each sliding-log script call, with its keys; may hold the call. */
-  beforeScript?(keys: string[]): Promise<void>;
-  /** Every other command naming this key rejects, as on a dropped connection. */
-  failKey?: string;
-}
-
-/** The cluster client as a store sees it, with {@link Hooks}; everything else goes to the real client. */
-function hooked(client: Cluster, hooks: Hooks): Cluster {
-  return new Proxy(client, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      const real = (...args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(target, args);
-      if (prop === 'throttleSlidingLog') {
-        return async (numKeys: number, ...args: unknown[]) => {
-          await hooks.beforeScript?.(args.slice(0, numKeys) as string[]);
-          return real(numKeys, ...args);
-        };
-      }
-      if (hooks.failKey === undefined || prop === 'defineCommand') return real;
-      return (...args: unknown[]) =>
-        args.includes(hooks.failKey) ? Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })) : real(...args);
-    },
-  });
-}
-
-/** A promise and the function that resolves it. */
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
 
 describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', () => {
   let cluster: RedisCluster;
@@ -71,6 +39,18 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
     }
   };
 
+  /** A store whose script call on `key`'s slot group waits until `release` opens, once `reached` has. */
+  const holdingAt = (key: string, storeTime: ReturnType<FakeClock['storeTime']>) => {
+    const reached = latch();
+    const release = latch();
+    const beforeScript = async (keys: string[]) => {
+      if (!keys.includes(key)) return;
+      reached.open();
+      await release.promise;
+    };
+    return { store: new RedisThrottleStorage(hooked(client, { beforeScript }), { storeTime }), reached, release };
+  };
+
   describe.each([
     ['a single-slot request', false],
     ['a cross-slot request', true],
@@ -84,26 +64,82 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
       const shared = new RedisThrottleStorage(client, { storeTime });
       expect((await shared.consume({ rules: [byKey] })).allowed).toBe(true); // byKey full: [byIp, byKey] will be refused there
 
-      const atByKey = latch();
-      const release = latch();
-      const beforeScript = async (keys: string[]) => {
-        if (!keys.includes(byKey.key)) return;
-        atByKey.open();
-        await release.promise;
-      };
-      const twoScopes = new RedisThrottleStorage(hooked(client, { beforeScript }), { storeTime }).consume({ rules: [byIp, byKey] });
-      await atByKey.promise; // its admission is logged under byIp, and not withdrawn yet
+      const held = holdingAt(byKey.key, storeTime);
+      const twoScopes = held.store.consume({ rules: [byIp, byKey] });
+      await held.reached.promise; // its admission is logged under byIp, and not withdrawn yet
 
       const observer = new ResilientThrottleStorage(new RedisThrottleStorage(client, { storeTime }), { clock, logger: silent });
       const request = { rules: crossSlot ? [byIp, byUser] : [byIp] };
       expect((await observer.consume(request)).allowed).toBe(false); // true at that instant: byIp held a logged admission
 
-      release.open();
+      held.release.open();
       expect((await twoScopes).allowed).toBe(false);
       await waitFor('the admission to be withdrawn from byIp', async () => (await client.zcard(byIp.key)) === 0);
       const decision = observer.decideSync(request) ?? (await observer.consume(request)); // as the guard asks
       expect(decision.allowed).toBe(true);
     });
+  });
+
+  it('deny-caches a key full of cross-slot admissions once they can no longer be withdrawn', async () => {
+    const clock = new FakeClock();
+    const storeTime = clock.storeTime();
+    const byIp = rule('ip', 2);
+    const byUser = rule('user', 5);
+    const twoScopes = new RedisThrottleStorage(client, { storeTime });
+    expect((await twoScopes.consume({ rules: [byIp, byUser] })).allowed).toBe(true);
+    expect((await twoScopes.consume({ rules: [byIp, byUser] })).allowed).toBe(true);
+    const observer = new ResilientThrottleStorage(new RedisThrottleStorage(client, { storeTime }), { clock, logger: silent });
+
+    const early = await observer.consume({ rules: [byIp] });
+    expect(early).toEqual({ allowed: false, states: [{ remaining: 0, resetMs: 60_000, retryAfterMs: 60_000, certainRetryAfterMs: 0 }] });
+    expect(observer.decideSync({ rules: [byIp] })).toBeUndefined();
+
+    clock.advance(WITHDRAW_HORIZON_MS); // both admissions are final now: the refusal is certain, as on one slot
+    const late = await observer.consume({ rules: [byIp] });
+    expect(late).toEqual({ allowed: false, states: [{ remaining: 0, resetMs: 59_000, retryAfterMs: 59_000 }] });
+    expect(observer.decideSync({ rules: [byIp] })?.states[0].retryAfterMs).toBe(59_000);
+  });
+
+  it('counts only admissions that cannot be withdrawn, before and after the horizon (a key whose limit was lowered)', async () => {
+    const clock = new FakeClock();
+    const store = new RedisThrottleStorage(client, { storeTime: clock.storeTime() });
+    const wide = rule('ip', 5);
+    const narrow = { ...wide, limit: 1 };
+    const byUser = rule('user', 5);
+    await store.consume({ rules: [wide] }); // t0, certain
+    clock.advance(10);
+    await store.consume({ rules: [wide] }); // t0 + 10, certain
+    clock.advance(10);
+    await store.consume({ rules: [wide, byUser] }); // t0 + 20, provisional
+    clock.advance(10);
+    expect((await store.consume({ rules: [narrow] })).states[0]).toEqual({
+      remaining: 0, resetMs: 59_970, retryAfterMs: 59_990, certainRetryAfterMs: 59_980, // frees with t0 + 20; surely with t0 + 10
+    });
+    clock.advance(2 * WITHDRAW_HORIZON_MS);
+    await store.consume({ rules: [wide, byUser] }); // t0 + 2030, provisional; the others are older than the horizon: certain
+    clock.advance(10);
+    expect((await store.consume({ rules: [narrow] })).states[0]).toMatchObject({ retryAfterMs: 59_990, certainRetryAfterMs: 57_980 });
+  });
+
+  it('leaves an admission older than the withdrawal horizon in place: a refusal that counted it as certain stays exact', async () => {
+    const clock = new FakeClock();
+    const storeTime = clock.storeTime();
+    const byIp = rule('ip', 1);
+    const byKey = rule('api-key', 1);
+    const shared = new RedisThrottleStorage(client, { storeTime });
+    expect((await shared.consume({ rules: [byKey] })).allowed).toBe(true);
+    const held = holdingAt(byKey.key, storeTime);
+    const twoScopes = held.store.consume({ rules: [byIp, byKey] });
+    await held.reached.promise;
+
+    clock.advance(WITHDRAW_HORIZON_MS);
+    const observer = new ResilientThrottleStorage(new RedisThrottleStorage(client, { storeTime }), { clock, logger: silent });
+    expect((await observer.consume({ rules: [byIp] })).states[0]).toEqual({ remaining: 0, resetMs: 59_000, retryAfterMs: 59_000 });
+    held.release.open();
+    expect((await twoScopes).allowed).toBe(false);
+    expect(await client.zcard(byIp.key)).toBe(1); // too late to withdraw: stays, over-counts by one
+    expect(observer.decideSync({ rules: [byIp] })?.allowed).toBe(false);
+    expect((await shared.consume({ rules: [byIp] })).allowed).toBe(false); // the deny cache agrees with Redis
   });
 
   it('regression: a request Redis refused was admitted by the failure policy when withdrawing its admission failed', async () => {
