@@ -5,7 +5,7 @@ import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/sliding-log.s
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { RedisCluster, startCluster } from './cluster-harness';
 import { command, describeRedis, filePrefix, waitFor } from './harness';
-import { hooked, latch } from './hooked-client';
+import { hooked, Hooks, latch } from './hooked-client';
 
 // The cluster's cross-slot path: a route whose scopes have different identities (different slots) is
 // decided slot group by slot group; an admission logged by an earlier group is withdrawn when a later
@@ -137,6 +137,7 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
     expect((await observer.consume({ rules: [byIp] })).states[0]).toEqual({ remaining: 0, resetMs: 59_000, retryAfterMs: 59_000 });
     held.release.open();
     expect((await twoScopes).allowed).toBe(false);
+    await waitFor('the withdrawal to be declined', () => held.store.withdrawFailures === 1);
     expect(await client.zcard(byIp.key)).toBe(1); // too late to withdraw: stays, over-counts by one
     expect(observer.decideSync({ rules: [byIp] })?.allowed).toBe(false);
     expect((await shared.consume({ rules: [byIp] })).allowed).toBe(false); // the deny cache agrees with Redis
@@ -147,14 +148,28 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
     const byIp = rule('ip', 5);
     const byKey = rule('api-key', 1);
     expect((await new RedisThrottleStorage(client, { storeTime }).consume({ rules: [byKey] })).allowed).toBe(true);
-    const store = new RedisThrottleStorage(hooked(client, { failKey: byIp.key }), { storeTime });
+    const logger = { log: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const hooks: Hooks = { failKey: byIp.key };
+    const store = new RedisThrottleStorage(hooked(client, hooks), { storeTime, logger });
     const resilient = new ResilientThrottleStorage(store, { policy: 'allow', timeoutMs: TIMEOUT_MS, logger: silent });
 
     const decision = await resilient.consume({ rules: [byIp, byKey] });
     expect(decision.allowed).toBe(false);
     expect(decision.states[1]).toMatchObject({ remaining: 0, retryAfterMs: 60_000 });
     expect(resilient.stats()).toMatchObject({ storeErrors: 0, policyDecisions: 0 });
+    await waitFor('the failed withdrawal to be counted', () => store.withdrawFailures === 1);
     expect(await client.zcard(byIp.key)).toBe(1); // the admission stays logged: over-counts by one, never over-admits
+
+    expect((await resilient.consume({ rules: [byIp, byKey] })).allowed).toBe(false);
+    await waitFor('the second failed withdrawal to be counted', () => store.withdrawFailures === 2);
+    expect(logger.warn).toHaveBeenCalledTimes(1); // once per run of failures, with the reason and what it costs
+    expect(logger.warn.mock.calls[0][0]).toMatch(/ECONNRESET.*stays refused.*one admission too many/);
+
+    hooks.failKey = undefined; // the connection is back
+    expect((await resilient.consume({ rules: [byIp, byKey] })).allowed).toBe(false);
+    await waitFor('the recovery to be logged', () => logger.log.mock.calls.length === 1);
+    expect(logger.log).toHaveBeenCalledWith('Cross-slot withdrawals succeed again');
+    expect([store.withdrawFailures, await client.zcard(byIp.key)]).toEqual([2, 2]); // the two lost ones stay until they expire
   });
 
   it('regression: a request Redis refused was admitted by the failure policy when withdrawing its admission timed out', async () => {

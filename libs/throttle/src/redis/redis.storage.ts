@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Logger, LoggerService } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
 import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
@@ -16,6 +17,8 @@ export interface RedisThrottleStorageOptions {
   storeTime?: StoreTime;
   /** Whether the store quits the client in {@link close}. Default false (app-owned). */
   ownsClient?: boolean;
+  /** Where a failed cross-slot withdrawal is logged (once per run of failures). Default: Nest's `Logger`, context `Throttle`. */
+  logger?: LoggerService;
 }
 
 /**
@@ -48,13 +51,18 @@ export class RedisThrottleStorage extends ThrottleStorage {
     this.keyPrefix = String(client.options.keyPrefix ?? '');
     if ((client as Cluster).isCluster === true) {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
-      this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime);
+      this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
     }
   }
 
   /** A store over a {@link RedisConnection}; quits the client on {@link close} when the connection is owned. */
   static fromConnection(connection: RedisConnection, options: RedisThrottleStorageOptions = {}): RedisThrottleStorage {
     return new RedisThrottleStorage(connection.client, { ...options, ownsClient: connection.owned });
+  }
+
+  /** Cross-slot withdrawals lost since start (failed, timed out or too late): each over-counts one key by one. */
+  get withdrawFailures(): number {
+    return this.crossSlot?.withdrawFailures ?? 0;
   }
 
   override health(): StorageHealth {
