@@ -24,7 +24,7 @@ export const RECORD_MODE_ARG: Record<RecordMode, string> = { check: '0', record:
  * client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
  * // 1 key, now from Redis TIME, suffix 'a1:7', no TTL slack, record on admit, limit 60, window 60 s
  * await client.throttleSlidingLog(1, 'hi:{abc}', '', 'a1:7', 0, 1, 60, 60000);
- * // -> [1, now, count, oldestAge, freeingAge, certainFreeingAge]
+ * // -> [1, now, count, oldestAge, freeingAge, certainAge]
  */
 export const SLIDING_LOG_SCRIPT = `-- Sliding-log rate limiter (exact): admit iff every rule has fewer than its limit of
 -- admissions in its trailing window; then log the admission under every rule, or under none.
