@@ -3,8 +3,8 @@ import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/sliding-log.script';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { RedisCluster, startCluster } from './cluster-harness';
-import { command, describeRedis, filePrefix, waitFor } from './harness';
+import { command, RedisCluster, startCluster, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 import { hooked, Hooks, latch } from './hooked-client';
 
 // The cluster's cross-slot path: a route whose scopes have different identities (different slots) is
