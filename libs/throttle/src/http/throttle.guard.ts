@@ -35,6 +35,7 @@ export class ThrottleGuard implements CanActivate {
       return true;
     }
     const response = http.getResponse();
+    request[THROTTLE_DECIDED] = plan;
     const verdict = this.decider.decide(plan, request, context, response);
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;
