@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { MonotonicClock, ThrottleClock } from '../clock';
+import { GraphqlThrottle } from '../contexts/graphql-context';
 import { FastifyFastLane } from '../http/fastify-fast-lane';
 import { RoutePlans } from '../http/route-plans';
 import { ThrottleDecider } from '../http/throttle-decision';
@@ -60,6 +61,7 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     },
     RoutePlans,
     ThrottleDecider,
+    GraphqlThrottle,
     ThrottleGuard,
     FastifyFastLane,
     { provide: APP_GUARD, useExisting: ThrottleGuard },
