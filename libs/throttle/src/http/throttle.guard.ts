@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
 import { GraphqlThrottle } from '../contexts/graphql-context';
+import { WsThrottle } from '../contexts/ws-context';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import { refusalResponse } from './refusal';
@@ -10,8 +11,8 @@ import { ThrottleStoreUnavailableException } from './throttle.exception';
 /**
  * The global guard the module registers: asks the store once for all of the route's scopes, writes the
  * rate-limit headers, and throws a 429 (shaped by `onThrottled`) or the `deny` policy's 503 when
- * refused. GraphQL resolvers are handed to their own context ({@link GraphqlThrottle}); other contexts are
- * not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
+ * refused. GraphQL resolvers and WebSocket gateway handlers are handed to their own context
+ * ({@link GraphqlThrottle}, {@link WsThrottle}); other contexts (microservices) are not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
  * registered twice through `@UseGuards(ThrottleGuard)`) passes straight through and is counted once.
  *
  * @example
@@ -25,12 +26,14 @@ export class ThrottleGuard implements CanActivate {
     private readonly decider: ThrottleDecider,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
     private readonly graphql: GraphqlThrottle,
+    private readonly ws: WsThrottle,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const type = context.getType<string>();
     if (type === 'http') return this.http(context);
     if (type === 'graphql') return this.graphql.canActivate(context);
+    if (type === 'ws') return this.ws.canActivate(context);
     return true;
   }
 
