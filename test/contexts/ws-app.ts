@@ -51,8 +51,7 @@ export interface WsApp {
 }
 
 /** Starts the gateways on `transport` over `platform`; rejects with the boot error if the module refuses the config. */
-export async function startWs(transport: WsTransport, platform: Platform, spec: { throttle: ThrottleModuleOptions; gateways: Type[] }): Promise<WsApp> {
-  const clock = new FakeClock();
+export async function startWs(transport: WsTransport, platform: Platform, spec: { throttle: ThrottleModuleOptions; gateways: Type[] }, clock = new FakeClock()): Promise<WsApp> {
   const moduleRef = await Test.createTestingModule({ imports: [ThrottleModule.forRoot(spec.throttle)], providers: spec.gateways })
     .overrideProvider(ThrottleClock)
     .useValue(clock)
