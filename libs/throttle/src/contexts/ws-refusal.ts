@@ -44,6 +44,12 @@ export function refuseMessage(client: any, payload: WsThrottledPayload): Error {
   if (client?.handshake === undefined && typeof client?.send === 'function' && client.readyState === 1 /* OPEN */) {
     client.send(JSON.stringify({ event: WS_EXCEPTION_EVENT, data: payload }));
   }
-  wsExceptionType ??= (require('@nestjs/websockets') as { WsException: WsExceptionType }).WsException;
+  wsExceptionType ??= loadWsException();
   return new wsExceptionType(payload);
+}
+
+/** `WsException`, from `@nestjs/websockets` (an optional peer: present whenever a gateway runs). */
+function loadWsException(): WsExceptionType {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('@nestjs/websockets') as { WsException: WsExceptionType }).WsException;
 }
