@@ -1,8 +1,9 @@
 // GraphQL resolvers under @ThrottleScope on Apollo (Express) and Mercurius (Fastify), through real
 // POST /graphql requests: the refusal a client receives, one decision per guarded resolver call,
 // identities and proxy trust from the HTTP request, headers on the HTTP response.
+import { UseGuards } from '@nestjs/common';
 import { Field, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { SkipThrottle, ThrottleModuleOptions, ThrottleScope, ThrottleStorage, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
+import { SkipThrottle, ThrottleGuard, ThrottleModuleOptions, ThrottleScope, ThrottleStorage, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
 import { CLIENT_B } from '../e2e/platforms';
 import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
 
@@ -10,6 +11,12 @@ import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
 class HiResolver {
   @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() { return 'Hello Hello!'; }
   @Query(() => String) free() { return 'free'; }
+}
+
+@UseGuards(ThrottleGuard) // besides the global guard, e.g. to run after an auth guard: still one decision per call
+@Resolver()
+class DoublyGuardedResolver {
+  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() { return 'Hello Hello!'; }
 }
 
 @ObjectType()
@@ -70,6 +77,12 @@ describe.each(DRIVERS)('GraphQL on %s (%s)', (driver) => {
       errors: [throttled(['d'], 60, 'hi', 30)],
     });
     expect((await a.post('{ hello }')).body.data).toEqual({ hello: null });
+  });
+
+  it('a resolver guarded twice (global guard and @UseGuards(ThrottleGuard)) is decided once per call', async () => {
+    const a = await start({ scopes: { hi: '2/m' } }, [DoublyGuardedResolver]);
+    const res = await a.post('{ a: hello b: hello c: hello }');
+    expect([res.body.data, res.headers['ratelimit']]).toEqual([{ a: 'Hello Hello!', b: 'Hello Hello!', c: null }, '"hi";r=0;t=60']);
   });
 
   it('a class scope throttles its queries, mutations and field resolvers (once per parent object); @SkipThrottle exempts', async () => {

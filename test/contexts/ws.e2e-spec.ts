@@ -16,6 +16,11 @@ class ChatGateway {
     return { event: 'said', data: text };
   }
 
+  @UseGuards(ThrottleGuard) // on the class and the handler: one decision per message
+  @ThrottleScope('chat') @SubscribeMessage('shout') shout(@MessageBody() text: string) {
+    return { event: 'said', data: text.toUpperCase() };
+  }
+
   @SubscribeMessage('ping') ping() {
     return { event: 'pong', data: null };
   }
@@ -45,6 +50,12 @@ describe.each(TRANSPORTS)('WebSockets on %s over %s', (transport, platform) => {
     expect([client.open, await client.ask('ping')]).toEqual([true, { event: 'pong', data: null }]);
     a.clock.advance(57_000);
     expect(await client.ask('say', 'd')).toEqual(said('d'));
+  });
+
+  it('a handler guarded on its class and itself is decided once per message', async () => {
+    const a = await start({ scopes: { chat: '2/m' } });
+    const client = await a.connect();
+    expect([await client.ask('shout', 'a'), await client.ask('shout', 'b'), await client.ask('shout', 'c')]).toEqual([said('A'), said('B'), refused(60)]);
   });
 
   it('keys by the connection address: connections from one address share a quota, another address has its own', async () => {

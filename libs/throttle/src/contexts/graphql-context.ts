@@ -56,9 +56,14 @@ export class GraphqlThrottle {
     private readonly decider: ThrottleDecider,
   ) {}
 
+  /** The resolver calls already decided (their argument lists): the guard registered twice (global and `@UseGuards`) counts a call once. */
+  private readonly decided = new WeakSet<object>();
+
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const plan = this.routes.planFor(context.getHandler(), context.getClass());
-    if (plan === null) return true;
+    const call = context.getArgs();
+    if (plan === null || this.decided.has(call)) return true;
+    this.decided.add(call);
     const http = httpOfGraphqlContext(context.getArgs()[2]);
     if (http === undefined) throw this.noRequest(context);
     const verdict = this.decider.decide(plan, http.request, context, http.response);

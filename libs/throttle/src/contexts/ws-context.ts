@@ -27,9 +27,14 @@ export class WsThrottle {
     private readonly clients: WsClients,
   ) {}
 
+  /** The messages already decided (their handler's argument lists): `@UseGuards(ThrottleGuard)` on class and handler counts a message once. */
+  private readonly decided = new WeakSet<object>();
+
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const plan = this.routes.planFor(context.getHandler(), context.getClass());
-    if (plan === null) return true;
+    const call = context.getArgs();
+    if (plan === null || this.decided.has(call)) return true;
+    this.decided.add(call);
     const client = context.switchToWs().getClient();
     const verdict = this.decider.decide(plan, this.clients.requestOf(client), context, undefined);
     const admit = (v: Verdict): boolean => {
