@@ -24,6 +24,8 @@ export interface GraphqlAppSpec {
   resolvers: Type[];
   /** Default true: `@ResolveField` handlers run guards (GraphQLModule's `fieldResolverEnhancers`). */
   guardFields?: boolean;
+  /** Apollo: leave out the `context` option (`@nestjs/apollo` then puts only `req` in the context). */
+  defaultContext?: boolean;
 }
 
 /** Sends one operation from the loopback address `from` (default {@link CLIENT_A}). */
@@ -35,7 +37,7 @@ export interface GraphqlApp extends RunningApp {
 }
 
 /** The GraphQL module of a driver, configured as the README tells an app to. */
-export function graphqlModule(driver: GraphqlDriver, guardFields = true): DynamicModule {
+export function graphqlModule(driver: GraphqlDriver, guardFields = true, defaultContext = false): DynamicModule {
   const fieldResolverEnhancers = guardFields ? (['guards'] as const) : [];
   if (driver === 'apollo') {
     return GraphQLModule.forRoot<ApolloDriverConfig>({
@@ -43,7 +45,7 @@ export function graphqlModule(driver: GraphqlDriver, guardFields = true): Dynami
       autoSchemaFile: true,
       playground: false,
       includeStacktraceInErrorResponses: false, // Apollo adds a stack trace to every error outside production
-      context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
+      ...(defaultContext ? {} : { context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }) }),
       fieldResolverEnhancers: [...fieldResolverEnhancers],
     });
   }
@@ -59,7 +61,7 @@ export function graphqlModule(driver: GraphqlDriver, guardFields = true): Dynami
 /** Starts the app of `driver`; rejects with the boot error if the module refuses the config. */
 export async function startGraphql(driver: GraphqlDriver, spec: GraphqlAppSpec, clock = new FakeClock()): Promise<GraphqlApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [graphqlModule(driver, spec.guardFields), ThrottleModule.forRoot(spec.throttle)],
+    imports: [graphqlModule(driver, spec.guardFields, spec.defaultContext), ThrottleModule.forRoot(spec.throttle)],
     providers: spec.resolvers,
   })
     .overrideProvider(ThrottleClock)

@@ -133,3 +133,17 @@ describe.each(DRIVERS)('GraphQL on %s (%s)', (driver) => {
     await expect(start({ scopes: { hi: '1/m' } }, [TypoResolver])).rejects.toThrow('unknown scope "hii" on TypoResolver.typo (known scopes: hi)');
   });
 });
+
+describe('GraphQL on Apollo with its default context (no context option)', () => {
+  it('reads the client from req and writes the headers through req.res', async () => {
+    const app = await startGraphql('apollo', { throttle: { scopes: { hi: '1/m' } }, resolvers: [HiResolver], defaultContext: true });
+    try {
+      const [first, second, other] = [await app.post('{ hello }'), await app.post('{ hello }'), await app.post('{ hello }', { from: CLIENT_B })];
+      expect([first.body.data.hello, first.headers['ratelimit'], second.body.data.hello, second.headers['retry-after'], other.body.data.hello]).toEqual([
+        'Hello Hello!', '"hi";r=0;t=60', null, '60', 'Hello Hello!',
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+});
