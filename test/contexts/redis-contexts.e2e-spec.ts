@@ -5,7 +5,8 @@ import { Query, Resolver } from '@nestjs/graphql';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { ThrottleGuard, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { describeRedis, filePrefix, RedisServer, startRedis } from '../redis/harness';
+import { RedisServer, startRedis } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from '../redis/harness';
 import { GraphqlApp, startGraphql } from './graphql-app';
 import { startWs, WsApp, WsTestClient } from './ws-app';
 
