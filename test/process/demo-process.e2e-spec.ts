@@ -12,7 +12,7 @@ describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
   it('prints one boot line, then serves 200s and a 429 with its headers (THROTTLE_RATES=hi=3/m)', async () => {
     demo = await startDemoProcess({ THROTTLE_RATES: 'hi=3/m' });
     expect(demo.bootLine).toBe(
-      `demo listening on http://127.0.0.1:${demo.port} | store memory (on error: local) | workers 1 | scopes hi=3/m (key ip), api_key=1/s (key query:api_key)`,
+      `demo listening on http://127.0.0.1:${demo.port} | store memory (on error: local) | workers 1 | scopes hi=3/m (key ip), api_key=1/s (key query:api_key), search=30/minute (key ip, shadow)`,
     );
     const codes = [];
     for (let i = 0; i < 3; i++) {

@@ -36,9 +36,9 @@ export function bootLine(app: NestFastifyApplication, env: DemoEnv): string {
   const options = app.get(ConfigService).getOrThrow<ThrottleModuleOptions>('throttle');
   const scopes = Object.entries(options.scopes)
     .map(([name, scope]) => {
-      const { rate, key } = typeof scope === 'string' ? { rate: scope, key: undefined } : scope;
+      const { rate, key, mode } = typeof scope === 'string' ? { rate: scope, key: undefined, mode: undefined } : scope;
       const shown = key ?? options.key ?? 'ip';
-      return `${name}=${rate} (key ${typeof shown === 'function' ? 'function' : shown})`;
+      return `${name}=${rate} (key ${typeof shown === 'function' ? 'function' : shown}${mode === 'shadow' ? ', shadow' : ''})`;
     })
     .join(', ');
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
