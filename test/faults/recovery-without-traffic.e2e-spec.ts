@@ -1,0 +1,34 @@
+import { describeRedis, startRedis } from '../redis/harness';
+import { DemoProcess, startDemoProcess } from '../support/demo-process';
+import { driveCircuits, flood } from './flood';
+
+const LIMIT = 5;
+const TOTAL = 200;
+const IN_FLIGHT = 100;
+/** How long after Redis accepts connections again the flood starts: shared limits must be back by then. */
+const AFTER_RESTART_MS = 1_500;
+
+// Issue 9 item 2, no-traffic variant: with no request after the restart, nothing probed Redis, so the
+// flood's first request became the probe and every other one was decided locally (10 admitted).
+describeRedis('Redis restarted with no traffic until the flood (WORKERS=2)', () => {
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  let demo: DemoProcess | undefined;
+  afterAll(async () => {
+    await demo?.stop();
+    await redis?.cleanup();
+  });
+
+  it(`admits exactly the limit (${LIMIT}) of a flood ${AFTER_RESTART_MS} ms after Redis is back`, async () => {
+    redis = await startRedis();
+    demo = await startDemoProcess({ WORKERS: '2', THROTTLE_STORE: 'redis', REDIS_URL: redis.url, THROTTLE_RATES: `api_key=${LIMIT}/m` });
+    const url = demo.url;
+    await redis.kill();
+    await driveCircuits(url, '/?api_key=outage', 2, 'open');
+    await redis.start(); // same port; resolves once it answers PING
+    // Fixed wait, on purpose: this is the scenario (no request at all, then a flood this soon after Redis is back).
+    await new Promise((resolve) => setTimeout(resolve, AFTER_RESTART_MS));
+    const counts = await flood(url, '/?api_key=after', TOTAL, IN_FLIGHT);
+    console.log(`flood after restart (no traffic): ${JSON.stringify(counts)}${counts[200] === LIMIT ? '' : `\n${demo.output()}`}`);
+    expect(counts).toEqual({ 200: LIMIT, 429: TOTAL - LIMIT });
+  }, 30_000);
+});
