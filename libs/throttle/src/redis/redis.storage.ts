@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
 import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
-import { BOOT_CONNECT_WAIT_MS, RedisConnection } from './redis-connection';
+import type { RedisConnection } from './redis-connection';
+import { RedisReadiness } from './redis-readiness';
 import { SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
 import { groupBySlot } from './slot-groups';
 
@@ -42,6 +43,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private corked = false;
   private readonly keyPrefix: string;
   private readonly isCluster: boolean;
+  private readonly readiness: RedisReadiness;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -51,6 +53,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
     this.isCluster = (client as Cluster).isCluster === true;
     this.keyPrefix = String(client.options.keyPrefix ?? '');
+    this.readiness = new RedisReadiness(client);
   }
 
   /** A store over a {@link RedisConnection}; quits the client on {@link close} when the connection is owned. */
@@ -72,26 +75,18 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return this.consumeAcrossSlots(rules, groups);
   }
 
-  /** Connects a lazily created (owned) client; resolves when ready, rejects after `waitMs`. */
-  async open(waitMs = BOOT_CONNECT_WAIT_MS): Promise<void> {
-    if (!this.options.ownsClient || this.client.status !== 'wait') return;
-    let timer: NodeJS.Timeout | undefined;
-    let cause: unknown; // connect() rejects with "Connection is closed"; the socket error says why
-    const onError = (error: unknown) => {
-      if (cause === undefined || (error as { code?: unknown }).code !== undefined) cause = error;
-    };
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(cause ?? new Error(`not connected after ${waitMs} ms`)), waitMs);
-    });
-    this.client.on('error', onError).on('node error', onError);
-    try {
-      await Promise.race([this.client.connect(), timeout]);
-    } catch (error) {
-      throw (cause as { code?: unknown } | undefined)?.code !== undefined ? cause : error;
-    } finally {
-      clearTimeout(timer);
-      this.client.off('error', onError).off('node error', onError);
-    }
+  /**
+   * Connects the client if it is idle, then waits until the store can decide at once: connected, on a
+   * cluster every master too, and the script loaded on each (see {@link RedisReadiness}). Rejects after
+   * `waitMs`, naming the last connection error; the client keeps reconnecting.
+   */
+  open(waitMs?: number): Promise<void> {
+    return this.readiness.open(waitMs);
+  }
+
+  /** Calls `listener` each time the client is ready again after a reconnection, script reloaded; returns the unsubscribe. */
+  watchReady(listener: () => void): () => void {
+    return this.readiness.watch(listener);
   }
 
   /** Quits an owned client and waits until it has ended (bounded: disconnects if QUIT does not answer); leaves app clients alone. */

@@ -1,4 +1,10 @@
 /**
+ * How long boot waits, by default, for the shared store to be ready (connected, every cluster master
+ * too, script loaded) before the app starts degraded.
+ */
+export const DEFAULT_STORE_BOOT_TIMEOUT_MS = 5_000;
+
+/**
  * The per-request store timeout expired.
  *
  * @example
