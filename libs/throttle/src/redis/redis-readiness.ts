@@ -124,11 +124,11 @@ class Deadline {
   }
 }
 
-/** The last connection error the client (or a cluster node) reported, preferring ones with a code (ECONNREFUSED). */
+/** The last connection error the client (or a cluster node) reported; one with a code (ECONNREFUSED) is never replaced by one without. */
 class LastError {
   last: unknown;
   private readonly onError = (error: unknown) => {
-    if (this.last === undefined || (error as { code?: unknown } | null)?.code !== undefined) this.last = error;
+    if (!(hasCode(this.last) && !hasCode(error))) this.last = error;
   };
 
   constructor(private readonly client: Client) {
@@ -138,4 +138,8 @@ class LastError {
   stop(): void {
     this.client.off('error', this.onError).off('node error', this.onError);
   }
+}
+
+function hasCode(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | null | undefined)?.code === 'string';
 }
