@@ -48,6 +48,20 @@ module.exports = {
       from: { path: '^apps/', pathNot: '^apps/bench/' },
       to: { path: LIB, pathNot: `${LIB}(index|testing/index)\\.ts$` },
     },
+    {
+      name: 'apps-through-entries',
+      severity: 'error',
+      comment: 'An app uses another app only through its public entry (src/index.ts), e.g. the experiment and the load tester.',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: ['^apps/$1/', '^apps/[^/]+/src/index\\.ts$'] },
+    },
+    {
+      name: 'testkit-stands-alone',
+      severity: 'error',
+      comment: 'The testkit serves tests, the experiment and the bench; it imports none of them.',
+      from: { path: '^libs/testkit/' },
+      to: { path: '^(apps|test)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

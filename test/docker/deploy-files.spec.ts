@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import * as YAML from 'yaml';
 import { parseRate } from 'nest-scoped-throttle';
+import { freePort } from '../../libs/testkit/src';
 import {
   demoGetRoutes,
   demoScopeNames,
@@ -312,11 +313,7 @@ describe('docker/healthcheck.js', () => {
   });
 
   it('exits 1 when nothing listens', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const freePort = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    await expect(runCheck(freePort)).resolves.toBe(1);
+    await expect(runCheck(await freePort())).resolves.toBe(1);
   });
 
   it('exits 1 when /health does not answer in time', async () => {

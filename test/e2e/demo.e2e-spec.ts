@@ -147,7 +147,7 @@ describe('demo app boot-time validation', () => {
   it('refuses to boot when the config file lacks the hi scope, naming it and the known scopes', async () => {
     const path = writeConfig('scopes:\n  api_key:\n    rate: 1/s\n    key: query:api_key\n');
     await expect(startDemo({ THROTTLE_CONFIG: path })).rejects.toThrow(
-      'Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key)',
+      'Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key, search)',
     );
   });
 
@@ -211,6 +211,20 @@ describe('demo /metrics', () => {
       expect(res.body).toContain('throttle_decisions_total{scope="hi",result="throttled"} 3');
       expect(res.body).toContain('throttle_decisions_total{scope="api_key",result="allowed"} 1');
       expect(res.body).toContain('process_cpu_user_seconds_total');
+    } finally {
+      await demo.app.close();
+    }
+  });
+
+  it('shows the shadow scope /search would refuse, while it refuses nothing', async () => {
+    const demo = await startDemo({ THROTTLE_RATES: 'search=2/m' });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await demo.app.inject('/search')).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      const body = (await demo.app.inject('/metrics')).body;
+      expect(body).toContain('throttle_decisions_total{scope="search",result="allowed"} 2');
+      expect(body).toContain('throttle_decisions_total{scope="search",result="shadow_throttled"} 2');
     } finally {
       await demo.app.close();
     }

@@ -103,6 +103,6 @@ async function send(client: Client, path: string, headers: Record<string, string
   const text = await res.body.text();
   const flat: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(res.headers)) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  const json = flat['content-type']?.startsWith('application/json') === true;
+  const json = /^application\/([\w.-]+\+)?json\b/.test(flat['content-type'] ?? ''); // JSON and problem+json
   return { status: res.statusCode, headers: flat, body: json ? JSON.parse(text) : text };
 }

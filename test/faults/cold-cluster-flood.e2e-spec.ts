@@ -1,6 +1,5 @@
-import { RedisCluster, startCluster } from '../redis/cluster-harness';
+import { DemoProcess, RedisCluster, startCluster, startDemoProcess } from '../../libs/testkit/src';
 import { describeRedis } from '../redis/harness';
-import { DemoProcess, startDemoProcess } from '../support/demo-process';
 import { flood } from './flood';
 
 const LIMIT = 3;

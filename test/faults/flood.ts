@@ -1,5 +1,5 @@
 import { Pool, request } from 'undici';
-import { waitFor } from '../redis/harness';
+import { waitFor } from '../../libs/testkit/src';
 
 /** Statuses of a flood: how many of each. */
 export type StatusCounts = Record<number, number>;

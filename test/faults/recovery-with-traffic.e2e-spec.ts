@@ -1,5 +1,5 @@
-import { describeRedis, startRedis } from '../redis/harness';
-import { DemoProcess, startDemoProcess } from '../support/demo-process';
+import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
+import { describeRedis } from '../redis/harness';
 import { driveCircuits, flood, steadyTraffic } from './flood';
 
 const LIMIT = 5;
@@ -11,7 +11,7 @@ const AFTER_RESTART_MS = 1_500;
 // Issue 9 item 2: after Redis came back, each worker kept deciding locally until its own probe, up to
 // 5 s (the probe back-off) after traffic resumed, so a flood 2 s after the restart admitted 10 (5 per worker).
 describeRedis('Redis restarted under traffic (WORKERS=2)', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  let redis: StartedRedis | undefined;
   let demo: DemoProcess | undefined;
   afterAll(async () => {
     await demo?.stop();

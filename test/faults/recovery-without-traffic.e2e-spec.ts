@@ -1,5 +1,5 @@
-import { describeRedis, startRedis } from '../redis/harness';
-import { DemoProcess, startDemoProcess } from '../support/demo-process';
+import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
+import { describeRedis } from '../redis/harness';
 import { driveCircuits, flood } from './flood';
 
 const LIMIT = 5;
@@ -11,7 +11,7 @@ const AFTER_RESTART_MS = 1_500;
 // Issue 9 item 2, no-traffic variant: with no request after the restart, nothing probed Redis, so the
 // flood's first request became the probe and every other one was decided locally (10 admitted).
 describeRedis('Redis restarted with no traffic until the flood (WORKERS=2)', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  let redis: StartedRedis | undefined;
   let demo: DemoProcess | undefined;
   afterAll(async () => {
     await demo?.stop();

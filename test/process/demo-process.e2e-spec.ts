@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { writeConfig } from '../e2e/demo-app';
-import { DemoProcess, runDemoExpectingFailure, startDemoProcess } from '../support/demo-process';
+import { DemoProcess, runDemoExpectingFailure, startDemoProcess } from '../../libs/testkit/src';
 
 describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
   let demo: DemoProcess | undefined;
@@ -54,7 +54,7 @@ describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
     const path = writeConfig('scopes:\n  api_key: 1/s\n');
     const { code, output } = await runDemoExpectingFailure({ THROTTLE_CONFIG: path });
     expect(code).toBe(1);
-    expect(output).toContain('Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key)');
+    expect(output).toContain('Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key, search)');
     expect(output).not.toMatch(/\n\s+at /);
   });
 

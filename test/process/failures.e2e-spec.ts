@@ -1,9 +1,7 @@
 import { request } from 'undici';
-import { parseArgs } from '../../apps/loadtest/src/args';
-import { buildReport } from '../../apps/loadtest/src/report';
-import { runLoad } from '../../apps/loadtest/src/runner';
-import { describeRedis, startRedis, waitFor } from '../redis/harness';
-import { DemoProcess, startDemoProcess } from '../support/demo-process';
+import { parseLoadTestArgs, runLoadTest } from '../../apps/loadtest/src';
+import { DemoProcess, startDemoProcess, startRedis, waitFor } from '../../libs/testkit/src';
+import { describeRedis } from '../redis/harness';
 
 async function health(url: string): Promise<{ pid: number; store: { state: string } }> {
   // A connection handed to a worker in the instant it dies is never answered: time out and retry.
@@ -36,14 +34,13 @@ describeRedis('Redis killed under HTTP load (onStoreError: local)', () => {
     const redis = await startRedis();
     const demo = await startDemoProcess({ THROTTLE_STORE: 'redis', REDIS_URL: redis.url, THROTTLE_RATES: 'api_key=20/s' });
     try {
-      const parsed = parseArgs(['-t', `${demo.url}/?api_key=k`, '-n', '300', '-d', '3', '--timeout', '2000']);
+      const parsed = parseLoadTestArgs(['-t', `${demo.url}/?api_key=k`, '-n', '300', '-d', '3', '--timeout', '2000']);
       if (parsed.kind !== 'run') throw new Error('bad load arguments');
       const live = { sent: 0, completed: 0, ok: 0, errors: 0 };
-      const load = runLoad(parsed.options, { live });
+      const load = runLoadTest(parsed.options, { live });
       await waitFor('a third of the run to be answered', () => live.completed >= 100, 10_000);
       await redis.kill();
-      const { records, facts } = await load;
-      const report = buildReport(parsed.options, records, facts);
+      const { report } = await load;
       expect(report.errors).toEqual({});
       expect(Object.keys(report.statuses).sort()).toEqual(['200', '429']);
       expect(report.completed).toBe(300);

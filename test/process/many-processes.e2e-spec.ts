@@ -1,8 +1,7 @@
 import { Pool } from 'undici';
-import { DemoProcess, startDemoProcess } from '../support/demo-process';
-import { describeRedis, startRedis } from '../redis/harness';
+import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
+import { describeRedis } from '../redis/harness';
 
-type Server = Awaited<ReturnType<typeof startRedis>>;
 const FLOOD = 1_000;
 const RATE = 'api_key=5/m';
 
@@ -26,7 +25,7 @@ async function flood(urls: string[]): Promise<Record<number, number>> {
 }
 
 describeRedis('many processes, one limit (the bug the Redis store fixes)', () => {
-  let redis: Server;
+  let redis: StartedRedis;
   const running: DemoProcess[] = [];
   beforeAll(async () => {
     redis = await startRedis();

@@ -1,6 +1,5 @@
 import { request } from 'undici';
-import { FatalWait, waitFor } from '../redis/harness';
-import { DemoProcess, startDemoProcess } from '../support/demo-process';
+import { DemoProcess, FatalWait, startDemoProcess, waitFor } from '../../libs/testkit/src';
 
 const ROUNDS = 20;
 const IN_FLIGHT = 6;

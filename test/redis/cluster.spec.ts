@@ -3,8 +3,8 @@ import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { RedisCluster, startCluster } from './cluster-harness';
-import { describeRedis, filePrefix, waitFor } from './harness';
+import { RedisCluster, startCluster, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 // Redis Cluster specifics: one script per request when its keys share a hash tag, slot groups with
 // withdrawal when they do not, and a master failing over under traffic. 3 masters + 3 replicas.

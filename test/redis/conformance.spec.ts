@@ -1,8 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
 import { describeStorageConformance, FakeClock } from 'nest-scoped-throttle/testing';
-import { RedisCluster, startCluster } from './cluster-harness';
-import { describeRedis, filePrefix, startRedis } from './harness';
+import { RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 // The shared storage contract, on a single Redis and on a 3-master cluster, in test-clock mode.
 const keyPrefix = filePrefix('conformance');

@@ -1,7 +1,8 @@
 import { OnStoreError, RedisThrottleStorage, ThrottleRule, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
+import { startRedis, waitFor } from '../../libs/testkit/src';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { describeRedis, filePrefix, startRedis, waitFor } from './harness';
+import { describeRedis, filePrefix } from './harness';
 
 // Redis dies, freezes and comes back under load; every request is answered within the store timeout
 // by the onStoreError policy, and shared limits resume by themselves.

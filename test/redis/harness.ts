@@ -1,20 +1,13 @@
-import { spawnSync } from 'node:child_process';
+import { isRedisServerInstalled } from '../../libs/testkit/src';
 
 /**
- * The Redis test harness: private `redis-server` processes (see apps/experiment/src/processes) and
- * {@link describeRedis}, which skips suites loudly where `redis-server` is missing and fails them under `CI=true`.
+ * The Redis suites' jest helpers: {@link describeRedis}, which skips suites loudly where
+ * `redis-server` is missing and fails them under `CI=true`, and per-file key prefixes. The
+ * processes themselves come from the testkit (libs/testkit/src).
  */
-export {
-  command,
-  FatalWait,
-  freePort,
-  RedisServer,
-  startRedis,
-  waitFor,
-} from '../../apps/experiment/src/processes/redis-server';
 
 /** True when `redis-server` can be run. */
-export const REDIS_AVAILABLE = spawnSync('redis-server', ['--version']).status === 0;
+export const REDIS_AVAILABLE = isRedisServerInstalled();
 
 /**
  * `describe` for suites that need `redis-server`.

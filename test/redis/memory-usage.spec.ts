@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
-import { describeRedis, filePrefix, startRedis } from './harness';
+import { startRedis } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 // What one full key costs in Redis (MEMORY USAGE ... SAMPLES 0), printed for the README / capacity planning.
 const keyPrefix = filePrefix('memory');

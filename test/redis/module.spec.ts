@@ -14,8 +14,9 @@ import {
   ThrottleStorage,
 } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
+import { freePort, RedisServer, startRedis, waitFor } from '../../libs/testkit/src';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { describeRedis, filePrefix, freePort, RedisServer, startRedis, waitFor } from './harness';
+import { describeRedis, filePrefix } from './harness';
 
 // The module wiring: `redis` options create, connect and quit the client; boot survives a missing Redis.
 const keyPrefix = filePrefix('module');

@@ -2,8 +2,8 @@ import type { Cluster } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { SLIDING_LOG_SHA } from '../../libs/throttle/src/redis/sliding-log.script';
-import { RedisCluster, startCluster } from './cluster-harness';
-import { command, describeRedis, filePrefix, startRedis, waitFor } from './harness';
+import { command, RedisCluster, StartedRedis, startCluster, startRedis, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix } from './harness';
 
 // Readiness of the Redis store against real servers: boot leaves every connection ready and the script
 // loaded (no decision pays a connect or a compile), and a restarted Redis gets the script back by itself.
@@ -11,7 +11,7 @@ const keyPrefix = filePrefix('readiness');
 const scriptLoaded = async (port: number) => ((await command(port, 'SCRIPT', 'EXISTS', SLIDING_LOG_SHA)) as number[])[0] === 1;
 
 describeRedis('Redis store readiness, single node', () => {
-  let server: Awaited<ReturnType<typeof startRedis>>;
+  let server: StartedRedis;
   beforeAll(async () => (server = await startRedis()));
   afterAll(async () => server?.cleanup());
 

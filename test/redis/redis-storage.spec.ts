@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleClock, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
+import { startRedis } from '../../libs/testkit/src';
 import type { StoreTime } from '../../libs/throttle/src/clock';
 import { SLIDING_LOG_SHA } from '../../libs/throttle/src/redis/sliding-log.script';
-import { describeRedis, filePrefix, startRedis } from './harness';
+import { describeRedis, filePrefix } from './harness';
 
 const keyPrefix = filePrefix('storage');
 

@@ -5,7 +5,6 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 
 /** Running children, and the signal that ends each at once: guardians get SIGTERM (they pass it on; a SIGKILLed guardian would orphan its command). */
@@ -199,21 +198,6 @@ export function stopChild(child: ChildProcess, graceMs = 3_000): Promise<void> {
     });
     child.kill('SIGTERM');
   });
-}
-
-/** A TCP port free on 127.0.0.1 right now (never 6379). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (port !== 6379 && port !== 0) return port;
-  }
 }
 
 /**

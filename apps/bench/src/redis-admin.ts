@@ -1,13 +1,13 @@
 /**
- * The bench's private Redis: started on a free port (never 6379) without persistence, stopped by pid;
- * its counters (script calls, script time, process CPU) around each measured run; and the ceiling of
- * our Lua script measured by `redis-benchmark`.
+ * The bench's private Redis: the testkit's redis-server (free port, never 6379, no persistence,
+ * stopped by pid) run under the bench's guardian; its counters (script calls, script time, process
+ * CPU) around each measured run; and the ceiling of our Lua script measured by `redis-benchmark`.
  */
-import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 // The bench measures the library's own script: internals, imported from its source.
+import { type RedisLauncher, startRedis } from '../../../libs/testkit/src';
 import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from '../../../libs/throttle/src/redis/sliding-log.script';
-import { freePort, spawnCommand, stopChild } from './children';
+import { spawnCommand } from './children';
 import { median } from './stats';
 
 /** A running private redis-server and an admin connection to it. */
@@ -19,43 +19,41 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server --save '' --appendonly no` on a free 127.0.0.1 port. */
+/**
+ * Starts the testkit's private redis-server (`--save '' --appendonly no`, a free 127.0.0.1 port)
+ * under the bench's guardian, so it dies with the bench even if the bench is SIGKILLed.
+ */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  const child = spawnCommand('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice',
-  ]);
-  child.stdout?.resume(); // drained, so a chatty log never blocks it
-  child.stderr?.resume();
-  const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  const server = await startRedis({ launch: launchGuarded });
+  const admin = new Redis({ host: '127.0.0.1', port: server.port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   admin.on('error', () => undefined);
-  await connectWithin(admin, child, 10_000);
-  const info = await admin.info('server');
-  const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    version,
-    admin,
-    stop: async () => {
-      admin.disconnect();
-      await stopChild(child, 3_000);
-    },
-  };
-}
-
-async function connectWithin(admin: Redis, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (admin.status === 'wait') await admin.connect();
-      if ((await admin.ping()) === 'PONG') return;
-    } catch (error) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start: ${String(error)}`, { cause: error });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await admin.connect();
+    const version = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? '?';
+    return {
+      port: server.port,
+      url: server.url,
+      version,
+      admin,
+      stop: async () => {
+        admin.disconnect();
+        await server.cleanup();
+      },
+    };
+  } catch (error) {
+    admin.disconnect();
+    await server.cleanup();
+    throw error;
   }
 }
+
+/** Runs redis-server under the guardian; its output (it logs to a file) is drained so it never blocks. */
+const launchGuarded: RedisLauncher = (command, args) => {
+  const child = spawnCommand(command, args);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+};
 
 /** Redis's counters at one moment (script calls and time since the last reset; CPU since start). */
 export interface RedisCounters {

@@ -16,6 +16,9 @@ export class ThrottleFileError extends Error {
 
 const FILE_FIELDS = ['scopes', 'key'];
 
+/** The scope of `GET /search` when the file does not name it: a shadow-mode limit, so config files written for `/hi` and `/?api_key` keep working. */
+const SEARCH_DEFAULT: ScopeOptions = { rate: '30/minute', mode: 'shadow' };
+
 /**
  * Reads the YAML config file (THROTTLE_CONFIG) and applies THROTTLE_RATES overrides. Rates are
  * validated by the module at boot, with the rest of the throttle config.
@@ -49,7 +52,8 @@ export function loadThrottleFile(path: string, rates: string | undefined): Throt
   if (scopes === null || typeof scopes !== 'object' || Array.isArray(scopes)) {
     throw new ThrottleFileError(`Throttle config ${path}: "scopes" must be a mapping of scope names to rates`);
   }
-  return { scopes: applyRateOverrides({ ...scopes }, rates), ...(file.key !== undefined ? { key: file.key } : {}) };
+  const withDemoDefaults = { ...scopes, search: scopes.search ?? SEARCH_DEFAULT };
+  return { scopes: applyRateOverrides(withDemoDefaults, rates), ...(file.key !== undefined ? { key: file.key } : {}) };
 }
 
 /** Applies `name=rate,name=rate` overrides: the rate changes, the scope's key stays. */

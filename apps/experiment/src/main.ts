@@ -8,13 +8,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRate } from 'nest-scoped-throttle';
-import { parseArgs } from '../../loadtest/src/args';
-import { buildReport } from '../../loadtest/src/report';
-import { runLoad } from '../../loadtest/src/runner';
+import { requireBuiltDemo, StartedRedis, startRedis } from '../../../libs/testkit/src';
+import { parseLoadTestArgs, runLoadTest } from '../../loadtest/src';
 import { admissionsChart, Timeline } from './chart';
 import { expectedAdmissions } from './expected';
-import { startRedis } from './processes/redis-server';
-import { requireBuiltDemo } from './processes/demo-process';
 import { articleSetups, Setup, startSetup } from './setups';
 import { markdownTable, Row, textTable } from './table';
 
@@ -45,14 +42,13 @@ function parse(argv: string[]): ExperimentOptions {
   return opts;
 }
 
-async function runSetup(setup: Setup, opts: ExperimentOptions, redis: Awaited<ReturnType<typeof startRedis>>, db: number) {
+async function runSetup(setup: Setup, opts: ExperimentOptions, redis: StartedRedis, db: number) {
   const running = await startSetup(setup, `api_key=${opts.rate}`, redis, db);
   try {
     const targets = running.urls.map((u) => `${u}/?api_key=1234`).join(',');
-    const parsed = parseArgs(['-t', targets, '-n', String(opts.requests), '-d', String(opts.durationS), '--rate', opts.rate, '--no-keepalive']);
+    const parsed = parseLoadTestArgs(['-t', targets, '-n', String(opts.requests), '-d', String(opts.durationS), '--rate', opts.rate, '--no-keepalive']);
     if (parsed.kind !== 'run') throw new Error('unexpected load-test arguments');
-    const { records, facts } = await runLoad(parsed.options);
-    const report = buildReport(parsed.options, records, facts);
+    const { report, records } = await runLoadTest(parsed.options);
     const admittedAtMs: number[] = [];
     for (let i = 0; i < records.length; i++) {
       const status = records.status(i);

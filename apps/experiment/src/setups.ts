@@ -1,5 +1,4 @@
-import { DemoProcess, startDemoProcess } from './processes/demo-process';
-import type { RedisServer } from './processes/redis-server';
+import { DemoProcess, RedisServer, startDemoProcess } from '../../../libs/testkit/src';
 
 /** One row of the experiment: how the demo runs, and where the load goes. */
 export interface Setup {

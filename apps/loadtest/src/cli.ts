@@ -4,9 +4,9 @@
  */
 import { parseArgs, USAGE, UsageError } from './args';
 import { formatReport } from './format';
+import { runLoadTest } from './load-test';
 import { type ProgressStream, startProgress } from './progress';
-import { buildReport } from './report';
-import { type LiveCounters, runLoad } from './runner';
+import type { LiveCounters } from './runner';
 
 /** Where the CLI writes, and what can stop it; tests pass their own. */
 export interface CliIo {
@@ -42,13 +42,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   try {
     const live: LiveCounters = { sent: 0, completed: 0, ok: 0, errors: 0 };
     const stopProgress = io.stderr.isTTY === true ? startProgress(io.stderr, options.requests, live) : undefined;
-    let result;
-    try {
-      result = await runLoad(options, { live, stop: io.stop });
-    } finally {
-      stopProgress?.();
-    }
-    const report = buildReport(options, result.records, result.facts);
+    const { report } = await runLoadTest(options, { live, stop: io.stop }).finally(() => stopProgress?.());
     io.stdout.write(`${options.json ? JSON.stringify(report) : formatReport(report)}\n`);
     return EXIT.ok;
   } catch (error) {

@@ -4,7 +4,8 @@ import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import type { RoutePlan } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
-import { storeUnavailableBody, throttledBody } from './throttle.exception';
+import { refusalResponse } from './refusal';
+import { storeUnavailableBody } from './throttle.exception';
 
 type Done = (err?: Error) => void;
 
@@ -44,17 +45,21 @@ export class FastifyFastLane implements OnModuleInit {
     const plan = route === undefined ? undefined : this.plans.get(route);
     if (!plan || !plan.fastLane) return done();
     const verdict = this.decider.decide(plan, request, undefined, reply);
-    if (!isPending(verdict)) return this.finish(verdict, reply, done);
+    if (!isPending(verdict)) return this.finish(verdict, request, reply, done);
     verdict.then(
-      (v) => this.finish(v, reply, done),
+      (v) => this.finish(v, request, reply, done),
       (error: Error) => done(error),
     );
   }
 
-  private finish(verdict: Verdict, reply: any, done: Done): void {
+  private finish(verdict: Verdict, request: any, reply: any, done: Done): void {
     if (verdict === undefined) return done();
-    if (verdict.status === 429) reply.code(429).send(throttledBody(verdict.scope, verdict.retryAfter));
-    else reply.code(503).send(storeUnavailableBody());
+    if (verdict.status === 503) return void reply.code(503).send(storeUnavailableBody());
+    const { exception, contentType } = refusalResponse(this.config.onThrottled, verdict.refusal, request, undefined);
+    if (contentType !== undefined) reply.header('Content-Type', contentType);
+    const body = exception.getResponse();
+    // As Nest's exception filter answers the guard's exception: a string body becomes { statusCode, message }.
+    reply.code(exception.getStatus()).send(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
   }
 
   /** Records which plan the guard used for this request's route (a route seen with two plans is left to the guard). */

@@ -1,6 +1,7 @@
 import type { CompiledScope } from '../options/normalize-options';
+import type { HeaderMode } from '../options/throttle-options';
 import type { ThrottleDecision } from '../storage/throttle-storage';
-import { mostRestrictive } from './scope-pick';
+import { mostRestrictive, refusedScope } from './scope-pick';
 
 /** Whole seconds, rounded up: what every header reports. */
 export function toSeconds(ms: number): number {
@@ -11,8 +12,9 @@ export function toSeconds(ms: number): number {
 export type HeaderSink = { header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown };
 
 /**
- * Writes the HTTP contract's headers: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10),
- * `X-RateLimit-*` for the most restrictive scope, and `Retry-After` on a refusal. Returns Retry-After in seconds (0 if admitted).
+ * Writes the HTTP contract's headers: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10;
+ * mode `ietf` or `both`), `X-RateLimit-*` for the most restrictive scope (mode `legacy` or `both`), and
+ * `Retry-After` on a refusal (always). Returns Retry-After in seconds (0 if admitted).
  *
  * @example
  * // RateLimit-Policy: "hi";q=60;w=60
@@ -23,12 +25,12 @@ export function writeHeaders(
   scopes: readonly CompiledScope[],
   policy: string,
   decision: ThrottleDecision,
-  withRateLimitHeaders: boolean,
+  mode: HeaderMode,
 ): number {
   const set = typeof res.header === 'function' ? res.header.bind(res) : res.setHeader!.bind(res);
   const pick = mostRestrictive(decision);
   const state = decision.states[pick];
-  if (withRateLimitHeaders) {
+  if (mode === 'both' || mode === 'ietf') {
     let rateLimit = '';
     for (let i = 0; i < scopes.length; i++) {
       const s = decision.states[i];
@@ -37,12 +39,19 @@ export function writeHeaders(
     }
     set('RateLimit-Policy', policy);
     set('RateLimit', rateLimit);
+  }
+  if (mode === 'both' || mode === 'legacy') {
     set('X-RateLimit-Limit', String(scopes[pick].limit));
     set('X-RateLimit-Remaining', String(state.remaining));
     set('X-RateLimit-Reset', String(toSeconds(decision.allowed ? state.resetMs : state.retryAfterMs)));
   }
   if (decision.allowed) return 0;
-  const retryAfter = Math.max(1, toSeconds(state.retryAfterMs));
+  const retryAfter = retryAfterSeconds(decision);
   set('Retry-After', String(retryAfter));
   return retryAfter;
+}
+
+/** `Retry-After` of a refused decision: whole seconds, rounded up, at least 1, for the scope that frees up last. */
+export function retryAfterSeconds(decision: ThrottleDecision): number {
+  return Math.max(1, toSeconds(decision.states[refusedScope(decision)].retryAfterMs));
 }

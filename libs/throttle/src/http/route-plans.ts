@@ -10,8 +10,10 @@ export interface RoutePlan {
   readonly scopes: readonly CompiledScope[];
   /** The `RateLimit-Policy` value of all the route's scopes. */
   readonly policy: string;
-  /** Every identity is known before Nest's guards run (ip, header, query): the Fastify fast lane may decide it. */
+  /** Every identity is known before Nest's guards run (ip, header, query) and no `skipIf` needs the context: the Fastify fast lane may decide it. */
   readonly fastLane: boolean;
+  /** No scope is in shadow mode and none can be skipped: the decision is one store call, nothing more. */
+  readonly plain: boolean;
 }
 
 /**
@@ -79,11 +81,17 @@ export class RoutePlans implements OnModuleInit {
     if (this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE, [handler, type]) === true) return null;
     const scopes = names.map((n) => this.config.scopes.get(n)).filter((s): s is CompiledScope => s !== undefined);
     if (scopes.length === 0) return null;
-    const fastLane = scopes.every((s) => s.identity.beforeGuards);
-    return { scopes, policy: scopes.map((s) => s.policy).join(', '), fastLane };
+    const fastLane = scopes.every((s) => s.identity.beforeGuards && !s.needsContext);
+    const plain = scopes.every((s) => !s.shadow && s.skip === undefined);
+    return { scopes, policy: policyOf(scopes), fastLane, plain };
   }
 
   private known(): string {
     return this.config.scopeNames.length > 0 ? this.config.scopeNames.join(', ') : 'none configured';
   }
+}
+
+/** The `RateLimit-Policy` value of some scopes. */
+export function policyOf(scopes: readonly CompiledScope[]): string {
+  return scopes.map((s) => s.policy).join(', ');
 }

@@ -1,13 +1,16 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
+import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import type { ThrottleConfig } from '../options/normalize-options';
+import { refusalResponse } from './refusal';
 import { RoutePlans } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
-import { ThrottleException, ThrottleStoreUnavailableException } from './throttle.exception';
+import { ThrottleStoreUnavailableException } from './throttle.exception';
 
 /**
  * The global guard the module registers: asks the store once for all of the route's scopes, writes the
- * rate-limit headers, and throws a 429 (or the `deny` policy's 503) when refused. Idempotent per
- * request: a request already decided (by the Fastify fast lane, or by this guard registered twice
- * through `@UseGuards(ThrottleGuard)`) passes straight through and is counted once.
+ * rate-limit headers, and throws a 429 (shaped by `onThrottled`) or the `deny` policy's 503 when
+ * refused. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
+ * registered twice through `@UseGuards(ThrottleGuard)`) passes straight through and is counted once.
  *
  * @example
  * // Registered globally by ThrottleModule; nothing to do. To throttle after your own auth guard, register
@@ -18,6 +21,7 @@ export class ThrottleGuard implements CanActivate {
   constructor(
     private readonly routes: RoutePlans,
     private readonly decider: ThrottleDecider,
+    @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -30,12 +34,31 @@ export class ThrottleGuard implements CanActivate {
       request[THROTTLE_DECIDED] = null;
       return true;
     }
-    const verdict = this.decider.decide(plan, request, context, http.getResponse());
+    const response = http.getResponse();
+    const verdict = this.decider.decide(plan, request, context, response);
+    const admit = (v: Verdict): boolean => {
+      if (v === undefined) return true;
+      if (v.status === 503) throw new ThrottleStoreUnavailableException();
+      const refusal = refusalResponse(this.config.onThrottled, v.refusal, request, context);
+      if (refusal.contentType !== undefined) sendTyped(response, refusal.exception, refusal.contentType);
+      throw refusal.exception;
+    };
     return isPending(verdict) ? verdict.then(admit) : admit(verdict);
   }
 }
 
-function admit(verdict: Verdict): boolean {
-  if (verdict === undefined) return true;
-  throw verdict.status === 429 ? new ThrottleException(verdict.scope, verdict.retryAfter) : new ThrottleStoreUnavailableException();
+/**
+ * Sends a body whose content type is not plain JSON (problem+json) right away: Nest's exception filters
+ * would answer it as `application/json` (Express's adapter rewrites the type of error bodies). The
+ * exception is still thrown to stop the pipeline; the filter sees the response sent and only ends it.
+ */
+function sendTyped(response: any, exception: HttpException, contentType: string): void {
+  const body = JSON.stringify(exception.getResponse());
+  if (typeof response.code === 'function' && 'sent' in response) {
+    response.code(exception.getStatus()).header('Content-Type', contentType).send(body); // Fastify reply
+    return;
+  }
+  response.statusCode = exception.getStatus(); // Node / Express response
+  response.setHeader('Content-Type', contentType);
+  response.end(body);
 }

@@ -9,6 +9,10 @@ export interface ThrottleMetricsOptions {
   prefix?: string;
 }
 
+/** What happened to one request under one scope. */
+export type DecisionResult = 'allowed' | 'throttled' | 'shadow_throttled' | 'skipped';
+const RESULTS: readonly DecisionResult[] = ['allowed', 'throttled', 'shadow_throttled', 'skipped'];
+
 /** prom-client, loaded when metrics are created (it is an optional peer dependency). */
 function loadPromClient(): typeof import('prom-client') {
   try {
@@ -38,7 +42,8 @@ export class ThrottleMetrics {
   readonly circuitOpen: Gauge;
   readonly circuitTransitions: Counter<'to'>;
   readonly denyCacheHits: Counter;
-  private readonly pending = new Map<string, { allowed: number; throttled: number }>();
+  /** Decisions not yet folded into the counter: per scope, one count per {@link DecisionResult}, in {@link RESULTS} order. */
+  private readonly pending = new Map<string, number[]>();
 
   constructor(options: ThrottleMetricsOptions = {}) {
     const { Counter, Gauge, Histogram, Registry } = loadPromClient();
@@ -47,16 +52,16 @@ export class ThrottleMetrics {
     const pending = this.pending;
     this.decisions = new Counter({
       name: `${p}decisions_total`,
-      help: 'Throttle decisions by scope and result (allowed or throttled)',
+      help: 'Throttle decisions by scope and result (allowed, throttled, shadow_throttled, skipped)',
       labelNames: ['scope', 'result'],
       registers,
       // The hot path only bumps plain numbers (see countDecision); they reach the counter at scrape time.
       collect(this: Counter<'scope' | 'result'>) {
         for (const [scope, counts] of pending) {
-          if (counts.allowed > 0) this.labels(scope, 'allowed').inc(counts.allowed);
-          if (counts.throttled > 0) this.labels(scope, 'throttled').inc(counts.throttled);
-          counts.allowed = 0;
-          counts.throttled = 0;
+          for (let r = 0; r < RESULTS.length; r++) {
+            if (counts[r] > 0) this.labels(scope, RESULTS[r]).inc(counts[r]);
+            counts[r] = 0;
+          }
         }
       },
     });
@@ -121,11 +126,18 @@ export class ThrottleMetrics {
 
   /** Counts one decision under each of its scopes (cheap: plain numbers, folded into the counter at scrape). */
   countDecision(scopes: readonly { readonly name: string }[], allowed: boolean): void {
-    for (let i = 0; i < scopes.length; i++) {
-      let counts = this.pending.get(scopes[i].name);
-      if (counts === undefined) this.pending.set(scopes[i].name, (counts = { allowed: 0, throttled: 0 }));
-      if (allowed) counts.allowed++;
-      else counts.throttled++;
-    }
+    const result = allowed ? 0 : 1;
+    for (let i = 0; i < scopes.length; i++) this.countsOf(scopes[i].name)[result]++;
+  }
+
+  /** Counts one scope's result: `shadow_throttled` (shadow mode would have refused) and `skipped` (allow list, skipIf) included. */
+  countResult(scope: string, result: DecisionResult): void {
+    this.countsOf(scope)[RESULTS.indexOf(result)]++;
+  }
+
+  private countsOf(scope: string): number[] {
+    let counts = this.pending.get(scope);
+    if (counts === undefined) this.pending.set(scope, (counts = RESULTS.map(() => 0)));
+    return counts;
   }
 }

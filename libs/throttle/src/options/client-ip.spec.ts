@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
-import { compileClientIp, normalizeIp } from './client-ip';
+import { compileClientIp } from './client-ip';
+import { normalizeIp } from './ip-address';
 
 describe('normalizeIp', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { compileClientIp } from './client-ip';
-import { compileIdentity, ThrottleKey } from './identity';
+import { compileIdentity, ThrottleKey, USER_MISSING_AFTER } from './identity';
 
 const ctx = {} as any;
 const ip = compileClientIp(0);
@@ -40,6 +40,25 @@ describe('compileIdentity', () => {
     expect(resolve('header:x-key', repeated)).toBe(fallback);
     const once = req({ headers: { 'x-key': 'a, b' }, raw: { socket: { remoteAddress: '192.0.2.1' }, rawHeaders: ['Host', 'h', 'X-Key', 'a, b'] } });
     expect(resolve('header:x-key', once)).toBe('h:a, b');
+  });
+
+  // Regression (issue 9): a global throttle guard runs before controller auth guards, so `user` scopes
+  // silently became IP limits. Now it says so, once.
+  it('reports a user key that never sees request.user, once, after USER_MISSING_AFTER requests', () => {
+    let reports = 0;
+    const byUser = compileIdentity('user', ip, () => reports++);
+    for (let i = 1; i < USER_MISSING_AFTER; i++) byUser.resolve(req(), ctx);
+    expect(reports).toBe(0);
+    for (let i = 0; i < 3 * USER_MISSING_AFTER; i++) byUser.resolve(req(), ctx);
+    expect(reports).toBe(1);
+  });
+
+  it('never reports a user key once a user was seen', () => {
+    let reports = 0;
+    const byUser = compileIdentity('user', ip, () => reports++);
+    byUser.resolve(req({ user: { id: 1 } }), ctx);
+    for (let i = 0; i < 2 * USER_MISSING_AFTER; i++) byUser.resolve(req(), ctx);
+    expect(reports).toBe(0);
   });
 
   it('rejects unusable specs at boot', () => {

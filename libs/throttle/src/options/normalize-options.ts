@@ -2,28 +2,14 @@ import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError } from '../storage/resilient/resilient.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS } from '../storage/resilient/store-timeout';
-import { scopeKeyPrefix } from '../storage/store-key';
 import type { ThrottleStorage } from '../storage/throttle-storage';
-import { compileClientIp, ClientIpResolver } from './client-ip';
+import { compileClientIp } from './client-ip';
+import { attempt, compileScope, CompiledScope } from './compile-scope';
 import { checkKnownKeys } from './known-keys';
-import { compileIdentity, CompiledIdentity } from './identity';
-import { formatRate, parseRate } from './rate';
 import { compileRedisOptions, RedisTarget } from './redis-options';
-import type { ScopeOptions, ThrottleModuleOptions } from './throttle-options';
+import type { HeaderMode, OnThrottled, ThrottleModuleOptions } from './throttle-options';
 
-/** One scope, compiled at boot so the hot path never parses or branches on option variants. */
-export interface CompiledScope {
-  readonly name: string;
-  /** The rate in its shortest form (`60/m`). */
-  readonly rate: string;
-  readonly limit: number;
-  readonly windowMs: number;
-  readonly identity: CompiledIdentity;
-  /** `"hi";q=60;w=60` */
-  readonly policy: string;
-  /** The start of every store key of the scope (see `storage/store-key.ts`). */
-  readonly keyPrefix: string;
-}
+export type { CompiledScope } from './compile-scope';
 
 /** The options after validation: what the guard, the fast lane and the stores read. */
 export interface ThrottleConfig {
@@ -32,8 +18,9 @@ export interface ThrottleConfig {
   readonly scopeNames: readonly string[];
   /** Problems found in the options; boot fails with them (and any unknown scopes) at init. */
   readonly problems: readonly string[];
-  readonly headers: boolean;
+  readonly headers: HeaderMode;
   readonly fastLane: boolean;
+  readonly onThrottled?: OnThrottled;
   /** `false`, or the metrics' options. */
   readonly metrics: false | ThrottleMetricsOptions;
   readonly keyPrefix: string;
@@ -46,11 +33,13 @@ export interface ThrottleConfig {
   readonly storeBootTimeoutMs: number;
 }
 
-const MODULE_KEYS = ['scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'storeBootTimeoutMs', 'fastLane', 'metrics'];
-const SCOPE_KEYS = ['rate', 'key'];
+const MODULE_KEYS = [
+  'scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'storeBootTimeoutMs', 'fastLane', 'metrics',
+  'mode', 'allow', 'skipIf', 'onThrottled',
+];
+const HEADER_MODES: readonly HeaderMode[] = ['both', 'ietf', 'legacy', 'none'];
 const STORE_ERROR_POLICIES: readonly OnStoreError[] = ['local', 'allow', 'deny'];
 const MAX_STORE_TIMEOUT_MS = 60_000;
-const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Validates and compiles the module options; collects every problem instead of stopping at the first. */
 export function normalizeOptions(options: ThrottleModuleOptions | undefined): ThrottleConfig {
@@ -76,7 +65,8 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     scopes,
     scopeNames: entries.map(([name]) => name),
     problems,
-    headers: flag(opts.headers, 'headers', true, problems),
+    headers: headerMode(opts.headers, problems),
+    onThrottled: onThrottledOption(opts.onThrottled, problems),
     fastLane: flag(opts.fastLane, 'fastLane', true, problems),
     metrics: metricsOption(opts.metrics, problems),
     keyPrefix: String(keyPrefix),
@@ -89,29 +79,18 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
   };
 }
 
-function compileScope(name: string, value: unknown, opts: ThrottleModuleOptions, clientIp: ClientIpResolver, problems: string[]): CompiledScope | undefined {
-  if (!SCOPE_NAME.test(name)) {
-    problems.push(`scope "${name}": names may use letters, digits, "_", "." and "-" only`);
-    return undefined;
-  }
-  const spec = typeof value === 'string' ? { rate: value } : (value as ScopeOptions | undefined);
-  if (!isObject(spec)) {
-    problems.push(`scope "${name}": expected a rate like "60/minute" or { rate, key }, got ${JSON.stringify(value)}`);
-    return undefined;
-  }
-  checkKnownKeys(spec, SCOPE_KEYS, `key in scope "${name}":`, problems);
-  const rate = attempt(problems, () => parseRate(spec.rate), (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`);
-  const identity = attempt(problems, () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp), (e) => `scope "${name}" ${e}`);
-  if (!rate || !identity) return undefined;
-  return {
-    name,
-    rate: formatRate(rate),
-    limit: rate.limit,
-    windowMs: rate.windowMs,
-    identity,
-    policy: `"${name}";q=${rate.limit};w=${rate.windowMs / 1000}`,
-    keyPrefix: scopeKeyPrefix(name),
-  };
+function headerMode(value: unknown, problems: string[]): HeaderMode {
+  if (value === undefined || value === true) return 'both';
+  if (value === false) return 'none';
+  if (HEADER_MODES.includes(value as HeaderMode)) return value as HeaderMode;
+  problems.push(`headers must be true, false or one of ${HEADER_MODES.join(', ')}, got ${JSON.stringify(value)}`);
+  return 'both';
+}
+
+function onThrottledOption(value: unknown, problems: string[]): OnThrottled | undefined {
+  if (value === undefined || value === 'problem+json' || typeof value === 'function') return value as OnThrottled | undefined;
+  problems.push(`onThrottled must be "problem+json" or a function (refusal) => body or HttpException, got ${JSON.stringify(value)}`);
+  return undefined;
 }
 
 /** A boolean option: `true`/`false` only (a string "false" from an env file is refused, not read as true). */
@@ -158,16 +137,6 @@ function storageOption(value: unknown, problems: string[]): ThrottleStorage | un
   if (typeof (value as ThrottleStorage | null)?.consume === 'function') return value as ThrottleStorage;
   problems.push('storage must be a ThrottleStorage instance (an object with consume(request))');
   return undefined;
-}
-
-function attempt<T>(problems: string[], fn: () => T, describe: (message: string) => string): T | undefined {
-  try {
-    return fn();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    for (const line of message.split('\n')) problems.push(describe(line)); // one problem per line
-    return undefined;
-  }
 }
 
 function isObject(value: unknown): value is Record<string, any> {

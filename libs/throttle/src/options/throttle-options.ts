@@ -1,3 +1,4 @@
+import type { ExecutionContext, HttpException } from '@nestjs/common';
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import type { OnStoreError } from '../storage/resilient/resilient.storage';
@@ -17,7 +18,43 @@ export interface ScopeOptions {
   rate: string;
   /** Overrides the module-wide `key` for this scope. */
   key?: ThrottleKey;
+  /** `enforce` (default) or `shadow`: decide, count and send headers, but refuse nothing. Overrides the module's `mode`. */
+  mode?: ThrottleMode;
+  /** Client addresses or CIDRs this scope never throttles (added to the module's `allow`). */
+  allow?: string[];
+  /** Skip this scope for a request when it returns true (in addition to the module's `skipIf`). */
+  skipIf?: SkipIf;
 }
+
+/** `enforce` refuses over-limit requests; `shadow` only reports them (metrics `result="shadow_throttled"`, headers). */
+export type ThrottleMode = 'enforce' | 'shadow';
+
+/** Skips throttling for a request (e.g. trusted callers). Runs in the guard, after authentication guards registered before it. */
+export type SkipIf = (context: ExecutionContext) => boolean;
+
+/** Which rate-limit headers to send: `both` (default), `ietf` (`RateLimit`, `RateLimit-Policy`), `legacy` (`X-RateLimit-*`) or `none`. `Retry-After` is always sent on a 429. */
+export type HeaderMode = 'both' | 'ietf' | 'legacy' | 'none';
+
+/** What a refused request carries to an `onThrottled` hook. */
+export interface ThrottleRefusal {
+  /** The scope that refused (the one that frees up last). */
+  readonly scope: string;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Whole seconds until a retry is admitted (also in `Retry-After`). */
+  readonly retryAfter: number;
+  /** The framework's request (Fastify or Express). */
+  readonly request: any;
+  /** The Nest context; undefined when the Fastify fast lane decided (set `fastLane: false` to always have it). */
+  readonly context?: ExecutionContext;
+}
+
+/**
+ * Shapes the refusal: `problem+json` (an `application/problem+json` body with the rate-limit draft's
+ * `quota-exceeded` problem type), or a function returning the body (sent with status 429) or an
+ * `HttpException` of your own.
+ */
+export type OnThrottled = 'problem+json' | ((refusal: ThrottleRefusal) => HttpException | object | string);
 
 /**
  * Options of {@link ThrottleModule}. Unknown keys and mistyped values stop boot with a message naming them.
@@ -41,8 +78,16 @@ export interface ThrottleModuleOptions {
   memory?: MemoryStorageOptions;
   /** Prefix of every shared-store key (Redis: the client's `keyPrefix`). Default `throttle:`. */
   keyPrefix?: string;
-  /** Send the `RateLimit*`, `X-RateLimit-*` headers. Default true (`Retry-After` is always sent on 429). */
-  headers?: boolean;
+  /** Which rate-limit headers to send (`true` = `both`, `false` = `none`). Default `both` (`Retry-After` is always sent on 429). */
+  headers?: boolean | HeaderMode;
+  /** `enforce` (default) or `shadow` for every scope that does not set its own. */
+  mode?: ThrottleMode;
+  /** Client addresses or CIDRs never throttled (after proxy trust; IPv6 matched by /64). Skipped requests are counted in metrics, never in the store. */
+  allow?: string[];
+  /** Skip throttling for a request when it returns true. */
+  skipIf?: SkipIf;
+  /** Shapes the 429: `problem+json` or your own body or exception. Default: the contract's JSON body. */
+  onThrottled?: OnThrottled;
   /** Use Redis as the shared store (needs the `ioredis` package): one of `client`, `url` or `clusterNodes`. Ignored when `storage` is given. */
   redis?: RedisStoreOptions;
   /** When Redis is down or slow: `local` (default: per-process memory limits), `allow` (admit) or `deny` (503). */

@@ -47,6 +47,24 @@ describe('redis options', () => {
     expect(problemsOf({ client: {} }).problems).toEqual(['redis.client must be an ioredis Redis or Cluster instance']);
   });
 
+  // Regression (issue 9): an app-owned client with the offline queue on was accepted without a word; after an
+  // outage it replays the scripts it queued, deciding stale requests.
+  it('refuses an app-owned client with the offline queue on, and accepts one with it off', () => {
+    const queued = new Redis({ lazyConnect: true });
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    const failFast = new Redis({ lazyConnect: true, enableOfflineQueue: false });
+    try {
+      for (const client of [queued, cluster]) {
+        expect(problemsOf({ client }).problems).toEqual([
+          'redis.client must be created with { enableOfflineQueue: false } (calls must fail fast while Redis is down, not queue and replay)',
+        ]);
+      }
+      expect(problemsOf({ client: failFast })).toEqual({ target: { kind: 'client', client: failFast }, problems: [] });
+    } finally {
+      for (const client of [queued, cluster, failFast]) client.disconnect();
+    }
+  });
+
   it('reports every store option problem at boot through the module config', () => {
     const config = normalizeOptions({
       scopes: { hi: '1/s' },

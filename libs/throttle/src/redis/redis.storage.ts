@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { Logger, LoggerService } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
 import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
+import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
-import { SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
+import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
 import { groupBySlot } from './slot-groups';
 
 /** Options of {@link RedisThrottleStorage}. */
@@ -16,12 +18,8 @@ export interface RedisThrottleStorageOptions {
   storeTime?: StoreTime;
   /** Whether the store quits the client in {@link close}. Default false (app-owned). */
   ownsClient?: boolean;
-}
-
-interface ScriptResult {
-  readonly allowed: boolean;
-  readonly nowUs: number;
-  readonly states: RuleState[];
+  /** Where a failed cross-slot withdrawal is logged (once per run of failures). Default: Nest's `Logger`, context `Throttle`. */
+  logger?: LoggerService;
 }
 
 /**
@@ -29,7 +27,8 @@ interface ScriptResult {
  * deciding all its rules atomically with Redis `TIME` as the clock. Works with `Redis` and `Cluster`.
  * Keys get the client's `keyPrefix`. On a cluster, rules whose keys hash to different slots (scopes
  * with different identities on one route) are decided slot group by slot group, and the admission is
- * withdrawn from earlier groups when a later one refuses: never over-admits, briefly holds a slot.
+ * withdrawn from earlier groups when a later one refuses: never over-admits, briefly holds a slot
+ * (see {@link CrossSlotConsumer}).
  * Errors propagate: wrap it in {@link ResilientThrottleStorage} for timeouts and the failure policy.
  * Needs Redis >= 5 (scripts replicated by effects, so a script may read `TIME` and then write).
  *
@@ -42,7 +41,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private sequence = 0;
   private corked = false;
   private readonly keyPrefix: string;
-  private readonly isCluster: boolean;
+  private readonly crossSlot?: CrossSlotConsumer;
   private readonly readiness: RedisReadiness;
 
   constructor(
@@ -51,8 +50,11 @@ export class RedisThrottleStorage extends ThrottleStorage {
   ) {
     super();
     client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
-    this.isCluster = (client as Cluster).isCluster === true;
     this.keyPrefix = String(client.options.keyPrefix ?? '');
+    if ((client as Cluster).isCluster === true) {
+      const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
+      this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
+    }
     this.readiness = new RedisReadiness(client);
   }
 
@@ -61,18 +63,22 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return new RedisThrottleStorage(connection.client, { ...options, ownsClient: connection.owned });
   }
 
+  /** Cross-slot withdrawals lost since start (failed, timed out or too late): each over-counts one key by one. */
+  get withdrawFailures(): number {
+    return this.crossSlot?.withdrawFailures ?? 0;
+  }
+
   override health(): StorageHealth {
     return { store: 'redis', state: this.client.status === 'ready' ? 'ok' : 'degraded', status: this.client.status };
   }
 
   async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
     const rules = request.rules;
-    const groups = this.isCluster ? groupBySlot(rules, this.keyPrefix) : undefined;
-    if (groups === undefined) {
-      const result = await this.run(rules, this.nextSuffix(), true);
-      return { allowed: result.allowed, states: result.states };
-    }
-    return this.consumeAcrossSlots(rules, groups);
+    const crossSlot = this.crossSlot;
+    const groups = crossSlot ? groupBySlot(rules, this.keyPrefix) : undefined;
+    if (crossSlot && groups) return crossSlot.consume(rules, groups, this.nextSuffix());
+    const result = await this.run(rules, this.nextSuffix(), 'record');
+    return { allowed: result.allowed, states: result.states };
   }
 
   /**
@@ -104,35 +110,15 @@ export class RedisThrottleStorage extends ThrottleStorage {
     clearTimeout(timer);
   }
 
-  private async consumeAcrossSlots(rules: readonly ThrottleRule[], groups: number[][]): Promise<ThrottleDecision> {
-    const suffix = this.nextSuffix();
-    const states: RuleState[] = new Array(rules.length);
-    const admitted: { group: number[]; nowUs: number }[] = [];
-    let allowed = true;
-    for (const group of groups) {
-      const result = await this.run(group.map((i) => rules[i]), suffix, allowed);
-      group.forEach((ruleIndex, j) => (states[ruleIndex] = result.states[j]));
-      if (allowed && result.allowed) admitted.push({ group, nowUs: result.nowUs });
-      allowed &&= result.allowed;
-    }
-    if (allowed) return { allowed, states };
-    for (const { group, nowUs } of admitted) {
-      const member = `${nowUs}:${suffix}`;
-      await Promise.all(group.map((i) => this.client.zrem(rules[i].key, member)));
-      for (const i of group) states[i] = withdrawn(states[i], rules[i]);
-    }
-    return { allowed, states };
-  }
-
-  private async run(rules: readonly ThrottleRule[], suffix: string, record: boolean): Promise<ScriptResult> {
+  private async run(rules: readonly ThrottleRule[], suffix: string, mode: RecordMode): Promise<ScriptResult> {
     const args: (string | number)[] = rules.map((rule) => rule.key);
     const time = this.options.storeTime;
-    args.push(time ? String(Math.round(time.now() * 1000)) : '', suffix, time ? time.ttlSlackMs : 0, record ? 1 : 0);
+    args.push(time ? String(Math.round(time.now() * 1000)) : '', suffix, time ? time.ttlSlackMs : 0, RECORD_MODE_ARG[mode]);
     for (const rule of rules) args.push(rule.limit, rule.windowMs);
     const reply = await this.send(rules.length, args);
     const allowed = reply[0] === 1;
-    const admitted = allowed && record; // a check-only run serves a request another slot group refused
-    const states = rules.map((rule, i) => stateOf(rule, admitted, reply[2 + 3 * i], reply[3 + 3 * i], reply[4 + 3 * i]));
+    const admitted = allowed && mode !== 'check'; // a check-only run serves a request another slot group refused
+    const states = rules.map((rule, i) => stateOf(rule, admitted, reply, 2 + 4 * i));
     return { allowed, nowUs: reply[1], states };
   }
 
@@ -142,7 +128,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
    * call is still its own script: atomicity per request is unchanged. (Cluster clients send directly.)
    */
   private send(numKeys: number, args: (string | number)[]): Promise<number[]> {
-    if (!this.isCluster && !this.corked) {
+    if (this.crossSlot === undefined && !this.corked) {
       const stream = (this.client as Redis & { stream?: { cork?(): void; uncork?(): void; writable?: boolean } }).stream;
       if (stream?.writable && typeof stream.cork === 'function') {
         stream.cork();
@@ -162,22 +148,25 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 }
 
-/** One rule's state from the script's raw counts (microsecond ages), exactly as the memory store reports it. */
-function stateOf(rule: ThrottleRule, allowed: boolean, count: number, oldestAgeUs: number, freeingAgeUs: number): RuleState {
+/**
+ * One rule's state from the script's raw counts (microsecond ages), exactly as the memory store reports
+ * it; plus `certainRetryAfterMs` on a refusal that counted admissions which may still be withdrawn.
+ */
+function stateOf(rule: ThrottleRule, allowed: boolean, reply: number[], at: number): RuleState {
+  const count = reply[at];
+  const oldestAgeUs = reply[at + 1];
+  const freeingAgeUs = reply[at + 2];
+  const certainAgeUs = reply[at + 3];
   const windowUs = rule.windowMs * 1000;
   if (allowed) {
     const resetUs = oldestAgeUs < 0 ? windowUs : windowUs - oldestAgeUs;
     return { remaining: rule.limit - count - 1, resetMs: resetUs / 1000, retryAfterMs: 0 };
   }
-  return {
+  const state = {
     remaining: Math.max(0, rule.limit - count),
     resetMs: oldestAgeUs < 0 ? 0 : (windowUs - oldestAgeUs) / 1000,
     retryAfterMs: freeingAgeUs < 0 ? 0 : (windowUs - freeingAgeUs) / 1000,
   };
-}
-
-/** The state of a rule whose admission was withdrawn (another slot group refused the request). */
-function withdrawn(state: RuleState, rule: ThrottleRule): RuleState {
-  const remaining = state.remaining + 1;
-  return { remaining, resetMs: remaining === rule.limit ? 0 : state.resetMs, retryAfterMs: 0 };
+  if (certainAgeUs === freeingAgeUs) return state;
+  return { ...state, certainRetryAfterMs: certainAgeUs < 0 ? 0 : (windowUs - certainAgeUs) / 1000 };
 }

@@ -3,7 +3,7 @@ import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from './sliding-log.script';
 
 describe('sliding-log script', () => {
   it('has the pinned SHA1: changing the Lua is deliberate (update this pin and re-run the Redis suites)', () => {
-    expect(SLIDING_LOG_SHA).toBe('329ff18acbeaad81e5d24f18836596930381714b');
+    expect(SLIDING_LOG_SHA).toBe('827c3cf805305c1c338e4f3e3551cfb9df2d197b');
     expect(createHash('sha1').update(SLIDING_LOG_SCRIPT).digest('hex')).toBe(SLIDING_LOG_SHA);
   });
 

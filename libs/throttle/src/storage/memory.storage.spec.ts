@@ -49,6 +49,19 @@ describe('MemoryThrottleStorage', () => {
   });
 });
 
+// Regression (package test): with fractional monotonic times, `oldest + window - now` came out as
+// 60000.00000000001 for a first hit, which the headers round up to t=61 on a 60 s window.
+describe('MemoryThrottleStorage reset times', () => {
+  it('never reports more than the window, whatever the fractional time', () => {
+    for (const start of [5536.1, 1234.567, 0.1 + 0.2, 987654.321]) {
+      const clock = new FakeClock(start);
+      const storage = new MemoryThrottleStorage({}, clock);
+      const decision = storage.decideSync({ rules: [{ key: 'k', limit: 3, windowMs: 60_000 }] });
+      expect(decision.states[0].resetMs).toBeLessThanOrEqual(60_000);
+    }
+  });
+});
+
 describe('MemoryThrottleStorage.decideSync', () => {
   it('decides without a promise, as consume does; a refusal records nothing', async () => {
     const clock = new FakeClock();

@@ -58,7 +58,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     const states = rules.map((rule, i): RuleState => {
       if (allowed) {
         logs[i].push(now);
-        return { remaining: rule.limit - counts[i] - 1, resetMs: logs[i].oldest() + rule.windowMs - now, retryAfterMs: 0 };
+        return { remaining: rule.limit - counts[i] - 1, resetMs: rule.windowMs - (now - logs[i].oldest()), retryAfterMs: 0 };
       }
       return this.refusedState(rule, logs[i], counts[i], now);
     });
@@ -70,14 +70,14 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     const count = log.prune(now, rule.windowMs);
     if (count < rule.limit) {
       log.push(now);
-      const state = { remaining: rule.limit - count - 1, resetMs: log.oldest() + rule.windowMs - now, retryAfterMs: 0 };
+      const state = { remaining: rule.limit - count - 1, resetMs: rule.windowMs - (now - log.oldest()), retryAfterMs: 0 };
       return { allowed: true, states: [state] };
     }
     return { allowed: false, states: [this.refusedState(rule, log, count, now)] };
   }
 
   private refusedState(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
-    const resetMs = count === 0 ? 0 : log.oldest() + rule.windowMs - now;
+    const resetMs = count === 0 ? 0 : rule.windowMs - (now - log.oldest());
     const full = count >= rule.limit;
     return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs: full ? resetMs : 0 };
   }

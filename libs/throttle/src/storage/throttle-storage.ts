@@ -21,6 +21,14 @@ export interface RuleState {
   readonly resetMs: number;
   /** Milliseconds until this rule would admit again; 0 when it admits now. */
   readonly retryAfterMs: number;
+  /**
+   * Only on a refusal that counted admissions another request may still withdraw (Redis Cluster: a
+   * request whose scopes span slots logs its admission slot by slot, and withdraws it when a later slot
+   * refuses). How long the rule stays full whatever happens to those: at most `retryAfterMs`, 0 when it
+   * could admit once they are withdrawn. The local deny cache remembers the key only this long.
+   * Absent: `retryAfterMs` is certain.
+   */
+  readonly certainRetryAfterMs?: number;
 }
 
 /** The store's answer: `states[i]` describes `rules[i]`. */

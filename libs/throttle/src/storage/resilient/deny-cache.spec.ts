@@ -38,6 +38,23 @@ describe('DenyCache', () => {
     expect(decision?.states[0]).toEqual({ remaining: 10, resetMs: 0, retryAfterMs: 0 });
   });
 
+  it('remembers a refusal that counted admissions which may be withdrawn only for its certainRetryAfterMs', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const c = { key: 'c:{y}', limit: 1, windowMs: 60_000 };
+    const refused = (retryAfterMs: number, certainRetryAfterMs: number): ThrottleDecision => ({
+      allowed: false,
+      states: [{ remaining: 0, resetMs: retryAfterMs, retryAfterMs, certainRetryAfterMs }],
+    });
+    cache.remember({ rules: [a] }, refused(60_000, 0), clock.now());
+    expect(cache.check({ rules: [a] })).toBeUndefined(); // full only while a withdrawable admission counts
+    cache.remember({ rules: [c] }, refused(60_000, 59_000), clock.now());
+    clock.advance(58_999);
+    expect(cache.check({ rules: [c] })?.states[0].retryAfterMs).toBe(1);
+    clock.advance(1);
+    expect(cache.check({ rules: [c] })).toBeUndefined();
+  });
+
   it('ignores admissions and stays bounded', () => {
     const clock = new FakeClock();
     const cache = new DenyCache(clock, 3);

@@ -32,12 +32,14 @@ export class DenyCache {
 
   /**
    * Records the full keys of a refusal. `sentAt` is the local time the request was sent: the store
-   * decided later, so `sentAt + retryAfterMs` is never after the true reopening time.
+   * decided later, so `sentAt + retryAfterMs` is never after the true reopening time. A refusal that
+   * counted admissions which may yet be withdrawn is remembered only for its `certainRetryAfterMs`.
    */
   remember(request: ThrottleRequest, decision: ThrottleDecision, sentAt: number): void {
     if (decision.allowed) return;
     decision.states.forEach((state, i) => {
-      if (state.retryAfterMs > 0) this.until.set(request.rules[i].key, sentAt + state.retryAfterMs);
+      const certainMs = state.certainRetryAfterMs ?? state.retryAfterMs;
+      if (certainMs > 0) this.until.set(request.rules[i].key, sentAt + certainMs);
     });
   }
 

@@ -1,48 +1,52 @@
-import { ChildProcess, spawn } from 'node:child_process';
+/**
+ * Private `redis-server` processes on free ports (never 6379), stopped by pid: used by the
+ * integration tests, the experiment and the benchmark. Every process started with the default
+ * launcher is killed when this process exits; a custom launcher (the bench's guardian) owns the
+ * lifetime of what it starts.
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port';
+import { FatalWait, waitFor } from './wait-for';
 
-/**
- * Private `redis-server` processes on free ports (never 6379), stopped by pid: used by the
- * experiment, the benchmark and the integration tests. Every process started here is killed when
- * this process exits.
- */
+/** Starts the `redis-server` command with its arguments and returns the child to stop by pid. */
+export type RedisLauncher = (command: 'redis-server', args: readonly string[]) => ChildProcess;
+
+/** How to run one private redis-server. */
+export interface RedisServerOptions {
+  /** Extra `redis-server` arguments (e.g. `--cluster-enabled yes`). */
+  readonly args?: readonly string[];
+  /** How to start the process; by default directly, killed when this process exits. */
+  readonly launch?: RedisLauncher;
+}
 
 const started = new Set<ChildProcess>();
 process.once('exit', () => started.forEach((child) => child.kill('SIGKILL')));
 
-/** A port that is free now, and whose cluster bus port (port + 10000) is free too. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await listenOnce(0);
-    if (port > 55_000 || port === 6379) continue;
-    if ((await listenOnce(port + 10_000).catch(() => 0)) !== 0) return port;
-  }
-  throw new Error('no free port pair found');
+const launchDirectly: RedisLauncher = (command, args) => {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+};
+
+/** True when `redis-server` can be run (it is on PATH). */
+export function isRedisServerInstalled(): boolean {
+  return spawnSync('redis-server', ['--version']).status === 0;
 }
 
-function listenOnce(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** One private redis-server. */
+/** One private redis-server, without persistence, its files (log, cluster config) in `dir`. */
 export class RedisServer {
   private child?: ChildProcess;
 
   constructor(
     readonly port: number,
     private readonly dir: string,
-    private readonly extraArgs: string[] = [],
+    private readonly options: RedisServerOptions = {},
   ) {}
 
   get pid(): number | undefined {
@@ -56,11 +60,10 @@ export class RedisServer {
   /** Starts (or restarts) the process on its port and waits until it answers PING. */
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    args.push('--dir', this.dir, '--logfile', join(this.dir, `redis-${this.port}.log`), ...this.extraArgs);
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    args.push('--dir', this.dir, '--logfile', join(this.dir, `redis-${this.port}.log`), ...(this.options.args ?? []));
+    const child = (this.options.launch ?? launchDirectly)('redis-server', args);
     let exited = false;
-    started.add(child);
-    child.once('exit', () => ((exited = true), started.delete(child)));
+    child.once('exit', () => (exited = true));
     this.child = child;
     await waitFor(`redis-server on port ${this.port} to answer PING`, async () => {
       if (exited) throw new FatalWait(`redis-server on port ${this.port} exited at start (see ${this.dir})`);
@@ -92,23 +95,30 @@ export class RedisServer {
   }
 }
 
+/** A started {@link RedisServer} that also removes its temporary directory. */
+export type StartedRedis = RedisServer & { cleanup(): Promise<void> };
+
 /**
- * Starts one redis-server on a free port.
+ * Starts one redis-server on a free port, in a fresh temporary directory.
  *
  * @example
  * const server = await startRedis();
- * afterAll(() => server.stop());
+ * afterAll(() => server.cleanup());
  */
-export async function startRedis(extraArgs: string[] = []): Promise<RedisServer & { cleanup(): Promise<void> }> {
+export async function startRedis(options: RedisServerOptions = {}): Promise<StartedRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'throttle-redis-'));
-  let server = new RedisServer(await freePort(), dir, extraArgs);
+  let server = new RedisServer(await freePort(), dir, options);
   for (let attempt = 1; ; attempt++) {
     try {
       await server.start();
       break;
     } catch (error) {
-      if (attempt === 3) throw error; // the free port was taken between probe and start: try another
-      server = new RedisServer(await freePort(), dir, extraArgs);
+      await server.stop(0);
+      if (attempt === 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+      server = new RedisServer(await freePort(), dir, options); // the port was taken between probe and start
     }
   }
   return Object.assign(server, {
@@ -142,22 +152,3 @@ function ping(port: number): Promise<string | undefined> {
     socket.once('data', (data) => done(data.toString().startsWith('+PONG') ? 'PONG' : undefined));
   });
 }
-
-/** Polls `check` every 50 ms until it is true; fails after `timeoutMs` with what it waited for. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const done = await Promise.resolve()
-      .then(check)
-      .catch((error) => {
-        if (error instanceof FatalWait) throw error;
-        return false;
-      });
-    if (done) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Thrown by a `waitFor` check to stop waiting at once. */
-export class FatalWait extends Error {}

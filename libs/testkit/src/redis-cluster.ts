@@ -1,20 +1,27 @@
+/**
+ * Private Redis Clusters on free ports (never 6379): `redis-server --cluster-enabled yes` processes
+ * joined by `redis-cli --cluster create ... --cluster-yes`, stopped by pid. Single nodes are in
+ * redis-server.ts.
+ */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { command, freePort, RedisServer, waitFor } from './harness';
-
-/** Private Redis Clusters for integration tests (see harness.ts for single nodes). */
+import { freePort } from './free-port';
+import { command, RedisServer } from './redis-server';
+import { waitFor } from './wait-for';
 
 const run = promisify(execFile);
 
 /** A private Redis Cluster: `masters` masters with `replicasPerMaster` replicas each. */
 export interface RedisCluster {
   readonly servers: RedisServer[];
+  /** `127.0.0.1:<port>` of every node, masters first. */
   readonly nodes: string[];
   /** The server currently serving `key`'s slot as master. */
   masterOf(key: string): Promise<RedisServer>;
+  /** Stops every node and removes the cluster's temporary directory. */
   stop(): Promise<void>;
 }
 
@@ -34,7 +41,7 @@ export async function startCluster(masters = 3, replicasPerMaster = 0): Promise<
     const port = await freePort();
     const args = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)];
     args.push('--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0');
-    servers.push(new RedisServer(port, dir, args));
+    servers.push(new RedisServer(port, dir, { args }));
   }
   const stop = async () => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -49,21 +56,23 @@ export async function startCluster(masters = 3, replicasPerMaster = 0): Promise<
       return infos.every((info) => String(info).includes('cluster_state:ok'));
     });
     if (replicasPerMaster > 0) await waitForReplicas(servers);
-    const masterOf = async (key: string) => {
-      const live = servers.find((s) => s.pid !== undefined);
-      if (!live) throw new Error('no live cluster node');
-      const slot = Number(await command(live.port, 'CLUSTER', 'KEYSLOT', key));
-      const ranges = (await command(live.port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
-      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
-      const server = servers.find((s) => s.port === range?.[2][1]);
-      if (!server) throw new Error(`no master found for slot ${slot}`);
-      return server;
-    };
-    return { servers, nodes, masterOf, stop };
+    return { servers, nodes, masterOf: (key) => masterOf(servers, key), stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Asks a live node which master serves `key`'s slot now. */
+async function masterOf(servers: RedisServer[], key: string): Promise<RedisServer> {
+  const live = servers.find((s) => s.pid !== undefined);
+  if (!live) throw new Error('no live cluster node');
+  const slot = Number(await command(live.port, 'CLUSTER', 'KEYSLOT', key));
+  const ranges = (await command(live.port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+  const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+  const server = servers.find((s) => s.port === range?.[2][1]);
+  if (!server) throw new Error(`no master found for slot ${slot}`);
+  return server;
 }
 
 async function waitForReplicas(servers: RedisServer[]): Promise<void> {

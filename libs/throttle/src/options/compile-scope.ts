@@ -1,0 +1,104 @@
+import { ExecutionContext, Logger } from '@nestjs/common';
+import { scopeKeyPrefix } from '../storage/store-key';
+import type { ClientIpResolver } from './client-ip';
+import { compileIdentity, CompiledIdentity, requestIp, USER_MISSING_AFTER } from './identity';
+import { compileIpRanges } from './ip-ranges';
+import { checkKnownKeys } from './known-keys';
+import { formatRate, parseRate } from './rate';
+import type { ScopeOptions, SkipIf, ThrottleMode, ThrottleModuleOptions } from './throttle-options';
+
+/** One scope, compiled at boot so the hot path never parses or branches on option variants. */
+export interface CompiledScope {
+  readonly name: string;
+  /** The rate in its shortest form (`60/m`). */
+  readonly rate: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly identity: CompiledIdentity;
+  /** `"hi";q=60;w=60` */
+  readonly policy: string;
+  /** The start of every store key of the scope (see `storage/store-key.ts`). */
+  readonly keyPrefix: string;
+  /** Shadow mode: decided and counted, never refused. */
+  readonly shadow: boolean;
+  /** Whether a request skips this scope (allow list, `skipIf`); undefined when nothing can skip it. */
+  readonly skip?: (request: any, context: ExecutionContext | undefined) => boolean;
+  /** A `skipIf` reads the Nest context, which only the guard has (the Fastify fast lane leaves such scopes to it). */
+  readonly needsContext: boolean;
+}
+
+const SCOPE_KEYS = ['rate', 'key', 'mode', 'allow', 'skipIf'];
+const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
+const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
+
+/** Compiles one scope; pushes a readable line per problem and returns undefined when it cannot be used. */
+export function compileScope(name: string, value: unknown, opts: ThrottleModuleOptions, clientIp: ClientIpResolver, problems: string[]): CompiledScope | undefined {
+  if (!SCOPE_NAME.test(name)) {
+    problems.push(`scope "${name}": names may use letters, digits, "_", "." and "-" only`);
+    return undefined;
+  }
+  const spec = typeof value === 'string' ? { rate: value } : (value as ScopeOptions | undefined);
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    problems.push(`scope "${name}": expected a rate like "60/minute" or { rate, key }, got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  checkKnownKeys(spec, SCOPE_KEYS, `key in scope "${name}":`, problems);
+  const problemCount = problems.length;
+  const rate = attempt(problems, () => parseRate(spec.rate), (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`);
+  const identity = attempt(problems, () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp, userMissingWarning(name)), (e) => `scope "${name}" ${e}`);
+  const mode = spec.mode ?? opts.mode ?? 'enforce';
+  if (!MODES.includes(mode)) problems.push(`scope "${name}" mode ${JSON.stringify(mode)} must be one of ${MODES.join(', ')}`);
+  const skipIfs = [opts.skipIf, spec.skipIf].filter((f): f is SkipIf => f !== undefined);
+  if (skipIfs.some((f) => typeof f !== 'function')) problems.push(`scope "${name}": skipIf must be a function (context) => boolean`);
+  const allow = [...listOf(opts.allow, 'allow', problems), ...listOf(spec.allow, `scope "${name}" allow`, problems)];
+  const ranges = allow.length > 0 ? attempt(problems, () => compileIpRanges(allow, 'allow'), (e) => e.replace(/^Invalid throttle config: /, '')) : undefined;
+  if (!rate || !identity || problems.length > problemCount) return undefined;
+  return {
+    name,
+    rate: formatRate(rate),
+    limit: rate.limit,
+    windowMs: rate.windowMs,
+    identity,
+    policy: `"${name}";q=${rate.limit};w=${rate.windowMs / 1000}`,
+    keyPrefix: scopeKeyPrefix(name),
+    shadow: mode === 'shadow',
+    skip: skipOf(ranges, skipIfs, clientIp),
+    needsContext: skipIfs.length > 0,
+  };
+}
+
+function skipOf(ranges: ReturnType<typeof compileIpRanges> | undefined, skipIfs: SkipIf[], clientIp: ClientIpResolver): CompiledScope['skip'] {
+  if (ranges === undefined && skipIfs.length === 0) return undefined;
+  return (request, context) => {
+    if (ranges !== undefined && ranges.contains(requestIp(request, clientIp).replace(/\/64$/, ''))) return true;
+    if (context === undefined) return false;
+    for (const skipIf of skipIfs) if (skipIf(context) === true) return true;
+    return false;
+  };
+}
+
+function listOf(value: unknown, option: string, problems: string[]): string[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value as string[];
+  problems.push(`${option} must be a list of addresses or CIDRs, e.g. ["10.0.0.0/8"], got ${JSON.stringify(value)}`);
+  return [];
+}
+
+function userMissingWarning(scope: string): () => void {
+  return () =>
+    new Logger('Throttle').warn(
+      `scope "${scope}" is keyed by user, but ${USER_MISSING_AFTER} requests came without request.user: they are limited by IP. ` +
+        'The throttle guard runs before controller guards: set request.user in middleware or in a global guard registered before ThrottleModule.',
+    );
+}
+
+/** Runs `fn`; on an error, pushes one problem per line of its message (as `describe` words it). */
+export function attempt<T>(problems: string[], fn: () => T, describe: (message: string) => string): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    for (const line of message.split('\n')) problems.push(describe(line)); // one problem per line
+    return undefined;
+  }
+}
