@@ -2,13 +2,14 @@ import type { Cluster } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { SLIDING_LOG_SHA } from '../../libs/throttle/src/redis/sliding-log.script';
+import { WITHDRAW_SHA } from '../../libs/throttle/src/redis/withdraw.script';
 import { command, RedisCluster, StartedRedis, startCluster, startRedis, waitFor } from '../../libs/testkit/src';
 import { describeRedis, filePrefix } from './harness';
 
 // Readiness of the Redis store against real servers: boot leaves every connection ready and the script
 // loaded (no decision pays a connect or a compile), and a restarted Redis gets the script back by itself.
 const keyPrefix = filePrefix('readiness');
-const scriptLoaded = async (port: number) => ((await command(port, 'SCRIPT', 'EXISTS', SLIDING_LOG_SHA)) as number[])[0] === 1;
+const scriptLoaded = async (port: number, sha = SLIDING_LOG_SHA) => ((await command(port, 'SCRIPT', 'EXISTS', sha)) as number[])[0] === 1;
 
 describeRedis('Redis store readiness, single node', () => {
   let server: StartedRedis;
@@ -43,14 +44,17 @@ describeRedis('Redis store readiness, cluster', () => {
   beforeAll(async () => (cluster = await startCluster(3, 0)), 60_000);
   afterAll(async () => cluster?.stop());
 
-  it('opens only once every master connection is ready and has the script', async () => {
+  it('opens only once every master connection is ready and has the scripts (sliding log, cross-slot withdrawal)', async () => {
     const nodes = cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) }));
     const store = RedisThrottleStorage.fromConnection(connectRedis({ kind: 'cluster', nodes }, keyPrefix));
     try {
       await store.open(5_000);
       const masters = (store.client as Cluster).nodes('master');
       expect(masters.map((m) => m.status)).toEqual(['ready', 'ready', 'ready']);
-      for (const server of cluster.servers) expect(await scriptLoaded(server.port)).toBe(true);
+      for (const server of cluster.servers) {
+        expect(await scriptLoaded(server.port)).toBe(true);
+        expect(await scriptLoaded(server.port, WITHDRAW_SHA)).toBe(true);
+      }
     } finally {
       await store.close();
     }

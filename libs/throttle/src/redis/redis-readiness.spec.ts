@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { RedisReadiness } from './redis-readiness';
 import { SLIDING_LOG_SCRIPT } from './sliding-log.script';
+import { WITHDRAW_SCRIPT } from './withdraw.script';
 
 /** A client or cluster node as the readiness logic sees it: status, connect(), SCRIPT LOAD and events. */
 class FakeNode extends EventEmitter {
@@ -18,9 +19,11 @@ class FakeNode extends EventEmitter {
     this.status = 'ready';
     this.emit('ready');
   }
+  loaded: string[] = [];
   script(subcommand: string, lua: string): Promise<string> {
-    if (subcommand !== 'LOAD' || lua !== SLIDING_LOG_SCRIPT) throw new Error('unexpected SCRIPT call');
+    if (subcommand !== 'LOAD') throw new Error('unexpected SCRIPT call');
     this.loads += 1;
+    this.loaded.push(lua);
     return this.scriptError ? Promise.reject(this.scriptError) : Promise.resolve('sha');
   }
 }
@@ -49,7 +52,7 @@ describe('RedisReadiness', () => {
 
   it('connects a lazy client, and resolves only once it is ready and the script is loaded', async () => {
     const client = new FakeNode();
-    const open = settled(new RedisReadiness(asClient(client)).open(5_000));
+    const open = settled(new RedisReadiness(asClient(client), [SLIDING_LOG_SCRIPT]).open(5_000));
     await jest.advanceTimersByTimeAsync(1_000);
     expect(client.connects).toBe(1);
     expect(client.loads).toBe(0);
@@ -60,30 +63,30 @@ describe('RedisReadiness', () => {
     expect(open).toEqual({ done: true, error: undefined });
   });
 
-  it('on a cluster, waits for every master connection (connecting idle ones) and loads the script on each', async () => {
+  it('on a cluster, waits for every master connection (connecting idle ones) and loads the scripts on each', async () => {
     const masters = [new FakeNode(), new FakeNode(), new FakeNode()];
     masters[0].status = 'ready';
     masters[1].status = 'connecting';
     const cluster = new FakeCluster(masters);
-    const open = settled(new RedisReadiness(asClient(cluster)).open(5_000));
+    const open = settled(new RedisReadiness(asClient(cluster), [SLIDING_LOG_SCRIPT, WITHDRAW_SCRIPT]).open(5_000));
     cluster.becomeReady(); // slots map loaded; the masters' connections are not all ready yet
     await jest.advanceTimersByTimeAsync(0);
     expect(masters.map((m) => m.connects)).toEqual([0, 0, 1]);
-    expect(masters[0].loads).toBe(1);
+    expect(masters[0].loaded).toEqual([SLIDING_LOG_SCRIPT, WITHDRAW_SCRIPT]);
     masters[1].becomeReady();
     await jest.advanceTimersByTimeAsync(0);
     expect(open.done).toBe(false);
     masters[2].becomeReady();
     await jest.advanceTimersByTimeAsync(0);
     expect(open).toEqual({ done: true, error: undefined });
-    expect(masters.map((m) => m.loads)).toEqual([1, 1, 1]);
+    expect(masters.map((m) => m.loads)).toEqual([2, 2, 2]);
     expect(cluster.loads).toBe(0); // SCRIPT LOAD goes to the masters, not through the cluster client
   });
 
   it('gives up after waitMs naming the last connection error, and leaves no listener behind', async () => {
     const client = new FakeNode();
     const baseline = client.eventNames().length;
-    const open = settled(new RedisReadiness(asClient(client)).open(500));
+    const open = settled(new RedisReadiness(asClient(client), [SLIDING_LOG_SCRIPT]).open(500));
     client.emit('error', new Error('Connection is closed.'));
     client.emit('error', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
     client.emit('error', new Error('Connection is closed.')); // a code-less error never hides the one that says why
@@ -97,16 +100,16 @@ describe('RedisReadiness', () => {
   it('fails at once on a client that has ended, and reports a failed SCRIPT LOAD as it is', async () => {
     const ended = new FakeNode();
     ended.status = 'end';
-    await expect(new RedisReadiness(asClient(ended)).open(5_000)).rejects.toThrow('connection ended');
+    await expect(new RedisReadiness(asClient(ended), [SLIDING_LOG_SCRIPT]).open(5_000)).rejects.toThrow('connection ended');
     const denied = new FakeNode();
     denied.status = 'ready';
     denied.scriptError = new Error("NOPERM this user has no permissions to run the 'script|load' command");
-    await expect(new RedisReadiness(asClient(denied)).open(5_000)).rejects.toThrow(/^NOPERM/);
+    await expect(new RedisReadiness(asClient(denied), [SLIDING_LOG_SCRIPT]).open(5_000)).rejects.toThrow(/^NOPERM/);
   });
 
   it('after boot, reloads the script on every ready (a reconnection) before telling the listener', async () => {
     const client = new FakeNode();
-    const readiness = new RedisReadiness(asClient(client));
+    const readiness = new RedisReadiness(asClient(client), [SLIDING_LOG_SCRIPT]);
     let told = 0;
     const stop = readiness.watch(() => (told += 1));
     const open = readiness.open(5_000);

@@ -1,17 +1,16 @@
 import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError } from '../storage/resilient/store-timeout';
-import { SLIDING_LOG_SCRIPT } from './sliding-log.script';
 
 type Client = Redis | Cluster;
 
 /**
  * When the Redis store can decide at once: its client is connected (`ready`), on a cluster the slots map
- * is loaded and every master's connection is ready too, and the sliding-log script is loaded
+ * is loaded and every master's connection is ready too, and the store's scripts are loaded
  * (`SCRIPT LOAD`) on each. Otherwise the first decisions under load pay connections and a script compile,
  * and overrun the store timeout (issue 9: a cold cluster flooded at boot over-admitted).
  *
  * @example
- * const readiness = new RedisReadiness(client);
+ * const readiness = new RedisReadiness(client, [SLIDING_LOG_SCRIPT]);
  * const stop = readiness.watch(() => breaker.close('connection ready')); // after every reconnection
  * await readiness.open(5_000); // at boot; rejects after 5 s, naming the last connection error
  */
@@ -19,7 +18,10 @@ export class RedisReadiness {
   private opening = false;
   private waitMs = DEFAULT_STORE_BOOT_TIMEOUT_MS;
 
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    private readonly scripts: readonly string[],
+  ) {}
 
   /**
    * Connects the client if nobody has yet (a lazy client), then resolves once it is ready as above.
@@ -32,7 +34,7 @@ export class RedisReadiness {
     const deadline = new Deadline(waitMs);
     try {
       await untilReady(this.client, deadline.signal);
-      await loadScript(this.client, deadline.signal);
+      await loadScripts(this.client, this.scripts, deadline.signal);
     } catch (error) {
       if (!deadline.expired) throw error;
       const why = errors.last === undefined ? '' : `${describeError(errors.last)}, `;
@@ -54,7 +56,7 @@ export class RedisReadiness {
       if (this.opening) return;
       const deadline = new Deadline(this.waitMs);
       // A failed reload leaves the circuit to the store's probe, which retries within a second.
-      void loadScript(this.client, deadline.signal)
+      void loadScripts(this.client, this.scripts, deadline.signal)
         .then(listener)
         .catch(() => undefined)
         .finally(() => deadline.end());
@@ -64,14 +66,14 @@ export class RedisReadiness {
   }
 }
 
-/** Loads the script on the client, or on every master of a cluster once its connection is ready. */
-async function loadScript(client: Client, signal: AbortSignal): Promise<void> {
+/** Loads the scripts on the client, or on every master of a cluster once its connection is ready. */
+async function loadScripts(client: Client, scripts: readonly string[], signal: AbortSignal): Promise<void> {
   const targets: Redis[] = (client as Cluster).isCluster ? (client as Cluster).nodes('master') : [client as Redis];
   if (targets.length === 0) throw new Error('no cluster master known');
   await Promise.all(
     targets.map(async (node) => {
       await untilReady(node, signal);
-      await untilAborted(node.script('LOAD', SLIDING_LOG_SCRIPT), signal);
+      for (const lua of scripts) await untilAborted(node.script('LOAD', lua), signal);
     }),
   );
 }

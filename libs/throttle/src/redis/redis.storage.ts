@@ -8,6 +8,7 @@ import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
 import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
 import { groupBySlot } from './slot-groups';
+import { WITHDRAW_SCRIPT } from './withdraw.script';
 
 /** Options of {@link RedisThrottleStorage}. */
 export interface RedisThrottleStorageOptions {
@@ -55,7 +56,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
     }
-    this.readiness = new RedisReadiness(client);
+    this.readiness = new RedisReadiness(client, this.crossSlot ? [SLIDING_LOG_SCRIPT, WITHDRAW_SCRIPT] : [SLIDING_LOG_SCRIPT]);
   }
 
   /** A store over a {@link RedisConnection}; quits the client on {@link close} when the connection is owned. */
