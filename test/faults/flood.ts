@@ -80,3 +80,14 @@ export function steadyTraffic(url: string, path: string, everyMs = 50): () => Pr
     await loop;
   };
 }
+
+/** The sum of every sample of metric `name` (all label sets) in the demo's /metrics (summed over its workers). */
+export async function metricTotal(url: string, name: string): Promise<number> {
+  const res = await request(`${url}/metrics`, { signal: AbortSignal.timeout(6_000) });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}: ${text}`);
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
