@@ -1,6 +1,6 @@
 import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
 import { describeRedis } from '../redis/harness';
-import { driveCircuits, flood, steadyTraffic } from './flood';
+import { driveCircuits, flood, metricTotal, steadyTraffic } from './flood';
 
 const LIMIT = 5;
 const TOTAL = 200;
@@ -34,8 +34,10 @@ describeRedis('Redis restarted under traffic (WORKERS=2)', () => {
     } finally {
       await stopTraffic();
     }
+    const localBefore = await metricTotal(url, 'throttle_store_fallback_decisions_total');
     const counts = await flood(url, '/?api_key=after', TOTAL, IN_FLIGHT);
     console.log(`flood after restart (with traffic): ${JSON.stringify(counts)}${counts[200] === LIMIT ? '' : `\n${demo.output()}`}`);
     expect(counts).toEqual({ 200: LIMIT, 429: TOTAL - LIMIT });
+    expect(await metricTotal(url, 'throttle_store_fallback_decisions_total')).toBe(localBefore); // none decided locally
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
 import { describeRedis } from '../redis/harness';
-import { driveCircuits, flood } from './flood';
+import { driveCircuits, flood, metricTotal } from './flood';
 
 const LIMIT = 5;
 const TOTAL = 200;
@@ -27,8 +27,10 @@ describeRedis('Redis restarted with no traffic until the flood (WORKERS=2)', () 
     await redis.start(); // same port; resolves once it answers PING
     // Fixed wait, on purpose: this is the scenario (no request at all, then a flood this soon after Redis is back).
     await new Promise((resolve) => setTimeout(resolve, AFTER_RESTART_MS));
+    const localBefore = await metricTotal(url, 'throttle_store_fallback_decisions_total');
     const counts = await flood(url, '/?api_key=after', TOTAL, IN_FLIGHT);
     console.log(`flood after restart (no traffic): ${JSON.stringify(counts)}${counts[200] === LIMIT ? '' : `\n${demo.output()}`}`);
     expect(counts).toEqual({ 200: LIMIT, 429: TOTAL - LIMIT });
+    expect(await metricTotal(url, 'throttle_store_fallback_decisions_total')).toBe(localBefore); // none decided locally
   }, 30_000);
 });
