@@ -28,6 +28,22 @@ module.exports = {
       to: { path: 'node_modules/(ioredis|prom-client|fast-check)/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'websockets-loaded-lazily',
+      severity: 'error',
+      comment:
+        '@nestjs/websockets is an optional peer: only the WebSocket refusal loads it (for WsException), on the first refused message; an app without gateways never loads it.',
+      from: { path: LIB, pathNot: [`${LIB}contexts/ws-refusal\\.ts$`, SPEC] },
+      to: { path: 'node_modules/@nestjs/websockets/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'library-never-loads-graphql-or-socket-servers',
+      severity: 'error',
+      comment:
+        'GraphQL and WebSocket support reads the objects Nest hands the guard: the library never imports graphql, a GraphQL driver, socket.io or ws (they are not its dependencies).',
+      from: { path: LIB, pathNot: SPEC },
+      to: { path: 'node_modules/(graphql|@nestjs/(graphql|apollo|mercurius|platform-ws|platform-socket\\.io)|@apollo|mercurius|socket\\.io[^/]*|ws)/' },
+    },
+    {
       name: 'options-never-pull-redis',
       severity: 'error',
       comment: 'Validating options must not load the Redis store or its client.',

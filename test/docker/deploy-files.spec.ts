@@ -30,7 +30,7 @@ import {
   Stage,
 } from './parse';
 
-/** The demo's environment (design.md, "Demo app contract"). */
+/** The demo's environment (design.md, "Demo app contract", plus THROTTLE_STORE_TIMEOUT_MS). */
 const DEMO_ENV = [
   'PORT',
   'HOST',
@@ -41,6 +41,7 @@ const DEMO_ENV = [
   'THROTTLE_CONFIG',
   'THROTTLE_RATES',
   'THROTTLE_ON_STORE_ERROR',
+  'THROTTLE_STORE_TIMEOUT_MS',
   'TRUST_PROXY',
 ] as const;
 
@@ -95,7 +96,7 @@ function expectThrottleConfig(text: string, where: string): Record<string, unkno
     if (!RATE_GRAMMAR.test(rate)) throw new Error(`${where}: scope ${name} has rate ${JSON.stringify(rate)}, not <N>/<period>`);
     expect(() => parseRate(rate)).not.toThrow();
     if (typeof scope === 'object') {
-      expect(Object.keys(scope).every((k) => ['rate', 'key'].includes(k))).toBe(true);
+      expect(Object.keys(scope).every((k) => ['rate', 'key', 'mode', 'allow'].includes(k))).toBe(true);
       if (scope.key !== undefined) expect(scope.key).toMatch(KEY_GRAMMAR);
     }
   }
@@ -538,7 +539,7 @@ describe('docker/k8s', () => {
     const key = mount!.subPath ?? posix.relative(mount!.mountPath, configPath);
     expect(Object.keys(configMap.data)).toContain(key);
     const scopes = expectThrottleConfig(configMap.data[key], `ConfigMap ${configMap.metadata.name} ${key}`);
-    expect(scopes).toEqual({ hi: '60/minute', api_key: { rate: '1/s', key: 'query:api_key' } });
+    expect(scopes).toEqual({ hi: '60/minute', api_key: { rate: '1/s', key: 'query:api_key' }, search: { rate: '30/minute', mode: 'shadow' } });
   });
 
   it('probes readiness and liveness on GET /health, a route the demo has', () => {

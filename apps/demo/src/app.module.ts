@@ -1,13 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { ThrottleModule, ThrottleModuleOptions } from 'nest-scoped-throttle';
 import type { DemoEnv } from './demo-env';
 import { HealthController } from './health.controller';
 import { HiController } from './hi.controller';
+import { HiGateway } from './hi.gateway';
+import { HiResolver } from './hi.resolver';
 import { MetricsController } from './metrics.controller';
 import { demoThrottleOptions } from './throttle-config';
 
-/** The demo app: throttle options come from the YAML file through @nestjs/config. */
+/** The demo app: throttle options come from the YAML file through @nestjs/config; GraphQL on /graphql, socket.io on /ws. */
 @Module({})
 export class AppModule {
   static forRoot(env: DemoEnv): DynamicModule {
@@ -21,8 +25,17 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService) => config.getOrThrow<ThrottleModuleOptions>('throttle'),
         }),
+        GraphQLModule.forRoot<MercuriusDriverConfig>({
+          driver: MercuriusDriver,
+          autoSchemaFile: true,
+          graphiql: false,
+          // mercurius loads its query cache (quick-lru, ESM) by dynamic import, which the Jest VM of the
+          // demo's e2e tests cannot run; the demo's one-field queries parse in microseconds anyway.
+          cache: false,
+        }),
       ],
       controllers: [HiController, HealthController, MetricsController],
+      providers: [HiResolver, HiGateway],
     };
   }
 }

@@ -8,7 +8,9 @@ import type { DemoEnv } from './demo-env';
 
 /** Nest's start-up chatter (route mapping, module loading) is dropped; warnings, errors and our own logs stay. */
 class QuietLogger extends ConsoleLogger {
-  private static readonly NOISY = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+  private static readonly NOISY = new Set([
+    'NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication', 'WebSocketsController', 'GraphQLModule',
+  ]);
   override log(message: unknown, context?: string): void {
     if (context !== undefined && QuietLogger.NOISY.has(context)) return;
     super.log(message, context);

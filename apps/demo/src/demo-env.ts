@@ -10,6 +10,8 @@ export interface DemoEnv {
   configPath: string;
   rates: string | undefined;
   onStoreError: 'local' | 'allow' | 'deny';
+  /** The longest a request waits for Redis before the policy decides (module `storeTimeoutMs`). */
+  storeTimeoutMs: number;
   trustProxy: number | string[];
 }
 
@@ -55,6 +57,7 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
     configPath: env.THROTTLE_CONFIG?.trim() || 'apps/demo/config/throttle.yaml',
     rates: env.THROTTLE_RATES?.trim() || undefined,
     onStoreError: oneOf('THROTTLE_ON_STORE_ERROR', 'local', ['local', 'allow', 'deny'] as const),
+    storeTimeoutMs: int('THROTTLE_STORE_TIMEOUT_MS', 100, 1, 60_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
   };
   if (problems.length > 0) throw new DemoEnvError(problems.map((p) => `Invalid environment: ${p}`).join('\n'));

@@ -78,7 +78,13 @@ export function applyRateOverrides(
 /** The module options for the demo: the file's scopes plus the store chosen by the environment. */
 export function demoThrottleOptions(env: DemoEnv): ThrottleModuleOptions {
   const file = loadThrottleFile(env.configPath, env.rates);
-  const options: ThrottleModuleOptions = { ...file, trustProxy: env.trustProxy, onStoreError: env.onStoreError, metrics: true };
+  const options: ThrottleModuleOptions = {
+    ...file,
+    trustProxy: env.trustProxy,
+    onStoreError: env.onStoreError,
+    storeTimeoutMs: env.storeTimeoutMs,
+    metrics: true,
+  };
   if (env.store === 'redis') {
     options.redis = env.redisClusterNodes ? { clusterNodes: env.redisClusterNodes } : { url: env.redisUrl };
   }

@@ -25,6 +25,9 @@ export { ThrottleClock } from './clock';
 // Errors and exceptions
 export { ThrottleConfigError } from './options/config-error';
 export { ThrottleException, ThrottleStoreUnavailableException } from './http/throttle.exception';
+export { ThrottledGraphQLError, ThrottleStoreUnavailableGraphQLError } from './contexts/graphql-errors';
+export type { ThrottledGraphQLExtensions } from './contexts/graphql-errors';
+export type { WsThrottledPayload } from './contexts/ws-refusal';
 
 // Metrics
 export { ThrottleMetrics } from './metrics/throttle-metrics';

@@ -44,6 +44,7 @@ export class FastifyFastLane implements OnModuleInit {
     const route = request.routeOptions?.config;
     const plan = route === undefined ? undefined : this.plans.get(route);
     if (!plan || !plan.fastLane) return done();
+    request[THROTTLE_DECIDED] = plan;
     const verdict = this.decider.decide(plan, request, undefined, reply);
     if (!isPending(verdict)) return this.finish(verdict, request, reply, done);
     verdict.then(

@@ -17,13 +17,14 @@ export interface RoutePlan {
 }
 
 /**
- * Reads every `@ThrottleScope`/`@SkipThrottle` at boot, refuses to start on unknown scopes or bad
- * rates (one error listing every problem), and hands the guard a precomputed plan per handler.
+ * Reads every `@ThrottleScope`/`@SkipThrottle` at boot (on controllers, and on providers: GraphQL
+ * resolvers, WebSocket gateways), refuses to start on unknown scopes or bad rates (one error listing
+ * every problem), and hands the guard a precomputed plan per handler.
  */
 @Injectable()
 export class RoutePlans implements OnModuleInit {
   private readonly logger = new Logger('Throttle');
-  /** Plans by controller class, then handler (a handler inherited by two controllers has two plans). */
+  /** Plans by controller (resolver, gateway) class, then handler (a handler inherited by two classes has two plans). */
   private readonly plans = new Map<Function, Map<Function, RoutePlan | null>>();
 
   constructor(
@@ -34,22 +35,30 @@ export class RoutePlans implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const problems = [...this.config.problems];
-    for (const wrapper of this.discovery.getControllers()) {
-      const type = wrapper.metatype as Function | undefined;
-      if (!type?.prototype) continue;
-      for (const method of this.scanner.getAllMethodNames(type.prototype)) {
-        const handler = type.prototype[method] as Function;
-        const names = this.scopesOf(handler, type);
-        for (const name of names) {
-          if (!this.config.scopeNames.includes(name)) {
-            problems.push(`unknown scope "${name}" on ${type.name}.${method} (known scopes: ${this.known()})`);
-          }
+    const problems = new Set(this.config.problems);
+    const scanned = new Set<Function>();
+    for (const wrapper of this.discovery.getControllers()) this.scan(wrapper.metatype, scanned, problems, false);
+    // Resolvers and gateways are providers: scan those that name scopes (a provider's metatype may be a factory).
+    for (const wrapper of this.discovery.getProviders()) this.scan(wrapper.metatype, scanned, problems, true);
+    if (problems.size > 0) throw new ThrottleConfigError([...problems]);
+  }
+
+  /** Validates the scopes a class names and plans its handlers (a provider's only when it names scopes). */
+  private scan(metatype: unknown, scanned: Set<Function>, problems: Set<string>, onlyNamed: boolean): void {
+    const type = metatype as Function | undefined | null;
+    if (typeof type !== 'function' || !type.prototype || scanned.has(type)) return;
+    scanned.add(type);
+    for (const method of this.scanner.getAllMethodNames(type.prototype)) {
+      const handler = type.prototype[method] as Function;
+      const names = this.scopesOf(handler, type);
+      if (onlyNamed && names.length === 0) continue;
+      for (const name of names) {
+        if (!this.config.scopeNames.includes(name)) {
+          problems.add(`unknown scope "${name}" on ${type.name}.${method} (known scopes: ${this.known()})`);
         }
-        this.remember(type, handler, this.compile(handler, type, names));
       }
+      this.remember(type, handler, this.compile(handler, type, names));
     }
-    if (problems.length > 0) throw new ThrottleConfigError(problems);
   }
 
   /** The plan of a handler, or null when it is not throttled. */

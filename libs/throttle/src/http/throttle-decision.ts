@@ -10,7 +10,11 @@ import type { RefusalFacts } from './refusal';
 import { policyOf, RoutePlan } from './route-plans';
 import { refusedScope } from './scope-pick';
 
-/** Set on a request once it is decided (by the fast lane or the guard): the plan that decided it, or null. */
+/**
+ * Set on an HTTP request once it is decided (by the fast lane or the guard): the plan that decided it, or null.
+ * The HTTP callers set it, not {@link ThrottleDecider.decide}: a GraphQL field decided on the same HTTP request
+ * must neither mark it (the next field would pass unchecked) nor teach the fast lane a plan for `/graphql`.
+ */
 export const THROTTLE_DECIDED = Symbol('throttle.decided');
 
 /** How a decided request ends: admitted (`undefined`), refused (429), or refused because the store cannot decide (503). */
@@ -38,7 +42,6 @@ export class ThrottleDecider {
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
   decide(plan: RoutePlan, request: any, context: ExecutionContext | undefined, response: HeaderSink | undefined): Verdict | Promise<Verdict> {
-    request[THROTTLE_DECIDED] = plan;
     if (plan.plain) return this.run(plan.scopes, plan.policy, request, context, response);
     const scopes = this.unskipped(plan.scopes, request, context);
     if (scopes.length === 0) return undefined;

@@ -1,4 +1,6 @@
 import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
+import { GraphqlThrottle } from '../contexts/graphql-context';
+import { WsThrottle } from '../contexts/ws-context';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import { refusalResponse } from './refusal';
@@ -9,7 +11,8 @@ import { ThrottleStoreUnavailableException } from './throttle.exception';
 /**
  * The global guard the module registers: asks the store once for all of the route's scopes, writes the
  * rate-limit headers, and throws a 429 (shaped by `onThrottled`) or the `deny` policy's 503 when
- * refused. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
+ * refused. GraphQL resolvers and WebSocket gateway handlers are handed to their own context
+ * ({@link GraphqlThrottle}, {@link WsThrottle}); other contexts (microservices) are not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
  * registered twice through `@UseGuards(ThrottleGuard)`) passes straight through and is counted once.
  *
  * @example
@@ -22,10 +25,19 @@ export class ThrottleGuard implements CanActivate {
     private readonly routes: RoutePlans,
     private readonly decider: ThrottleDecider,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
+    private readonly graphql: GraphqlThrottle,
+    private readonly ws: WsThrottle,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (context.getType() !== 'http') return true;
+    const type = context.getType<string>();
+    if (type === 'http') return this.http(context);
+    if (type === 'graphql') return this.graphql.canActivate(context);
+    if (type === 'ws') return this.ws.canActivate(context);
+    return true;
+  }
+
+  private http(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest();
     if (request[THROTTLE_DECIDED] !== undefined) return true;
@@ -35,6 +47,7 @@ export class ThrottleGuard implements CanActivate {
       return true;
     }
     const response = http.getResponse();
+    request[THROTTLE_DECIDED] = plan;
     const verdict = this.decider.decide(plan, request, context, response);
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { MonotonicClock, ThrottleClock } from '../clock';
+import { GraphqlThrottle } from '../contexts/graphql-context';
+import { WsClients } from '../contexts/ws-clients';
+import { WsThrottle } from '../contexts/ws-context';
+import { WsGuardCheck } from '../contexts/ws-guard-check';
 import { FastifyFastLane } from '../http/fastify-fast-lane';
 import { RoutePlans } from '../http/route-plans';
 import { ThrottleDecider } from '../http/throttle-decision';
@@ -61,10 +65,16 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     },
     RoutePlans,
     ThrottleDecider,
+    GraphqlThrottle,
+    WsClients,
+    WsThrottle,
+    WsGuardCheck,
     ThrottleGuard,
     FastifyFastLane,
     { provide: APP_GUARD, useExisting: ThrottleGuard },
   ],
-  exports: [ThrottleStorage, ThrottleClock, ThrottleGuard, ThrottleMetrics],
+  // ThrottleGuard's own dependencies are exported so that `@UseGuards(ThrottleGuard)` resolves in any module
+  // (WebSocket gateways need it: Nest applies no global guard to them).
+  exports: [ThrottleStorage, ThrottleClock, ThrottleGuard, ThrottleMetrics, THROTTLE_CONFIG, RoutePlans, ThrottleDecider, GraphqlThrottle, WsThrottle],
 })
 export class ThrottleModule extends ThrottleConfigurableModule {}

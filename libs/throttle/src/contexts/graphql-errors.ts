@@ -1,0 +1,45 @@
+import { storeUnavailableBody, throttledBody } from '../http/throttle.exception';
+
+/** What a client reads in `errors[i].extensions` of a throttled GraphQL field. */
+export interface ThrottledGraphQLExtensions {
+  readonly code: 'TOO_MANY_REQUESTS';
+  /** The scope that refused (the one that frees up last). */
+  readonly scope: string;
+  /** Whole seconds until a retry is admitted, >= 1. */
+  readonly retryAfter: number;
+}
+
+/**
+ * The error a throttled GraphQL field resolves to. A plain `Error` (the library never loads `graphql`)
+ * carrying `extensions`, which graphql-js copies from the original error into the `GraphQLError` the
+ * client receives; the HTTP status stays 200, as GraphQL answers field errors.
+ *
+ * @example
+ * // The client receives, for a refused `hello`:
+ * // { "data": { "hello": null }, "errors": [{ "message": "Request was throttled. Expected available in 3 seconds.",
+ * //   "path": ["hello"], "extensions": { "code": "TOO_MANY_REQUESTS", "scope": "hi", "retryAfter": 3 } }] }
+ */
+export class ThrottledGraphQLError extends Error {
+  override readonly name = 'ThrottledGraphQLError';
+  readonly extensions: ThrottledGraphQLExtensions;
+
+  constructor(scope: string, retryAfter: number) {
+    super(throttledBody(scope, retryAfter).message);
+    this.extensions = { code: 'TOO_MANY_REQUESTS', scope, retryAfter };
+  }
+}
+
+/**
+ * The GraphQL form of the `deny` store-error policy's 503: the limiter cannot decide, so the field is refused.
+ *
+ * @example
+ * // errors[0].extensions: { "code": "SERVICE_UNAVAILABLE" }
+ */
+export class ThrottleStoreUnavailableGraphQLError extends Error {
+  override readonly name = 'ThrottleStoreUnavailableGraphQLError';
+  readonly extensions = { code: 'SERVICE_UNAVAILABLE' } as const;
+
+  constructor() {
+    super(storeUnavailableBody().message);
+  }
+}

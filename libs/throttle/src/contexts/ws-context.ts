@@ -1,0 +1,46 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { RoutePlans } from '../http/route-plans';
+import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
+import { WsClients } from './ws-clients';
+import { refuseMessage, throttledPayload, unavailablePayload } from './ws-refusal';
+
+/**
+ * Throttles WebSocket gateway message handlers (`context.getType() === 'ws'`) for {@link ThrottleGuard},
+ * on socket.io (`@nestjs/platform-socket.io`) and `ws` (`@nestjs/platform-ws`). Each message to a
+ * throttled handler is one decision, keyed like an HTTP request but from the connection's handshake
+ * (its address after proxy trust, its headers and query), or by a function of the client. A refused
+ * message gets an `exception` event, `{ status: 'error', message, scope, retryAfter }`, and the
+ * connection stays open. No headers: WebSocket messages have none.
+ *
+ * @example
+ * @WebSocketGateway()
+ * export class ChatGateway {
+ *   @ThrottleScope('chat') @SubscribeMessage('say') say(@MessageBody() text: string) { ... }
+ * }
+ * // a function key of the client: key: (request, context) => context.switchToWs().getClient().data.userId
+ */
+@Injectable()
+export class WsThrottle {
+  constructor(
+    private readonly routes: RoutePlans,
+    private readonly decider: ThrottleDecider,
+    private readonly clients: WsClients,
+  ) {}
+
+  /** The messages already decided (their handler's argument lists): `@UseGuards(ThrottleGuard)` on class and handler counts a message once. */
+  private readonly decided = new WeakSet<object>();
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const plan = this.routes.planFor(context.getHandler(), context.getClass());
+    const call = context.getArgs();
+    if (plan === null || this.decided.has(call)) return true;
+    this.decided.add(call);
+    const client = context.switchToWs().getClient();
+    const verdict = this.decider.decide(plan, this.clients.requestOf(client), context, undefined);
+    const admit = (v: Verdict): boolean => {
+      if (v === undefined) return true;
+      throw refuseMessage(client, v.status === 503 ? unavailablePayload() : throttledPayload(v.refusal.scope, v.refusal.retryAfter));
+    };
+    return isPending(verdict) ? verdict.then(admit) : admit(verdict);
+  }
+}

@@ -1,0 +1,55 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { ThrottleGuard } from '../http/throttle.guard';
+import { THROTTLE_SCOPES } from '../http/throttle-scope.decorator';
+
+/** `@WebSocketGateway()` marks its class with this metadata (`@nestjs/websockets`' GATEWAY_METADATA). */
+const GATEWAY_METADATA = 'websockets:is_gateway';
+
+/**
+ * Warns at bootstrap about each gateway handler under `@ThrottleScope` that no {@link ThrottleGuard}
+ * guards: Nest applies no global guard (`APP_GUARD`) to WebSocket gateways, so such a handler would be
+ * silently unthrottled. A warning, not a boot error: an app may run the guard in a way this cannot see.
+ *
+ * @example
+ * // The fix the warning names:
+ * @UseGuards(ThrottleGuard)
+ * @WebSocketGateway()
+ * export class ChatGateway { @ThrottleScope('chat') @SubscribeMessage('say') say() { ... } }
+ */
+@Injectable()
+export class WsGuardCheck implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Throttle');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seen = new Set<Function>();
+    for (const { metatype } of this.discovery.getProviders()) {
+      const type = metatype as Function | null | undefined;
+      if (typeof type !== 'function' || seen.has(type) || !Reflect.getMetadata(GATEWAY_METADATA, type)) continue;
+      seen.add(type);
+      const unguarded = this.scanner
+        .getAllMethodNames(type.prototype)
+        .filter((method) => scoped(type, method) && !guarded(type) && !guarded(type.prototype[method]));
+      if (unguarded.length === 0) continue;
+      this.logger.warn(
+        `${unguarded.map((m) => `${type.name}.${m}`).join(', ')} ${unguarded.length === 1 ? 'is' : 'are'} under @ThrottleScope but not throttled: ` +
+          `Nest applies no global guard to WebSocket gateways; add @UseGuards(ThrottleGuard) to ${type.name}`,
+      );
+    }
+  }
+}
+
+function scoped(type: Function, method: string): boolean {
+  return (Reflect.getMetadata(THROTTLE_SCOPES, type.prototype[method]) ?? Reflect.getMetadata(THROTTLE_SCOPES, type)) !== undefined;
+}
+
+function guarded(target: object): boolean {
+  const guards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, target) ?? [];
+  return guards.some((g) => g === ThrottleGuard || (typeof g === 'function' && g.prototype instanceof ThrottleGuard) || g instanceof ThrottleGuard);
+}
