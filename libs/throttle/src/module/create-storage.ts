@@ -23,6 +23,7 @@ export function createThrottleStorage(config: ThrottleConfig, clock: ThrottleClo
   return new ResilientThrottleStorage(redis, {
     policy: config.onStoreError,
     timeoutMs: config.storeTimeoutMs,
+    bootTimeoutMs: config.storeBootTimeoutMs,
     clock,
     memory: config.memory,
     description: connection.description,

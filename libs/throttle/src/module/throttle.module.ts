@@ -21,9 +21,10 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
  * Scoped rate limiting: registers the global {@link ThrottleGuard}, the store ({@link ThrottleStorage}:
  * `storage` if given, else Redis behind the `onStoreError` policy when `redis` is set, else memory),
  * the clock and, when `metrics` is set, {@link ThrottleMetrics}. Global by default (`isGlobal: false` to
- * scope it). A Redis client the module creates (`redis.url`, `redis.clusterNodes`) connects at bootstrap
- * and is quit at shutdown; an unreachable Redis at boot is logged once and the app runs under
- * `onStoreError` until it is reachable. Bad options stop boot with one {@link ThrottleConfigError}.
+ * scope it). The Redis store is made ready at bootstrap, before the app listens (connected, every
+ * Cluster master too, the script loaded); a client the module creates (`redis.url`,
+ * `redis.clusterNodes`) is quit at shutdown. A Redis not ready within `storeBootTimeoutMs` is logged
+ * once and the app runs under `onStoreError` until it is. Bad options stop boot with one {@link ThrottleConfigError}.
  *
  * @example
  * ThrottleModule.forRoot({ scopes: { hi: '60/minute' } })

@@ -12,6 +12,17 @@ describe('normalizeOptions', () => {
     expect(config).toMatchObject({ headers: 'both', fastLane: true, metrics: false, onStoreError: 'local', storeTimeoutMs: 100 });
   });
 
+  it('takes the store boot timeout in milliseconds (default 5 000), strictly', () => {
+    expect(normalizeOptions({ scopes: {} }).storeBootTimeoutMs).toBe(5_000);
+    expect(normalizeOptions({ scopes: {}, storeBootTimeoutMs: 15_000 })).toMatchObject({ storeBootTimeoutMs: 15_000, problems: [] });
+    for (const bad of [0, -1, 60_001, Number.NaN, '5000', null]) {
+      expect(problemsOf({ scopes: {}, storeBootTimeoutMs: bad })).toEqual([
+        `storeBootTimeoutMs must be a number of milliseconds in (0, 60000], e.g. 5000; got ${JSON.stringify(bad)}`,
+      ]);
+    }
+    expect(problemsOf({ scopes: {}, storeBootTimeout: 5_000 })).toEqual(['unknown module option "storeBootTimeout" (did you mean "storeBootTimeoutMs"?)']);
+  });
+
   // Regression (issue 9): unknown and mistyped options used to be ignored silently.
   it('refuses unknown module, scope, memory, redis and metrics keys, naming the nearest known one', () => {
     expect(problemsOf({ scopes: { hi: '1/s' }, trustproxy: 1 })).toEqual(['unknown module option "trustproxy" (did you mean "trustProxy"?)']);

@@ -1,6 +1,7 @@
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError } from '../storage/resilient/resilient.storage';
+import { DEFAULT_STORE_BOOT_TIMEOUT_MS } from '../storage/resilient/store-timeout';
 import type { ThrottleStorage } from '../storage/throttle-storage';
 import { compileClientIp } from './client-ip';
 import { attempt, compileScope, CompiledScope } from './compile-scope';
@@ -29,10 +30,11 @@ export interface ThrottleConfig {
   readonly redis?: RedisTarget;
   readonly onStoreError: OnStoreError;
   readonly storeTimeoutMs: number;
+  readonly storeBootTimeoutMs: number;
 }
 
 const MODULE_KEYS = [
-  'scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'fastLane', 'metrics',
+  'scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'storeBootTimeoutMs', 'fastLane', 'metrics',
   'mode', 'allow', 'skipIf', 'onThrottled',
 ];
 const HEADER_MODES: readonly HeaderMode[] = ['both', 'ietf', 'legacy', 'none'];
@@ -51,10 +53,8 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
   if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) problems.push(`keyPrefix ${JSON.stringify(keyPrefix)} must be a string without "{" or "}"`);
   const onStoreError = opts.onStoreError ?? 'local';
   if (!STORE_ERROR_POLICIES.includes(onStoreError)) problems.push(`onStoreError ${JSON.stringify(onStoreError)} must be one of ${STORE_ERROR_POLICIES.join(', ')}`);
-  const storeTimeoutMs = opts.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
-  if (typeof storeTimeoutMs !== 'number' || !(storeTimeoutMs > 0 && storeTimeoutMs <= MAX_STORE_TIMEOUT_MS)) {
-    problems.push(`storeTimeoutMs must be a number of milliseconds in (0, ${MAX_STORE_TIMEOUT_MS}], e.g. 100; got ${JSON.stringify(storeTimeoutMs)}`);
-  }
+  const storeTimeoutMs = milliseconds(opts.storeTimeoutMs, 'storeTimeoutMs', DEFAULT_STORE_TIMEOUT_MS, problems);
+  const storeBootTimeoutMs = milliseconds(opts.storeBootTimeoutMs, 'storeBootTimeoutMs', DEFAULT_STORE_BOOT_TIMEOUT_MS, problems);
   const scopes = new Map<string, CompiledScope>();
   const entries = isObject(opts.scopes) ? Object.entries(opts.scopes) : [];
   for (const [name, value] of entries) {
@@ -75,6 +75,7 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     redis: compileRedisOptions(opts.redis, problems),
     onStoreError,
     storeTimeoutMs,
+    storeBootTimeoutMs,
   };
 }
 
@@ -97,6 +98,14 @@ function flag(value: unknown, name: string, fallback: boolean, problems: string[
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
   problems.push(`${name} must be true or false, got ${JSON.stringify(value)}${typeof value === 'string' ? ' (a string)' : ''}`);
+  return fallback;
+}
+
+/** A duration option: a number of milliseconds in (0, 60 000]. */
+function milliseconds(value: unknown, name: string, fallback: number, problems: string[]): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && value > 0 && value <= MAX_STORE_TIMEOUT_MS) return value;
+  problems.push(`${name} must be a number of milliseconds in (0, ${MAX_STORE_TIMEOUT_MS}], e.g. ${fallback}; got ${JSON.stringify(value)}`);
   return fallback;
 }
 

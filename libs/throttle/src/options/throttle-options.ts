@@ -95,6 +95,11 @@ export interface ThrottleModuleOptions {
   /** The longest a request waits for Redis before `onStoreError` decides. Default 100. */
   storeTimeoutMs?: number;
   /**
+   * The longest boot waits for Redis to be ready (connected, every Cluster master too, the script loaded)
+   * before the app starts degraded, under `onStoreError`, with one log line. Default 5 000.
+   */
+  storeBootTimeoutMs?: number;
+  /**
    * Fastify only: decide requests whose identities are known early (ip, header, query) in an
    * `onRequest` hook, before Nest's pipeline (same status, headers and body). Default true.
    */

@@ -1,8 +1,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisTarget } from '../options/redis-options';
 
-/** How long boot waits for a module-owned client to connect before running degraded. */
-export const BOOT_CONNECT_WAIT_MS = 2_000;
+/** How long one connection attempt of a module-owned client may take (boot itself waits `storeBootTimeoutMs`). */
+export const CONNECT_TIMEOUT_MS = 2_000;
+
+/**
+ * The longest pause between reconnection attempts: a Redis that accepts connections again is found
+ * within this, and the store is back (client `ready`, script reloaded, circuit closed) soon after.
+ */
+export const MAX_RECONNECT_DELAY_MS = 500;
 
 /** A connection to the store and whether the store owns it (owned clients are created lazily and quit on shutdown). */
 export interface RedisConnection {
@@ -15,7 +21,8 @@ export interface RedisConnection {
 /**
  * Opens the target: app clients are used as they are; url/clusterNodes get a module-owned client that
  * connects lazily (on {@link RedisThrottleStorage.open}), never queues commands while disconnected
- * (`enableOfflineQueue: false`) and never resends a script after a reconnect.
+ * (`enableOfflineQueue: false`), never resends a script after a reconnect, and retries a lost
+ * connection at least every {@link MAX_RECONNECT_DELAY_MS}.
  *
  * @example
  * const { client, owned } = connectRedis({ kind: 'url', url: 'redis://127.0.0.1:6379' }, 'throttle:');
@@ -30,12 +37,12 @@ export function connectRedis(target: RedisTarget, keyPrefix: string): RedisConne
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
-    connectTimeout: BOOT_CONNECT_WAIT_MS,
+    connectTimeout: CONNECT_TIMEOUT_MS,
   };
   const ioredis = loadIoredis();
   let client: Redis | Cluster;
   if (target.kind === 'url') {
-    client = new ioredis.Redis(target.url, { ...common, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+    client = new ioredis.Redis(target.url, { ...common, retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS) });
   } else {
     const { keyPrefix: prefix, lazyConnect, enableOfflineQueue, ...redisOptions } = common;
     client = new ioredis.Cluster([...target.nodes], {
@@ -43,7 +50,7 @@ export function connectRedis(target: RedisTarget, keyPrefix: string): RedisConne
       lazyConnect,
       enableOfflineQueue,
       redisOptions,
-      clusterRetryStrategy: (times) => Math.min(100 + times * 100, 1_000),
+      clusterRetryStrategy: (times) => Math.min(100 + times * 100, MAX_RECONNECT_DELAY_MS),
       retryDelayOnFailover: 50,
       retryDelayOnClusterDown: 50,
       slotsRefreshTimeout: 1_000,

@@ -4,9 +4,11 @@ import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
 import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
-import { BOOT_CONNECT_WAIT_MS, RedisConnection } from './redis-connection';
+import type { RedisConnection } from './redis-connection';
+import { RedisReadiness } from './redis-readiness';
 import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
 import { groupBySlot } from './slot-groups';
+import { WITHDRAW_SCRIPT } from './withdraw.script';
 
 /** Options of {@link RedisThrottleStorage}. */
 export interface RedisThrottleStorageOptions {
@@ -41,6 +43,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private corked = false;
   private readonly keyPrefix: string;
   private readonly crossSlot?: CrossSlotConsumer;
+  private readonly readiness: RedisReadiness;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -53,6 +56,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
     }
+    this.readiness = new RedisReadiness(client, this.crossSlot ? [SLIDING_LOG_SCRIPT, WITHDRAW_SCRIPT] : [SLIDING_LOG_SCRIPT]);
   }
 
   /** A store over a {@link RedisConnection}; quits the client on {@link close} when the connection is owned. */
@@ -78,26 +82,18 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return { allowed: result.allowed, states: result.states };
   }
 
-  /** Connects a lazily created (owned) client; resolves when ready, rejects after `waitMs`. */
-  async open(waitMs = BOOT_CONNECT_WAIT_MS): Promise<void> {
-    if (!this.options.ownsClient || this.client.status !== 'wait') return;
-    let timer: NodeJS.Timeout | undefined;
-    let cause: unknown; // connect() rejects with "Connection is closed"; the socket error says why
-    const onError = (error: unknown) => {
-      if (cause === undefined || (error as { code?: unknown }).code !== undefined) cause = error;
-    };
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(cause ?? new Error(`not connected after ${waitMs} ms`)), waitMs);
-    });
-    this.client.on('error', onError).on('node error', onError);
-    try {
-      await Promise.race([this.client.connect(), timeout]);
-    } catch (error) {
-      throw (cause as { code?: unknown } | undefined)?.code !== undefined ? cause : error;
-    } finally {
-      clearTimeout(timer);
-      this.client.off('error', onError).off('node error', onError);
-    }
+  /**
+   * Connects the client if it is idle, then waits until the store can decide at once: connected, on a
+   * cluster every master too, and the script loaded on each (see {@link RedisReadiness}). Rejects after
+   * `waitMs`, naming the last connection error; the client keeps reconnecting.
+   */
+  open(waitMs?: number): Promise<void> {
+    return this.readiness.open(waitMs);
+  }
+
+  /** Calls `listener` each time the client is ready again after a reconnection, script reloaded; returns the unsubscribe. */
+  watchReady(listener: () => void): () => void {
+    return this.readiness.watch(listener);
   }
 
   /** Quits an owned client and waits until it has ended (bounded: disconnects if QUIT does not answer); leaves app clients alone. */

@@ -75,4 +75,43 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('open');
     expect(reasons).toEqual(['ECONNREFUSED at boot']);
   });
+
+  it('close() (the client is ready again) closes at once, without waiting for a probe, and reports why', () => {
+    const reasons: string[] = [];
+    const b = new CircuitBreaker(clock, { cooldownMs: 1_000, maxCooldownMs: 4_000 }, (from, to, reason) => reasons.push(`${from}->${to} ${reason}`));
+    b.trip('ECONNREFUSED');
+    clock.advance(1_000);
+    expect(b.tryAcquire()).toBe(true); // a probe in flight
+    b.onFailure('timeout after 100 ms'); // reopens, cooldown now 2 000
+    b.close('connection ready');
+    expect(b.state).toBe('closed');
+    expect(b.tryAcquire()).toBe(true);
+    b.close('connection ready'); // already closed: no change reported
+    b.onFailure('x');
+    b.onFailure('x');
+    b.onFailure('x'); // past failures were forgotten: three new ones open it, with the base cooldown
+    expect(b.currentCooldownMs).toBe(1_000);
+    expect(reasons).toEqual([
+      'closed->open ECONNREFUSED',
+      'open->half-open probing',
+      'half-open->open timeout after 100 ms',
+      'open->closed connection ready',
+      'closed->open x',
+    ]);
+  });
+
+  it('caps the probe back-off at 1 s by default: the probe is only a backstop', () => {
+    const b = new CircuitBreaker(clock);
+    b.trip('ECONNREFUSED');
+    for (let i = 0; i < 5; i++) {
+      clock.advance(b.currentCooldownMs);
+      expect(b.tryAcquire()).toBe(true);
+      b.onFailure('ECONNREFUSED');
+    }
+    expect(b.currentCooldownMs).toBe(1_000);
+    clock.advance(999);
+    expect(b.tryAcquire()).toBe(false);
+    clock.advance(1);
+    expect(b.tryAcquire()).toBe(true);
+  });
 });

@@ -9,18 +9,20 @@ export interface CircuitBreakerOptions {
   failureThreshold?: number;
   /** How long the circuit stays open before one probe is let through. Default 1 000. */
   cooldownMs?: number;
-  /** The cooldown doubles after each failed probe, up to this. Default 5 000. */
+  /** The cooldown doubles after each failed probe, up to this. Default 1 000: the probe is only a backstop. */
   maxCooldownMs?: number;
 }
 
 export const DEFAULT_FAILURE_THRESHOLD = 3;
 export const DEFAULT_COOLDOWN_MS = 1_000;
-export const DEFAULT_MAX_COOLDOWN_MS = 5_000;
+export const DEFAULT_MAX_COOLDOWN_MS = 1_000;
 
 /**
  * Stops calling a failing store: after `failureThreshold` consecutive failures it opens; after the
  * cooldown one call is let through as a probe; its success closes the circuit, its failure reopens it
- * with a doubled cooldown. Time comes from the injected clock, so tests drive it without sleeping.
+ * with a doubled cooldown (capped). {@link close} closes it at once when the store says it is ready
+ * again (a reconnected client), so recovery waits neither for traffic nor for the probe.
+ * Time comes from the injected clock, so tests drive it without sleeping.
  *
  * @example
  * const breaker = new CircuitBreaker(clock, {}, (from, to) => log(`${from} -> ${to}`));
@@ -67,9 +69,14 @@ export class CircuitBreaker {
   }
 
   onSuccess(): void {
+    this.close('probe succeeded');
+  }
+
+  /** Closes the circuit now and forgets past failures (e.g. the store's client is connected and ready again). */
+  close(reason: string): void {
     this.failures = 0;
     this.cooldownMs = this.baseCooldownMs;
-    if (this.current !== 'closed') this.transition('closed', 'probe succeeded');
+    if (this.current !== 'closed') this.transition('closed', reason);
   }
 
   onFailure(reason: string): void {

@@ -10,8 +10,14 @@ class SwitchableStore extends ThrottleStorage {
   calls = 0;
   closed = false;
   openError?: Error;
+  openedWithin?: number;
+  readyListeners = new Set<() => void>();
   constructor(private readonly inner: ThrottleStorage) {
     super();
+  }
+  /** What the Redis store does once its client has reconnected and the script is loaded again. */
+  becomeReady(): void {
+    this.readyListeners.forEach((listener) => listener());
   }
   consume(request: ThrottleRequest): Promise<ThrottleDecision> {
     this.calls += 1;
@@ -19,8 +25,13 @@ class SwitchableStore extends ThrottleStorage {
     if (this.mode === 'hang') return new Promise(() => undefined);
     return this.inner.consume(request);
   }
-  async open(): Promise<void> {
+  async open(waitMs: number): Promise<void> {
+    this.openedWithin = waitMs;
     if (this.openError) throw this.openError;
+  }
+  watchReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -77,7 +88,7 @@ describe('ResilientThrottleStorage', () => {
     clock.advance(1_000);
     expect((await storage.consume(req('fresh'))).allowed).toBe(true); // the probe
     expect(storage.health()).toMatchObject({ state: 'ok', circuit: 'closed' });
-    expect(lines[1]).toBe('log Redis store back: shared limits resumed');
+    expect(lines[1]).toBe('log Redis store back (probe succeeded): shared limits resumed');
     expect(lines).toHaveLength(2);
   });
 
@@ -94,6 +105,38 @@ describe('ResilientThrottleStorage', () => {
     shared.mode = 'down';
     for (let i = 0; i < 4; i++) await expect(storage.consume(req('k'))).rejects.toBeInstanceOf(ThrottleStoreUnavailableError);
     expect(lines).toEqual(['warn Redis store unavailable (ECONNREFUSED): refusing requests with 503 (onStoreError: deny)']);
+  });
+
+  // Issue 9 item 2: each process decided locally until its own probe, up to 5 s after traffic resumed.
+  it('closes the circuit as soon as the store is ready again: no request, no probe, no cooldown', async () => {
+    const { storage, shared, lines } = setup();
+    const changes: string[] = [];
+    storage.subscribe({ circuitChange: (e) => changes.push(`${e.from}->${e.to} (${e.reason})`) });
+    await storage.onApplicationBootstrap();
+    shared.mode = 'down';
+    for (let i = 0; i < 3; i++) await storage.consume(req(`d${i}`));
+    expect(storage.circuit).toBe('open');
+    shared.mode = 'up';
+    shared.becomeReady(); // the clock has not moved: the probe's cooldown has not elapsed
+    expect(storage.circuit).toBe('closed');
+    expect(lines[1]).toBe('log Redis store back (connection ready): shared limits resumed');
+    expect(changes).toEqual(['closed->open (ECONNREFUSED)', 'open->closed (connection ready)']);
+    const calls = shared.calls;
+    await storage.consume(req('after'));
+    expect(shared.calls).toBe(calls + 1);
+    expect(storage.stats()).toMatchObject({ circuitOpens: 1, storeDecisions: 1 });
+  });
+
+  it('waits for the store at boot within bootTimeoutMs (default 5 s), and stops listening for ready at shutdown', async () => {
+    const { storage, shared } = setup({ bootTimeoutMs: 1_500 });
+    await storage.onApplicationBootstrap();
+    expect(shared.openedWithin).toBe(1_500);
+    expect(shared.readyListeners.size).toBe(1);
+    await storage.onApplicationShutdown();
+    expect(shared.readyListeners.size).toBe(0);
+    const defaults = setup();
+    await defaults.storage.onApplicationBootstrap();
+    expect(defaults.shared.openedWithin).toBe(5_000);
   });
 
   describe('with a store that hangs', () => {
@@ -114,6 +157,21 @@ describe('ResilientThrottleStorage', () => {
       expect(storage.stats()).toMatchObject({ timeouts: 3, storeErrors: 3, circuitOpens: 1 });
       expect((await storage.consume(req('after'))).allowed).toBe(true); // no timer needed: the circuit is open
       expect(shared.calls).toBe(3);
+    });
+
+    // Issue 9 item 1: a slow store (circuit still closed) must not hand out a share of its own on top of
+    // the open circuit's: both paths decide from the one local fallback.
+    it('decides timeouts with a closed circuit from the same local store as the open circuit', async () => {
+      const { storage, shared } = setup({ timeoutMs: 100 });
+      shared.mode = 'hang';
+      const allowed: boolean[] = [];
+      for (let i = 0; i < 4; i++) {
+        const decision = storage.consume(req('slow', 2));
+        if (i < 3) await jest.advanceTimersByTimeAsync(100);
+        allowed.push((await decision).allowed);
+      }
+      expect(allowed).toEqual([true, true, false, false]); // 2 by timeouts (circuit closed), then refused, then open
+      expect(storage.stats()).toMatchObject({ timeouts: 3, circuitOpens: 1, policyDecisions: 4 });
     });
   });
 

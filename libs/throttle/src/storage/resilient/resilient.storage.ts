@@ -3,7 +3,7 @@ import { MonotonicClock, ThrottleClock } from '../../clock';
 import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circuit-breaker';
 import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
 import { MemoryStorageOptions, MemoryThrottleStorage } from '../memory.storage';
-import { describeError, StoreTimeoutError, withTimeout } from './store-timeout';
+import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DecisionSource, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
 
@@ -12,8 +12,12 @@ export const DEFAULT_STORE_TIMEOUT_MS = 100;
 /** What to do when the shared store cannot answer in time: `local` (this process's memory store decides), `allow` (admit) or `deny` (503). */
 export type OnStoreError = 'local' | 'allow' | 'deny';
 
-/** A shared store the wrapper can open at boot and close at shutdown (both optional). */
-export type PrimaryStorage = ThrottleStorage & { open?(): Promise<void>; close?(): Promise<void> };
+/** A shared store the wrapper opens at boot (ready within `waitMs`, else rejects), closes at shutdown, and hears from when it is ready again. */
+export type PrimaryStorage = ThrottleStorage & {
+  open?(waitMs: number): Promise<void>;
+  close?(): Promise<void>;
+  watchReady?(listener: () => void): () => void;
+};
 
 /** Options of {@link ResilientThrottleStorage}. */
 export interface ResilientStorageOptions {
@@ -21,6 +25,8 @@ export interface ResilientStorageOptions {
   policy?: OnStoreError;
   /** The longest a request waits for the store. Default 100. */
   timeoutMs?: number;
+  /** The longest boot waits for the store to be ready before starting degraded. Default 5 000. */
+  bootTimeoutMs?: number;
   /** Local time of the breaker, the deny cache and the local fallback. Default monotonic. */
   clock?: ThrottleClock;
   /** The `local` policy's store. Default: a {@link MemoryThrottleStorage} with `memory` options. */
@@ -57,6 +63,7 @@ const POLICY_TEXT: Record<OnStoreError, string> = {
 export class ResilientThrottleStorage extends ThrottleStorage implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly policy: OnStoreError;
   readonly timeoutMs: number;
+  readonly bootTimeoutMs: number;
   private readonly clock: ThrottleClock;
   private readonly breaker: CircuitBreaker;
   private readonly denyCache?: DenyCache;
@@ -64,6 +71,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   private readonly events = new StoreEventHub();
   private readonly logger: LoggerService;
   private readonly storeName: string;
+  private stopWatching?: () => void;
   private readonly counters: ThrottleStoreStats = {
     decisions: 0, storeDecisions: 0, policyDecisions: 0, denyCacheHits: 0, storeErrors: 0, timeouts: 0, circuitOpens: 0,
   };
@@ -75,6 +83,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     super();
     this.policy = options.policy ?? 'local';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+    this.bootTimeoutMs = options.bootTimeoutMs ?? DEFAULT_STORE_BOOT_TIMEOUT_MS;
     this.clock = options.clock ?? new MonotonicClock();
     this.storeName = options.storeName ?? 'redis';
     this.logger = options.logger ?? new Logger('Throttle');
@@ -137,16 +146,22 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     return { ...this.counters };
   }
 
-  /** Connects the store at boot; when it is unreachable, logs one line and starts degraded instead of failing. */
+  /**
+   * Before the app serves: waits until the store can decide at once (at most `bootTimeoutMs`), else logs
+   * one line and starts degraded (the policy decides) instead of failing. From then on, whenever the
+   * store is ready again after a reconnection, the circuit closes at once (no traffic or probe needed).
+   */
   async onApplicationBootstrap(): Promise<void> {
+    this.stopWatching = this.primary.watchReady?.(() => this.breaker.close('connection ready'));
     try {
-      await this.primary.open?.();
+      await this.primary.open?.(this.bootTimeoutMs);
     } catch (error) {
       this.breaker.trip(`${describeError(error)} at boot`);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopWatching?.();
     await this.primary.close?.();
   }
 
@@ -188,7 +203,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     if (from === 'closed' && to === 'open') {
       this.logger.warn(`${name}${where} unavailable (${reason}): ${POLICY_TEXT[this.policy]}`);
     } else if (to === 'closed') {
-      this.logger.log(`${name}${where} back: shared limits resumed`);
+      this.logger.log(`${name}${where} back (${reason}): shared limits resumed`);
     }
   }
 }

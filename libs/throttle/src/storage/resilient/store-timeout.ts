@@ -1,4 +1,10 @@
 /**
+ * How long boot waits, by default, for the shared store to be ready (connected, every cluster master
+ * too, script loaded) before the app starts degraded.
+ */
+export const DEFAULT_STORE_BOOT_TIMEOUT_MS = 5_000;
+
+/**
  * The per-request store timeout expired.
  *
  * @example
@@ -44,7 +50,7 @@ export function describeError(error: unknown): string {
   if (typeof code === 'string' && code !== '') return code;
   const message = error instanceof Error ? error.message : String(error);
   if (message.includes('enableOfflineQueue')) return 'not connected';
-  if (message.includes('None of startup nodes is available')) return 'no cluster node reachable';
+  if (message.includes('None of startup nodes is available') || message.includes('Failed to refresh slots cache')) return 'no cluster node reachable';
   if (message.startsWith('Connection is closed')) return 'connection closed';
   return message.length > 120 ? `${message.slice(0, 117)}...` : message;
 }
