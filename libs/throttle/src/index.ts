@@ -11,7 +11,6 @@ export type { ThrottleModuleOptions, ScopeOptions } from './options/throttle-opt
 export type { ThrottleKey } from './options/identity';
 export type { RedisStoreOptions } from './options/redis-options';
 export type { OnStoreError } from './storage/resilient/resilient.storage';
-export type { MemoryStorageOptions } from './storage/memory.storage';
 export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
 export { parseRate } from './options/rate';
 
@@ -25,9 +24,7 @@ export { ThrottleClock } from './clock';
 // Errors and exceptions
 export { ThrottleConfigError } from './options/config-error';
 export { ThrottleException, ThrottleStoreUnavailableException } from './http/throttle.exception';
-export { ThrottledGraphQLError, ThrottleStoreUnavailableGraphQLError } from './contexts/graphql-errors';
-export type { ThrottledGraphQLExtensions } from './contexts/graphql-errors';
-export type { WsThrottledPayload } from './contexts/ws-refusal';
+export { ThrottledGraphQLError } from './contexts/graphql-errors';
 
 // Metrics
 export { ThrottleMetrics } from './metrics/throttle-metrics';
