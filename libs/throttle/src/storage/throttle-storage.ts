@@ -60,7 +60,7 @@ export abstract class ThrottleStorage {
 
   /**
    * Subscribes a metrics layer to the store's events (decisions, store errors, circuit changes,
-   * deny-cache hits); returns the unsubscribe function. Stores without events ignore it.
+   * deny-cache hits, evictions of live logs); returns the unsubscribe function. Stores without events ignore it.
    *
    * @example
    * const unsubscribe = storage.subscribe({ circuitChange: (e) => gauge.set(e.to === 'closed' ? 0 : 1) });

@@ -82,6 +82,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     const denyKeys = options.denyCacheMaxKeys ?? DEFAULT_DENY_CACHE_MAX_KEYS;
     if (denyKeys > 0) this.denyCache = new DenyCache(this.clock, denyKeys);
     this.fallback = options.fallback ?? new MemoryThrottleStorage(options.memory, this.clock);
+    this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
   }
 
   get circuit(): CircuitState {
