@@ -25,6 +25,7 @@ export function createThrottleStorage(config: ThrottleConfig, clock: ThrottleClo
     timeoutMs: config.storeTimeoutMs,
     clock,
     memory: config.memory,
+    instances: config.instances,
     description: connection.description,
   });
 }

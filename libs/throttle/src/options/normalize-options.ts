@@ -42,9 +42,11 @@ export interface ThrottleConfig {
   readonly redis?: RedisTarget;
   readonly onStoreError: OnStoreError;
   readonly storeTimeoutMs: number;
+  /** Processes sharing the store; the `local` fallback decides under `ceil(limit / instances)`. */
+  readonly instances: number;
 }
 
-const MODULE_KEYS = ['scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'fastLane', 'metrics'];
+const MODULE_KEYS = ['scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'instances', 'fastLane', 'metrics'];
 const SCOPE_KEYS = ['rate', 'key'];
 const STORE_ERROR_POLICIES: readonly OnStoreError[] = ['local', 'allow', 'deny'];
 const MAX_STORE_TIMEOUT_MS = 60_000;
@@ -85,6 +87,7 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     redis: compileRedisOptions(opts.redis, problems),
     onStoreError,
     storeTimeoutMs,
+    instances: instancesOption(opts.instances, problems),
   };
 }
 
@@ -108,9 +111,22 @@ function compileScope(name: string, value: unknown, opts: ThrottleModuleOptions,
     limit: rate.limit,
     windowMs: rate.windowMs,
     identity,
-    policy: `"${name}";q=${rate.limit};w=${rate.windowMs / 1000}`,
+    policy: policyItem(name, rate.limit, rate.windowMs),
     keyPrefix: scopeKeyPrefix(name),
   };
+}
+
+/** One scope's `RateLimit-Policy` item: `"hi";q=60;w=60` (the quota, and the window in seconds). */
+export function policyItem(name: string, limit: number, windowMs: number): string {
+  return `"${name}";q=${limit};w=${windowMs / 1000}`;
+}
+
+/** How many processes (workers × replicas) share the store: a positive integer, default 1. */
+function instancesOption(value: unknown, problems: string[]): number {
+  if (value === undefined) return 1;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+  problems.push(`instances must be a positive integer (the processes sharing the store, e.g. workers × replicas), got ${JSON.stringify(value)}`);
+  return 1;
 }
 
 /** A boolean option: `true`/`false` only (a string "false" from an env file is refused, not read as true). */

@@ -21,6 +21,11 @@ export interface RuleState {
   readonly resetMs: number;
   /** Milliseconds until this rule would admit again; 0 when it admits now. */
   readonly retryAfterMs: number;
+  /**
+   * The limit this state was decided under, when it is not the rule's: the `local` fallback's share
+   * of it (`ceil(limit / instances)`). The rate-limit headers report it. Absent: the rule's limit.
+   */
+  readonly limit?: number;
 }
 
 /** The store's answer: `states[i]` describes `rules[i]`. */
