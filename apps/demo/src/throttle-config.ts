@@ -71,10 +71,20 @@ export function applyRateOverrides(
   return scopes;
 }
 
-/** The module options for the demo: the file's scopes plus the store chosen by the environment. */
+/**
+ * The module options for the demo: the file's scopes plus the store chosen by the environment. Every
+ * process of every replica shares the store: `instances` is WORKERS × THROTTLE_INSTANCES, so while Redis
+ * is down each decides under its share of the limits (onStoreError=local).
+ */
 export function demoThrottleOptions(env: DemoEnv): ThrottleModuleOptions {
   const file = loadThrottleFile(env.configPath, env.rates);
-  const options: ThrottleModuleOptions = { ...file, trustProxy: env.trustProxy, onStoreError: env.onStoreError, metrics: true };
+  const options: ThrottleModuleOptions = {
+    ...file,
+    trustProxy: env.trustProxy,
+    onStoreError: env.onStoreError,
+    instances: env.workers * env.replicas,
+    metrics: true,
+  };
   if (env.store === 'redis') {
     options.redis = env.redisClusterNodes ? { clusterNodes: env.redisClusterNodes } : { url: env.redisUrl };
   }
