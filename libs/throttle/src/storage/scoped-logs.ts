@@ -11,8 +11,11 @@ interface ScopeLogs {
   readonly logs: LRUCache<string, SlidingLog>;
 }
 
-/** A prefix test costs no allocation; past this many scopes, lookups also use a Map (custom key schemes only). */
-const SCANNED_SCOPES = 16;
+/**
+ * Scopes found by prefix tests (no allocation, ~10 ns each); a scope past them is found by slicing its
+ * name out of the key and a Map lookup, which allocates but costs less than a longer scan.
+ */
+const SCANNED_SCOPES = 8;
 
 /**
  * The memory store's sliding logs: one LRU per scope (read from the key, see `store-key.ts`), each
@@ -28,6 +31,8 @@ export class ScopedLogs {
   /** The scopes seen so far, found by prefix (allocation-free); the first {@link SCANNED_SCOPES} of {@link byName}. */
   private readonly scanned: ScopeLogs[] = [];
   private readonly byName = new Map<string, ScopeLogs>();
+  /** The scope found last: a run of decisions in one scope (a flood) costs one prefix test each. */
+  private last?: ScopeLogs;
   private unscoped?: LRUCache<string, SlidingLog>;
 
   constructor(
@@ -55,9 +60,11 @@ export class ScopedLogs {
   }
 
   private lruOf(key: string): LRUCache<string, SlidingLog> {
+    const last = this.last;
+    if (last !== undefined && key.startsWith(last.prefix)) return last.logs;
     const scanned = this.scanned;
     for (let i = 0; i < scanned.length; i++) {
-      if (key.startsWith(scanned[i].prefix)) return scanned[i].logs;
+      if (key.startsWith(scanned[i].prefix)) return (this.last = scanned[i]).logs;
     }
     const scope = scopeOfKey(key);
     if (scope === undefined) return (this.unscoped ??= this.createLru(''));
@@ -67,7 +74,7 @@ export class ScopedLogs {
       this.byName.set(scope, entry);
       if (scanned.length < SCANNED_SCOPES) scanned.push(entry);
     }
-    return entry.logs;
+    return (this.last = entry).logs;
   }
 
   /**
