@@ -2,6 +2,7 @@
 // another scope's live logs, handing that scope's clients a fresh budget. Each scope now has its own bound.
 import { FakeClock } from '../testing';
 import { MemoryThrottleStorage } from './memory.storage';
+import { MAX_SCOPES } from './scoped-logs';
 import { scopeKeyPrefix, storeKey } from './store-key';
 
 const HI = { limit: 5, windowMs: 60_000 };
@@ -64,5 +65,32 @@ describe('MemoryThrottleStorage: per-scope bounds', () => {
     for (let s = 0; s < 40; s++) expect(storage.decideSync(key(s, 'a')).allowed).toBe(true);
     for (let s = 0; s < 40; s++) expect(storage.decideSync(key(s, 'a')).allowed).toBe(false);
     expect(storage.size).toBe(40);
+  });
+
+  it('keeps the least-recently-used order while a scope\'s LRU grows to maxKeys', () => {
+    const clock = new FakeClock();
+    const storage = new MemoryThrottleStorage({ maxKeys: 1_000 }, clock);
+    const evicted: string[] = [];
+    storage.subscribe({ eviction: (e) => evicted.push(e.scope) });
+    for (let i = 0; i < 300; i++) storage.decideSync(apiKey(i)); // past the first LRU's slots
+    storage.decideSync(apiKey(0)); // refused, and now the most recently used
+    for (let i = 300; i < 1_001; i++) storage.decideSync(apiKey(i)); // the 1001st key evicts the least recently used: 1
+    expect(storage.size).toBe(1_000);
+    expect(evicted).toEqual(['api_key']);
+    expect(storage.decideSync(apiKey(0)).allowed).toBe(false); // kept
+    expect(storage.decideSync(apiKey(2)).allowed).toBe(false); // kept
+    expect(storage.decideSync(apiKey(1)).allowed).toBe(true); // evicted: a fresh log
+  });
+
+  it(`gives at most ${MAX_SCOPES} scopes an LRU of their own; keys of further scopes share one more`, () => {
+    const clock = new FakeClock();
+    const storage = new MemoryThrottleStorage({ maxKeys: 2 }, clock);
+    const evicted: string[] = [];
+    storage.subscribe({ eviction: (e) => evicted.push(e.scope) });
+    const key = (scope: number) => ({ rules: [{ key: storeKey(scopeKeyPrefix(`s${scope}`), 'a'), limit: 1, windowMs: 60_000 }] });
+    for (let s = 0; s < MAX_SCOPES + 3; s++) storage.decideSync(key(s));
+    expect(storage.size).toBe(MAX_SCOPES + 2); // the shared LRU holds 2 of the last 3
+    expect(evicted).toEqual(['']);
+    expect(storage.decideSync(key(0)).allowed).toBe(false);
   });
 });
