@@ -35,6 +35,7 @@ const DEMO_ENV = [
   'PORT',
   'HOST',
   'WORKERS',
+  'THROTTLE_INSTANCES',
   'THROTTLE_STORE',
   'REDIS_URL',
   'REDIS_CLUSTER_NODES',
@@ -375,6 +376,7 @@ describe('docker/compose.yaml', () => {
     expect(env.THROTTLE_STORE).toBe('redis');
     expect(env.REDIS_URL).toBe('redis://redis:6379');
     expect(env.TRUST_PROXY).toBe('1');
+    expect(env.THROTTLE_INSTANCES).toBe(String(REPLICAS)); // each replica's share of the limits while Redis is down
   });
 
   it('checks health everywhere and starts each service once what it needs is healthy', () => {
@@ -525,6 +527,7 @@ describe('docker/k8s', () => {
     expect(env.THROTTLE_STORE).toBe('redis');
     expect(env.REDIS_URL).toBe('redis://redis:6379');
     expect(env.TRUST_PROXY).toBe('1');
+    expect(env.THROTTLE_INSTANCES).toBe(String(REPLICAS)); // each replica's share of the limits while Redis is down
     expect(demo.envFrom).toBeUndefined();
   });
 

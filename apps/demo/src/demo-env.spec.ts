@@ -18,3 +18,19 @@ describe('readDemoEnv: TRUST_PROXY', () => {
     );
   });
 });
+
+describe('readDemoEnv: THROTTLE_INSTANCES', () => {
+  it.each([
+    [undefined, 1],
+    ['', 1],
+    ['6', 6],
+  ])('%p → %p', (raw, expected) => {
+    expect(readDemoEnv({ THROTTLE_INSTANCES: raw }).replicas).toBe(expected);
+  });
+
+  it.each([['0'], ['-1'], ['1.5'], ['six'], ['10001']])('refuses THROTTLE_INSTANCES=%p, naming the variable', (raw) => {
+    expect(() => readDemoEnv({ THROTTLE_INSTANCES: raw })).toThrow(
+      `Invalid environment: THROTTLE_INSTANCES=${JSON.stringify(raw)}: expected a whole number from 1 to 10000`,
+    );
+  });
+});

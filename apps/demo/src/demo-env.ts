@@ -4,6 +4,8 @@ export interface DemoEnv {
   port: number;
   host: string;
   workers: number;
+  /** Replicas of the demo (each running `workers` processes) sharing the store: THROTTLE_INSTANCES. */
+  replicas: number;
   store: 'memory' | 'redis';
   redisUrl: string;
   redisClusterNodes: string[] | undefined;
@@ -51,6 +53,7 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
     workers: int('WORKERS', 1, 1, 256),
+    replicas: int('THROTTLE_INSTANCES', 1, 1, 10_000),
     store: oneOf('THROTTLE_STORE', 'memory', ['memory', 'redis'] as const),
     redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
     redisClusterNodes: list(env.REDIS_CLUSTER_NODES),

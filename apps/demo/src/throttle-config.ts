@@ -75,7 +75,11 @@ export function applyRateOverrides(
   return scopes;
 }
 
-/** The module options for the demo: the file's scopes plus the store chosen by the environment. */
+/**
+ * The module options for the demo: the file's scopes plus the store chosen by the environment. Every
+ * process of every replica shares the store: `instances` is WORKERS × THROTTLE_INSTANCES, so while Redis
+ * is down each decides under its share of the limits (onStoreError=local).
+ */
 export function demoThrottleOptions(env: DemoEnv): ThrottleModuleOptions {
   const file = loadThrottleFile(env.configPath, env.rates);
   const options: ThrottleModuleOptions = {
@@ -83,6 +87,7 @@ export function demoThrottleOptions(env: DemoEnv): ThrottleModuleOptions {
     trustProxy: env.trustProxy,
     onStoreError: env.onStoreError,
     storeTimeoutMs: env.storeTimeoutMs,
+    instances: env.workers * env.replicas,
     metrics: true,
   };
   if (env.store === 'redis') {

@@ -1,4 +1,4 @@
-import type { CompiledScope } from '../options/normalize-options';
+import { CompiledScope, policyItem } from '../options/compile-scope';
 import type { HeaderMode } from '../options/throttle-options';
 import type { ThrottleDecision } from '../storage/throttle-storage';
 import { mostRestrictive, refusedScope } from './scope-pick';
@@ -14,7 +14,8 @@ export type HeaderSink = { header?: (name: string, value: string) => unknown; se
 /**
  * Writes the HTTP contract's headers: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10;
  * mode `ietf` or `both`), `X-RateLimit-*` for the most restrictive scope (mode `legacy` or `both`), and
- * `Retry-After` on a refusal (always). Returns Retry-After in seconds (0 if admitted).
+ * `Retry-After` on a refusal (always). Limits are the ones the store decided under (a state's own `limit`,
+ * the `local` fallback's share, else the scope's). Returns Retry-After in seconds (0 if admitted).
  *
  * @example
  * // RateLimit-Policy: "hi";q=60;w=60
@@ -32,16 +33,18 @@ export function writeHeaders(
   const state = decision.states[pick];
   if (mode === 'both' || mode === 'ietf') {
     let rateLimit = '';
+    let ownLimits = false;
     for (let i = 0; i < scopes.length; i++) {
       const s = decision.states[i];
       const t = toSeconds(decision.allowed ? s.resetMs : Math.max(s.resetMs, s.retryAfterMs));
       rateLimit += `${i === 0 ? '' : ', '}"${scopes[i].name}";r=${s.remaining};t=${t}`;
+      if (s.limit !== undefined) ownLimits = true;
     }
-    set('RateLimit-Policy', policy);
+    set('RateLimit-Policy', ownLimits ? policyDecided(scopes, decision) : policy);
     set('RateLimit', rateLimit);
   }
   if (mode === 'both' || mode === 'legacy') {
-    set('X-RateLimit-Limit', String(scopes[pick].limit));
+    set('X-RateLimit-Limit', String(state.limit ?? scopes[pick].limit));
     set('X-RateLimit-Remaining', String(state.remaining));
     set('X-RateLimit-Reset', String(toSeconds(decision.allowed ? state.resetMs : state.retryAfterMs)));
   }
@@ -54,4 +57,9 @@ export function writeHeaders(
 /** `Retry-After` of a refused decision: whole seconds, rounded up, at least 1, for the scope that frees up last. */
 export function retryAfterSeconds(decision: ThrottleDecision): number {
   return Math.max(1, toSeconds(decision.states[refusedScope(decision)].retryAfterMs));
+}
+
+/** The policy the store actually applied, when a state carries its own limit (the `local` fallback's share). */
+function policyDecided(scopes: readonly CompiledScope[], decision: ThrottleDecision): string {
+  return scopes.map((scope, i) => policyItem(scope.name, decision.states[i].limit ?? scope.limit, scope.windowMs)).join(', ');
 }

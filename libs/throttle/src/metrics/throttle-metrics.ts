@@ -26,7 +26,9 @@ function loadPromClient(): typeof import('prom-client') {
 
 /**
  * Prometheus metrics of the limiter (prom-client): decisions by scope and result, store latency,
- * store errors, fallback decisions, circuit state and deny-cache hits. Mount `registry` on any route.
+ * store errors, fallback decisions, circuit state, deny-cache hits, and evictions of live logs by the
+ * memory store's per-scope bound (`throttle_evictions_total{scope}`: nonzero means `memory.maxKeys` is
+ * too small for that scope's identities, and evicted clients got a fresh budget). Mount `registry` on any route.
  *
  * @example
  * @Get('metrics') async metrics(@Res() reply) {
@@ -42,6 +44,7 @@ export class ThrottleMetrics {
   readonly circuitOpen: Gauge;
   readonly circuitTransitions: Counter<'to'>;
   readonly denyCacheHits: Counter;
+  readonly evictions: Counter<'scope'>;
   /** Decisions not yet folded into the counter: per scope, one count per {@link DecisionResult}, in {@link RESULTS} order. */
   private readonly pending = new Map<string, number[]>();
 
@@ -100,16 +103,24 @@ export class ThrottleMetrics {
       help: 'Requests refused from the local deny cache without asking the shared store',
       registers,
     });
+    this.evictions = new Counter({
+      name: `${p}evictions_total`,
+      help: 'Sliding logs the memory store (or the local fallback) evicted while they still held an admission inside their window, by scope',
+      labelNames: ['scope'],
+      registers,
+    });
     this.circuitOpen.set(0);
   }
 
   /**
    * Counts what a store reports through its events (the Redis store: latency, errors, policy
-   * decisions, circuit changes, deny-cache hits). Returns the unsubscribe function.
+   * decisions, circuit changes, deny-cache hits; the memory store and the local fallback: evictions of
+   * live logs). Returns the unsubscribe function.
    */
   observe(storage: ThrottleStorage, policy: string, store = 'redis'): () => void {
     const duration = this.storeDuration.labels(store);
     const fallback = this.fallbackDecisions.labels(policy);
+    const evictions = new Map<string, Counter.Internal>();
     return storage.subscribe({
       decision: (e) => {
         if (e.source === 'store') duration.observe(e.latencyMs / 1000);
@@ -121,6 +132,11 @@ export class ThrottleMetrics {
         this.circuitOpen.set(e.to === 'closed' ? 0 : 1);
       },
       denyCacheHit: () => this.denyCacheHits.inc(),
+      eviction: (e) => {
+        let counter = evictions.get(e.scope);
+        if (counter === undefined) evictions.set(e.scope, (counter = this.evictions.labels(e.scope)));
+        counter.inc();
+      },
     });
   }
 

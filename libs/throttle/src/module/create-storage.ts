@@ -26,6 +26,7 @@ export function createThrottleStorage(config: ThrottleConfig, clock: ThrottleClo
     bootTimeoutMs: config.storeBootTimeoutMs,
     clock,
     memory: config.memory,
+    instances: config.instances,
     description: connection.description,
   });
 }

@@ -59,12 +59,17 @@ export function compileScope(name: string, value: unknown, opts: ThrottleModuleO
     limit: rate.limit,
     windowMs: rate.windowMs,
     identity,
-    policy: `"${name}";q=${rate.limit};w=${rate.windowMs / 1000}`,
+    policy: policyItem(name, rate.limit, rate.windowMs),
     keyPrefix: scopeKeyPrefix(name),
     shadow: mode === 'shadow',
     skip: skipOf(ranges, skipIfs, clientIp),
     needsContext: skipIfs.length > 0,
   };
+}
+
+/** One scope's `RateLimit-Policy` item: `"hi";q=60;w=60` (the quota, and the window in seconds). */
+export function policyItem(name: string, limit: number, windowMs: number): string {
+  return `"${name}";q=${limit};w=${windowMs / 1000}`;
 }
 
 function skipOf(ranges: ReturnType<typeof compileIpRanges> | undefined, skipIfs: SkipIf[], clientIp: ClientIpResolver): CompiledScope['skip'] {

@@ -9,7 +9,7 @@ describe('normalizeOptions', () => {
     expect(config.problems).toEqual([]);
     expect(config.scopes.get('hi')).toMatchObject({ rate: '60/m', limit: 60, windowMs: 60_000, policy: '"hi";q=60;w=60', keyPrefix: 'hi:{' });
     expect(config.scopes.get('api_key')?.identity.label).toBe('query:api_key');
-    expect(config).toMatchObject({ headers: 'both', fastLane: true, metrics: false, onStoreError: 'local', storeTimeoutMs: 100 });
+    expect(config).toMatchObject({ headers: 'both', fastLane: true, metrics: false, onStoreError: 'local', storeTimeoutMs: 100, instances: 1 });
   });
 
   it('takes the store boot timeout in milliseconds (default 5 000), strictly', () => {
@@ -21,6 +21,16 @@ describe('normalizeOptions', () => {
       ]);
     }
     expect(problemsOf({ scopes: {}, storeBootTimeout: 5_000 })).toEqual(['unknown module option "storeBootTimeout" (did you mean "storeBootTimeoutMs"?)']);
+  });
+
+  it('takes instances, the processes sharing the store: a positive integer', () => {
+    expect(normalizeOptions({ scopes: {}, instances: 12 })).toMatchObject({ problems: [], instances: 12 });
+    for (const bad of [0, -1, 2.5, '2', NaN, null]) {
+      expect(problemsOf({ scopes: {}, instances: bad })).toEqual([
+        `instances must be a positive integer (the processes sharing the store, e.g. workers × replicas), got ${JSON.stringify(bad)}`,
+      ]);
+    }
+    expect(problemsOf({ scopes: {}, instance: 2 })).toEqual(['unknown module option "instance" (did you mean "instances"?)']);
   });
 
   // Regression (issue 9): unknown and mistyped options used to be ignored silently.

@@ -31,11 +31,13 @@ export interface ThrottleConfig {
   readonly onStoreError: OnStoreError;
   readonly storeTimeoutMs: number;
   readonly storeBootTimeoutMs: number;
+  /** Processes sharing the store; the `local` fallback decides under `ceil(limit / instances)`. */
+  readonly instances: number;
 }
 
 const MODULE_KEYS = [
-  'scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'storeBootTimeoutMs', 'fastLane', 'metrics',
-  'mode', 'allow', 'skipIf', 'onThrottled',
+  'scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'storeBootTimeoutMs',
+  'instances', 'fastLane', 'metrics', 'mode', 'allow', 'skipIf', 'onThrottled',
 ];
 const HEADER_MODES: readonly HeaderMode[] = ['both', 'ietf', 'legacy', 'none'];
 const STORE_ERROR_POLICIES: readonly OnStoreError[] = ['local', 'allow', 'deny'];
@@ -76,6 +78,7 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     onStoreError,
     storeTimeoutMs,
     storeBootTimeoutMs,
+    instances: instancesOption(opts.instances, problems),
   };
 }
 
@@ -91,6 +94,19 @@ function onThrottledOption(value: unknown, problems: string[]): OnThrottled | un
   if (value === undefined || value === 'problem+json' || typeof value === 'function') return value as OnThrottled | undefined;
   problems.push(`onThrottled must be "problem+json" or a function (refusal) => body or HttpException, got ${JSON.stringify(value)}`);
   return undefined;
+}
+
+/** One scope's `RateLimit-Policy` item: `"hi";q=60;w=60` (the quota, and the window in seconds). */
+export function policyItem(name: string, limit: number, windowMs: number): string {
+  return `"${name}";q=${limit};w=${windowMs / 1000}`;
+}
+
+/** How many processes (workers × replicas) share the store: a positive integer, default 1. */
+function instancesOption(value: unknown, problems: string[]): number {
+  if (value === undefined) return 1;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+  problems.push(`instances must be a positive integer (the processes sharing the store, e.g. workers × replicas), got ${JSON.stringify(value)}`);
+  return 1;
 }
 
 /** A boolean option: `true`/`false` only (a string "false" from an env file is refused, not read as true). */

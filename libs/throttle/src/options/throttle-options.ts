@@ -100,6 +100,16 @@ export interface ThrottleModuleOptions {
    */
   storeBootTimeoutMs?: number;
   /**
+   * How many processes share the store: workers × replicas. Default 1. Under `onStoreError: 'local'`,
+   * each process decides under its share of every limit, `ceil(limit / instances)` (the window
+   * unchanged), so while Redis is down the fleet stays near the global limit instead of `instances`
+   * times it; the rate-limit headers report that share. Used by the Redis store's fallback only.
+   *
+   * @example
+   * instances: Number(process.env.WORKERS) * Number(process.env.REPLICAS)
+   */
+  instances?: number;
+  /**
    * Fastify only: decide requests whose identities are known early (ip, header, query) in an
    * `onRequest` hook, before Nest's pipeline (same status, headers and body). Default true.
    */

@@ -1,26 +1,35 @@
-import { LRUCache } from 'lru-cache';
 import { MonotonicClock, ThrottleClock } from '../clock';
-import { SlidingLog } from './sliding-log';
+import { StoreEventHub, ThrottleStoreEvents } from './resilient/store-events';
+import { ScopedLogs } from './scoped-logs';
+import type { SlidingLog } from './sliding-log';
 import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
 
 /** Options of the embedded store. */
 export interface MemoryStorageOptions {
-  /** Most keys (scope, identity pairs) tracked at once; the least recently used is evicted. Default 100 000. */
+  /**
+   * Most keys (identities) tracked at once **per scope**; past it, the scope's least recently used key
+   * is evicted, and no other scope's. Default 100 000. Memory is bounded by `maxKeys` × the number of scopes.
+   */
   maxKeys?: number;
 }
 
 export const DEFAULT_MAX_KEYS = 100_000;
 
 /**
- * The embedded, per-process store: a bounded LRU of sliding logs. Exact within one process;
- * with several workers or replicas each keeps its own counts (use the Redis store to share).
+ * The embedded, per-process store: sliding logs in one bounded LRU per scope (the scope is read from
+ * the store key, `<scope>:{<hash>}`), so a flood of new identities in one scope never evicts another
+ * scope's counters. Exact within one process; with several workers or replicas each keeps its own
+ * counts (use the Redis store to share). An eviction that drops a log still holding an admission inside
+ * its window is published as an `eviction` event ({@link subscribe}).
  *
  * @example
  * const storage = new MemoryThrottleStorage({ maxKeys: 50_000 });
- * await storage.consume({ rules: [{ key: 'hi:abc', limit: 60, windowMs: 60_000 }] });
+ * storage.subscribe({ eviction: (e) => console.warn(`live log evicted in scope ${e.scope}`) });
+ * await storage.consume({ rules: [{ key: 'hi:{abc}', limit: 60, windowMs: 60_000 }] });
  */
 export class MemoryThrottleStorage extends ThrottleStorage {
-  private readonly logs: LRUCache<string, SlidingLog>;
+  private readonly logs: ScopedLogs;
+  private readonly events = new StoreEventHub();
 
   constructor(
     options: MemoryStorageOptions = {},
@@ -31,16 +40,21 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
       throw new TypeError(`Invalid throttle config: memory.maxKeys must be a positive integer, got ${maxKeys}`);
     }
-    this.logs = new LRUCache<string, SlidingLog>({ max: maxKeys });
+    this.logs = new ScopedLogs(maxKeys, () => this.clock.now(), (scope) => this.events.emit('eviction', { scope }));
   }
 
-  /** Number of keys currently tracked. */
+  /** Number of keys currently tracked, over every scope. */
   get size(): number {
     return this.logs.size;
   }
 
   override health(): StorageHealth {
     return { store: 'memory', state: 'ok', keys: this.logs.size };
+  }
+
+  /** Publishes `eviction` events: the per-scope bound dropped a log that was still live. */
+  override subscribe(listener: ThrottleStoreEvents): () => void {
+    return this.events.subscribe(listener);
   }
 
   consume(request: ThrottleRequest): Promise<ThrottleDecision> {
@@ -52,7 +66,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     const now = this.clock.now();
     const rules = request.rules;
     if (rules.length === 1) return this.consumeOne(rules[0], now);
-    const logs = rules.map((rule) => this.logFor(rule));
+    const logs = rules.map((rule) => this.logs.logFor(rule.key, rule.limit, rule.windowMs));
     const counts = rules.map((rule, i) => logs[i].prune(now, rule.windowMs));
     const allowed = rules.every((rule, i) => counts[i] < rule.limit);
     const states = rules.map((rule, i): RuleState => {
@@ -66,7 +80,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   }
 
   private consumeOne(rule: ThrottleRule, now: number): ThrottleDecision {
-    const log = this.logFor(rule);
+    const log = this.logs.logFor(rule.key, rule.limit, rule.windowMs);
     const count = log.prune(now, rule.windowMs);
     if (count < rule.limit) {
       log.push(now);
@@ -82,12 +96,4 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs: full ? resetMs : 0 };
   }
 
-  private logFor(rule: ThrottleRule): SlidingLog {
-    let log = this.logs.get(rule.key);
-    if (log === undefined) {
-      log = new SlidingLog(rule.limit);
-      this.logs.set(rule.key, log);
-    }
-    return log;
-  }
 }

@@ -8,7 +8,14 @@ export class SlidingLog {
   private head = 0;
   private size = 0;
 
-  constructor(private readonly limit: number) {
+  /**
+   * @param limit most admissions the log ever holds (the rule's limit)
+   * @param windowMs the rule's window, for {@link isLive}
+   */
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {
     this.times = new Float64Array(Math.min(limit, 4));
   }
 
@@ -26,6 +33,13 @@ export class SlidingLog {
   /** The oldest admission still logged; call `prune` first. */
   oldest(): number {
     return this.times[this.head];
+  }
+
+  /** Whether an admission is still inside the window at `now`: dropping this log would forget it. */
+  isLive(now: number): boolean {
+    if (this.size === 0) return false;
+    const last = this.head + this.size - 1;
+    return this.times[last >= this.times.length ? last - this.times.length : last] > now - this.windowMs;
   }
 
   /** Records an admission; callers must have checked `size < limit` via `prune`. */

@@ -1,4 +1,4 @@
-import { hashIdentity, hashTag, scopeKeyPrefix, storeKey } from './store-key';
+import { hashIdentity, hashTag, scopeKeyPrefix, scopeOfKey, storeKey } from './store-key';
 
 describe('store keys', () => {
   it('hash identities to a fixed-size key part whatever their size', () => {
@@ -14,5 +14,14 @@ describe('store keys', () => {
     expect(hashTag('plain')).toBe('plain');
     expect(hashTag('a{}b{c}')).toBe('a{}b{c}');
     expect(hashTag('{app}:hi:{abc}')).toBe('app');
+  });
+
+  it('give back their scope: what precedes the first ":{", undefined for keys in another format', () => {
+    expect(scopeOfKey(storeKey(scopeKeyPrefix('api_key'), 'q:k'))).toBe('api_key');
+    expect(scopeOfKey(storeKey(scopeKeyPrefix('a.b-c_1'), 'ip:1'))).toBe('a.b-c_1');
+    expect(scopeOfKey('hi:{x}:{y}')).toBe('hi');
+    expect(scopeOfKey('plain')).toBeUndefined();
+    expect(scopeOfKey('hi:x')).toBeUndefined();
+    expect(scopeOfKey(':{x}')).toBeUndefined();
   });
 });

@@ -1,5 +1,8 @@
 import * as crypto from 'node:crypto';
 
+/** What separates the scope from the hashed identity in a store key. */
+const SCOPE_END = ':{';
+
 /**
  * The one place that knows the store-key format: `<scope>:{<hashed identity>}`. The identity is hashed
  * (fixed size; raw client data never reaches the store) and wrapped in `{}`, the Redis Cluster hash tag,
@@ -8,15 +11,30 @@ import * as crypto from 'node:crypto';
  * @example
  * const prefix = scopeKeyPrefix('hi'); // 'hi:{'
  * storeKey(prefix, 'ip:203.0.113.9');   // 'hi:{Xb3…}'
+ * scopeOfKey('hi:{Xb3…}');              // 'hi'
  * hashTag('throttle:hi:{Xb3…}');        // 'Xb3…'
  */
 export function scopeKeyPrefix(scope: string): string {
-  return `${scope}:{`;
+  return scope + SCOPE_END;
 }
 
 /** The store key of one (scope, identity): the scope's {@link scopeKeyPrefix}, the hashed identity, `}`. */
 export function storeKey(scopePrefix: string, identity: string): string {
   return scopePrefix + hashIdentity(identity) + '}';
+}
+
+/**
+ * The scope of a store key: what precedes the first `:{`, or `undefined` for a key not in the
+ * `<scope>:{<hash>}` format (a key a custom caller made). A key starts with {@link scopeKeyPrefix} of
+ * exactly the scope this returns, so a prefix test (`key.startsWith(prefix)`) identifies the same scope.
+ *
+ * @example
+ * scopeOfKey('api_key:{Xb3…}'); // 'api_key'
+ * scopeOfKey('plain');           // undefined
+ */
+export function scopeOfKey(key: string): string | undefined {
+  const end = key.indexOf(SCOPE_END);
+  return end > 0 ? key.slice(0, end) : undefined;
 }
 
 /**

@@ -29,6 +29,11 @@ export interface RuleState {
    * Absent: `retryAfterMs` is certain.
    */
   readonly certainRetryAfterMs?: number;
+  /**
+   * The limit this state was decided under, when it is not the rule's: the `local` fallback's share
+   * of it (`ceil(limit / instances)`). The rate-limit headers report it. Absent: the rule's limit.
+   */
+  readonly limit?: number;
 }
 
 /** The store's answer: `states[i]` describes `rules[i]`. */
@@ -68,7 +73,7 @@ export abstract class ThrottleStorage {
 
   /**
    * Subscribes a metrics layer to the store's events (decisions, store errors, circuit changes,
-   * deny-cache hits); returns the unsubscribe function. Stores without events ignore it.
+   * deny-cache hits, evictions of live logs); returns the unsubscribe function. Stores without events ignore it.
    *
    * @example
    * const unsubscribe = storage.subscribe({ circuitChange: (e) => gauge.set(e.to === 'closed' ? 0 : 1) });

@@ -3,6 +3,7 @@ import { MonotonicClock, ThrottleClock } from '../../clock';
 import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circuit-breaker';
 import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
 import { MemoryStorageOptions, MemoryThrottleStorage } from '../memory.storage';
+import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DecisionSource, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
@@ -32,6 +33,8 @@ export interface ResilientStorageOptions {
   /** The `local` policy's store. Default: a {@link MemoryThrottleStorage} with `memory` options. */
   fallback?: ThrottleStorage;
   memory?: MemoryStorageOptions;
+  /** Processes sharing the store (workers × replicas), default 1: `local` decides under `ceil(limit / instances)`. */
+  instances?: number;
   breaker?: CircuitBreakerOptions;
   /** Most keys the local deny cache remembers. Default 10 000; 0 disables it. */
   denyCacheMaxKeys?: number;
@@ -90,7 +93,8 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     this.breaker = new CircuitBreaker(this.clock, options.breaker, (from, to, reason) => this.onCircuitChange(from, to, reason));
     const denyKeys = options.denyCacheMaxKeys ?? DEFAULT_DENY_CACHE_MAX_KEYS;
     if (denyKeys > 0) this.denyCache = new DenyCache(this.clock, denyKeys);
-    this.fallback = options.fallback ?? new MemoryThrottleStorage(options.memory, this.clock);
+    this.fallback = LocalShareStorage.wrap(options.fallback ?? new MemoryThrottleStorage(options.memory, this.clock), options.instances ?? 1);
+    this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
   }
 
   get circuit(): CircuitState {

@@ -25,6 +25,12 @@ export interface CircuitChangeEvent {
   readonly reason: string;
 }
 
+/** The memory store's per-scope bound dropped a log that still held an admission inside its window. */
+export interface EvictionEvent {
+  /** The evicted key's scope; '' for a key outside the `<scope>:{…}` format. */
+  readonly scope: string;
+}
+
 /**
  * Hooks a metrics layer subscribes to (every callback optional); called synchronously on the hot path,
  * so keep them cheap. A throwing listener is ignored, never fails a request.
@@ -38,6 +44,8 @@ export interface ThrottleStoreEvents {
   storeError?(event: StoreErrorEvent): void;
   circuitChange?(event: CircuitChangeEvent): void;
   denyCacheHit?(event: { readonly key: string }): void;
+  /** From the memory store, and the `local` fallback's memory store (through the store wrapping it). */
+  eviction?(event: EvictionEvent): void;
 }
 
 /** Running totals since start, for `/health` or a scrape. */

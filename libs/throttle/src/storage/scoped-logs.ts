@@ -1,0 +1,118 @@
+import { LRUCache } from 'lru-cache';
+import { SlidingLog } from './sliding-log';
+import { scopeKeyPrefix, scopeOfKey } from './store-key';
+
+/** Called when a bound drops a log that still holds an admission inside its window; `scope` is '' for the shared LRU. */
+export type LiveEvictionListener = (scope: string) => void;
+
+/** One scope's LRU (replaced by a larger one as it fills), and the key prefix that selects it. */
+interface ScopeLogs {
+  readonly scope: string;
+  readonly prefix: string;
+  logs: LRUCache<string, SlidingLog>;
+}
+
+/**
+ * Scopes found by prefix tests (no allocation, ~10 ns each); a scope past them is found by slicing its
+ * name out of the key and a Map lookup, which allocates but costs less than a longer scan.
+ */
+const SCANNED_SCOPES = 8;
+/** Scopes with an LRU of their own; keys of further scopes (custom key schemes only) share one more. */
+export const MAX_SCOPES = 1_000;
+/** Slots of a new LRU; it doubles as it fills, up to `maxKeys`. */
+const INITIAL_SLOTS = 256;
+
+/**
+ * The memory store's sliding logs: one LRU per scope (read from the key, see `store-key.ts`), each
+ * bounded by `maxKeys`, so a flood of new identities in one scope evicts only that scope's least
+ * recently used logs and never another scope's counters. Keys outside the `<scope>:{…}` format, and
+ * keys of scopes past {@link MAX_SCOPES}, share one more LRU of the same bound.
+ *
+ * An LRU is bounded by `max`, whose index lru-cache preallocates (about 28 bytes per slot), so each
+ * starts small and is replaced by one twice its size, entries copied in LRU order, when it fills.
+ * (`maxSize` would grow by itself, but then every `get` allocates.)
+ *
+ * @example
+ * const logs = new ScopedLogs(100_000, () => clock.now(), (scope) => evictions.inc({ scope }));
+ * const log = logs.logFor('hi:{Xb3…}', 60, 60_000);
+ */
+export class ScopedLogs {
+  /** The scopes seen first, found by prefix (allocation-free); the first {@link SCANNED_SCOPES} of {@link byName}. */
+  private readonly scanned: ScopeLogs[] = [];
+  private readonly byName = new Map<string, ScopeLogs>();
+  /** The scope found last: a run of decisions in one scope (a flood) costs one prefix test each. */
+  private last?: ScopeLogs;
+  private shared?: ScopeLogs;
+  /**
+   * Given to every `get`: its default, a fresh `{}`, is allocated on each call the JIT does not inline
+   * (this one, below the store's decision). lru-cache writes its diagnostics `status` into it, so that
+   * is cleared before each call.
+   */
+  private readonly getOptions: LRUCache.GetOptions<string, SlidingLog, unknown> = { status: undefined };
+
+  constructor(
+    private readonly maxKeys: number,
+    private readonly now: () => number,
+    private readonly onLiveEviction: LiveEvictionListener,
+  ) {}
+
+  /** The log of `key`, created for the rule's `limit` and `windowMs` if it has none (the least recently used key of its scope may go). */
+  logFor(key: string, limit: number, windowMs: number): SlidingLog {
+    const entry = this.entryOf(key);
+    const options = this.getOptions;
+    options.status = undefined;
+    let log = entry.logs.get(key, options);
+    if (log === undefined) {
+      log = new SlidingLog(limit, windowMs);
+      if (entry.logs.size === entry.logs.max && entry.logs.max < this.maxKeys) this.grow(entry);
+      entry.logs.set(key, log);
+    }
+    return log;
+  }
+
+  /** Keys tracked, over every scope. */
+  get size(): number {
+    let n = this.shared?.logs.size ?? 0;
+    for (const entry of this.byName.values()) n += entry.logs.size;
+    return n;
+  }
+
+  private entryOf(key: string): ScopeLogs {
+    const last = this.last;
+    if (last !== undefined && key.startsWith(last.prefix)) return last;
+    const scanned = this.scanned;
+    for (let i = 0; i < scanned.length; i++) {
+      if (key.startsWith(scanned[i].prefix)) return (this.last = scanned[i]);
+    }
+    const scope = scopeOfKey(key);
+    let entry = scope === undefined ? undefined : this.byName.get(scope);
+    if (entry === undefined) {
+      // The shared LRU is never scanned nor remembered as `last`: its prefix is never tested.
+      if (scope === undefined || this.byName.size >= MAX_SCOPES) return (this.shared ??= this.create('', '\0'));
+      entry = this.create(scope, scopeKeyPrefix(scope));
+      this.byName.set(scope, entry);
+      if (scanned.length < SCANNED_SCOPES) scanned.push(entry);
+    }
+    return (this.last = entry);
+  }
+
+  private create(scope: string, prefix: string): ScopeLogs {
+    return { scope, prefix, logs: this.lru(scope, Math.min(INITIAL_SLOTS, this.maxKeys)) };
+  }
+
+  /** Replaces a full LRU by one twice its size (at most `maxKeys`), least recently used entries first, so the order survives. */
+  private grow(entry: ScopeLogs): void {
+    const larger = this.lru(entry.scope, Math.min(entry.logs.max * 2, this.maxKeys));
+    entry.logs.rforEach((log, key) => larger.set(key, log));
+    entry.logs = larger; // the old one is dropped, not cleared: nothing is disposed
+  }
+
+  private lru(scope: string, max: number): LRUCache<string, SlidingLog> {
+    return new LRUCache<string, SlidingLog>({
+      max,
+      dispose: (log, _key, reason) => {
+        if (reason === 'evict' && log.isLive(this.now())) this.onLiveEviction(scope);
+      },
+    });
+  }
+}
