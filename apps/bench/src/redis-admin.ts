@@ -49,7 +49,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
 /** Runs redis-server under the guardian; its output (it logs to a file) is drained so it never blocks. */
 const launchGuarded: RedisLauncher = (command, args) => {
-  const child = spawnCommand(command, args);
+  const child = spawnCommand(command, args, 'redis');
   child.stdout?.resume();
   child.stderr?.resume();
   return child;
@@ -123,7 +123,7 @@ export async function scriptCeiling(redis: PrivateRedis, requests: number, round
 
 /** One redis-benchmark run (killed after 120 s); its requests per second. */
 async function redisBenchmark(args: readonly string[]): Promise<number> {
-  const child = spawnCommand('redis-benchmark', args);
+  const child = spawnCommand('redis-benchmark', args, 'redis-client');
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => void (out += chunk.toString()));
   child.stderr?.resume();
