@@ -50,7 +50,7 @@ function httpSection(data: BenchData, summaries: Map<string, Map<Variant, Varian
       const rpsSpread = `${fmt(Math.min(...s.roundsRps), 0)}–${fmt(Math.max(...s.roundsRps), 0)}`;
       lines.push(`| ${scenario.id} | ${variant} | ${fmt(s.rps, 0)} | ${rpsSpread} | ${s.p99Ms} | ${ratio(s.xFloor)} | ${peer} | ${fmt(s.xBaseline, 2)} | ${fmt(s.serverCpuUsPerRequest, 1)} | ${fmt(s.generatorCpuUsPerRequest, 1)} | ${statuses} |`);
       const r = s.redis;
-      if (r) redisRows.push(`| ${scenario.id} | ${variant} | ${fmt(r.callsPerRequest, 3)} | ${fmt(r.usPerCall, 1)} | ${fmt(r.scriptUsPerRequest, 1)} | ${fmt(r.cpuUsPerRequest, 1)} | ${fmt(r.decisionsPerCpuS, 0)} |`);
+      if (r) redisRows.push(`| ${scenario.id} | ${variant} | ${fmt(r.callsPerRequest, 3)} | ${r.callsPerRequest > 0 ? fmt(1 / r.callsPerRequest, 1) : '–'} | ${fmt(r.usPerCall, 1)} | ${fmt(r.scriptUsPerRequest, 1)} | ${fmt(r.cpuUsPerRequest, 1)} | ${fmt(r.decisionsPerCpuS, 0)} |`);
     }
   }
   const spread = [...baselineSpread(summaries)].map(([scenario, x]) => `${scenario} ${fmt(100 * x, 0)} %`).join(', ');
@@ -62,8 +62,8 @@ function httpSection(data: BenchData, summaries: Map<string, Map<Variant, Varian
       "Generator CPU is autocannon's, per response: server and generator share the cores, so a heavier response (a 429 with its body and headers) also slows the generator." +
       (spread ? ` Noise: the baseline's req/s varied by ${spread} (max − min over median) across rounds; more rounds (\`--rounds 7\`) narrow the medians.` : ''),
     '',
-    '| scenario | variant | Redis calls/req | Redis script µs/call | Redis script µs/req | Redis CPU µs/req | decisions per Redis CPU s |',
-    '|---|---|--:|--:|--:|--:|--:|',
+    '| scenario | variant | Redis calls/req | req/call | Redis script µs/call | Redis script µs/req | Redis CPU µs/req | decisions per Redis CPU s |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
     ...redisRows,
     '',
     'Script = EVAL/EVALSHA time from `INFO commandstats` (reset with CONFIG RESETSTAT before each measured run), per call and per HTTP request; Redis CPU = redis-server user + system CPU (`INFO cpu` used_cpu_sys + used_cpu_user delta) during the run, per HTTP request; decisions per Redis CPU second is its inverse.',

@@ -46,7 +46,9 @@ export interface VariantSummary {
   readonly statuses: Record<string, number>;
   readonly failed: number;
   /** Redis: script calls per request, script µs per call, script µs per request, process CPU µs per request. */
-  readonly redis?: { callsPerRequest: number; usPerCall: number; scriptUsPerRequest: number; cpuUsPerRequest: number; decisionsPerCpuS: number };
+  readonly redis?: {
+    callsPerRequest: number; admissionsPerRequest: number; usPerCall: number; scriptUsPerRequest: number; cpuUsPerRequest: number; decisionsPerCpuS: number;
+  };
 }
 
 /** A paired ratio: the median over rounds of per-round ratios, and their min and max (the spread). */
@@ -116,6 +118,7 @@ function redisSummary(runs: readonly RunRecord[]): VariantSummary['redis'] {
   const per = (f: (r: RunRecord) => number) => median(runs.filter((r) => r.redis && r.load.completed > 0).map(f));
   return {
     callsPerRequest: per((r) => r.redis!.scriptCalls / r.load.completed),
+    admissionsPerRequest: per((r) => r.redis!.zaddCalls / r.load.completed),
     usPerCall: per((r) => (r.redis!.scriptCalls > 0 ? r.redis!.scriptUsec / r.redis!.scriptCalls : 0)),
     scriptUsPerRequest: per((r) => r.redis!.scriptUsec / r.load.completed),
     cpuUsPerRequest: per((r) => r.redis!.cpuUs / r.load.completed),
@@ -136,7 +139,9 @@ export function correctness(data: BenchData, summaries: Map<string, Map<Variant,
         verdicts.push(admissionCheck(data, scenario, variant, s));
       }
       if (scenario.id === 'S1' && s.redis) {
-        verdicts.push({ what: `${scenario.id} ${variant}: every request decided in Redis`, figure: `${fmt(s.redis.callsPerRequest, 3)} script calls per request`, ok: s.redis.callsPerRequest >= 0.99 });
+        // A script call may carry many requests (ours batches): count admissions logged in Redis (ZADD), one per request here.
+        const figure = `${fmt(s.redis.admissionsPerRequest, 3)} ZADD per request (${fmt(s.redis.callsPerRequest, 3)} script calls per request)`;
+        verdicts.push({ what: `${scenario.id} ${variant}: every request decided in Redis`, figure, ok: s.redis.admissionsPerRequest >= 0.99 });
       }
     }
   }
