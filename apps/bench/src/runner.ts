@@ -58,7 +58,10 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, red
   const records: RunRecord[] = [];
   try {
     const variants = variantsOf(scenario);
-    for (const variant of variants) servers.set(variant, await startServer(variant, scenario, redis.url));
+    // Started together (boots are the slow part of a --quick run); a server that fails stops the others in `finally`.
+    const started = await Promise.allSettled(variants.map(async (variant) => servers.set(variant, await startServer(variant, scenario, redis.url))));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     for (let round = 1; round <= options.rounds; round++) {
       for (const variant of variants) {
         const server = servers.get(variant)!.ready;

@@ -139,9 +139,11 @@ export function correctness(data: BenchData, summaries: Map<string, Map<Variant,
         verdicts.push(admissionCheck(data, scenario, variant, s));
       }
       if (scenario.id === 'S1' && s.redis) {
-        // A script call may carry many requests (ours batches): count admissions logged in Redis (ZADD), one per request here.
-        const figure = `${fmt(s.redis.admissionsPerRequest, 3)} ZADD per request (${fmt(s.redis.callsPerRequest, 3)} script calls per request)`;
-        verdicts.push({ what: `${scenario.id} ${variant}: every request decided in Redis`, figure, ok: s.redis.admissionsPerRequest >= 0.99 });
+        // Ours batches (one script call carries many requests): count its admissions logged in Redis (ZADD, one per
+        // request here). The peer's fixed window logs no ZADD: one script call per request.
+        const perRequest = variant === 'redis' ? s.redis.admissionsPerRequest : s.redis.callsPerRequest;
+        const figure = `${fmt(s.redis.admissionsPerRequest, 3)} ZADD and ${fmt(s.redis.callsPerRequest, 3)} script calls per request`;
+        verdicts.push({ what: `${scenario.id} ${variant}: every request decided in Redis`, figure, ok: perRequest >= 0.99 });
       }
     }
   }
