@@ -101,10 +101,14 @@ export class ScriptBatcher {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    reply.then(
-      (numbers) => settle(batch, numbers),
-      (error: unknown) => batch.forEach((pending) => pending.reject(error)),
-    );
+    const rejectAll = (error: unknown) => batch.forEach((pending) => pending.reject(error)); // no-op for those already settled
+    reply.then((numbers) => {
+      try {
+        settle(batch, numbers);
+      } catch (error) {
+        rejectAll(error); // a malformed reply fails its requests instead of leaving them to the store timeout
+      }
+    }, rejectAll);
   }
 }
 
