@@ -49,8 +49,8 @@ const FLAGS: Record<string, { key: keyof BenchOptions; min: number; max: number 
 /** The `--help` text. */
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
-Benchmarks the throttle guard against no throttling and @nestjs/throttler (memory and Redis),
-over HTTP (S1: 10 000 identities under their limits; S2: one identity flooding) and the stores
+Benchmarks the throttle guard against no throttling, the contract's floors (its headers, its 429,
+without a limiter) and @nestjs/throttler (memory and Redis), over HTTP (S1: 10 000 identities under their limits; S2: one identity flooding) and the stores
 alone (S3), and writes bench-results/bench-<date>.md.
 
 Options:

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { PinRole, pinned } from './pinning';
 
 /** Running children, and the signal that ends each at once: guardians get SIGTERM (they pass it on; a SIGKILLed guardian would orphan its command). */
 const live = new Map<ChildProcess, NodeJS.Signals>();
@@ -92,9 +93,10 @@ export function installCleanup(): void {
  * @example
  * const server = spawnNode('server.js', ['--variant', 'memory']);
  */
-export function spawnNode(script: string, args: readonly string[], nodeArgs: readonly string[] = []): ChildProcess {
+export function spawnNode(script: string, args: readonly string[], nodeArgs: readonly string[] = [], role?: PinRole): ChildProcess {
   const argv = [...nodeArgs, join(scriptDir, script), ...args];
-  return track(spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), 'SIGKILL');
+  const [command, commandArgs] = role === undefined ? [process.execPath, argv] : pinned(role, process.execPath, argv);
+  return track(spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), 'SIGKILL');
 }
 
 /** A tiny node guardian: runs a command, forwards SIGTERM/SIGINT to it, SIGKILLs it when the bench goes away. */
@@ -112,8 +114,9 @@ child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
  * Starts a tracked command that is not a node script (redis-server, redis-benchmark) under a node
  * guardian with an IPC channel, so it dies with the bench even if the bench is SIGKILLed.
  */
-export function spawnCommand(command: string, args: readonly string[]): ChildProcess {
-  return track(spawn(process.execPath, ['-e', GUARDIAN, command, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), 'SIGTERM');
+export function spawnCommand(command: string, args: readonly string[], role?: PinRole): ChildProcess {
+  const [cmd, cmdArgs] = role === undefined ? [command, [...args]] : pinned(role, command, args);
+  return track(spawn(process.execPath, ['-e', GUARDIAN, cmd, ...cmdArgs], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), 'SIGTERM');
 }
 
 function track(child: ChildProcess, killSignal: NodeJS.Signals): ChildProcess {
@@ -162,8 +165,8 @@ export function waitForLine(child: ChildProcess, prefix: string, timeoutMs: numb
 }
 
 /** Runs a bench script to completion and parses the JSON it prints after `prefix`. */
-export async function runScript<T>(script: string, args: readonly string[], prefix: string, timeoutMs: number): Promise<T> {
-  const child = spawnNode(script, args);
+export async function runScript<T>(script: string, args: readonly string[], prefix: string, timeoutMs: number, role?: PinRole): Promise<T> {
+  const child = spawnNode(script, args, [], role);
   const line = await waitForLine(child, prefix, timeoutMs, script);
   await stopChild(child, 5_000);
   return JSON.parse(line) as T;

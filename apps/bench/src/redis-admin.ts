@@ -49,7 +49,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
 /** Runs redis-server under the guardian; its output (it logs to a file) is drained so it never blocks. */
 const launchGuarded: RedisLauncher = (command, args) => {
-  const child = spawnCommand(command, args);
+  const child = spawnCommand(command, args, 'redis');
   child.stdout?.resume();
   child.stderr?.resume();
   return child;
@@ -61,6 +61,8 @@ export interface RedisCounters {
   readonly scriptCalls: number;
   /** Microseconds spent inside those calls (Redis's `usec`, includes the commands they run). */
   readonly scriptUsec: number;
+  /** ZADD calls (scripts' included): one per admission and key, however many requests a script call carries. */
+  readonly zaddCalls: number;
   /** Process CPU, user + system, in microseconds. */
   readonly cpuUs: number;
 }
@@ -76,12 +78,13 @@ export async function readCounters(admin: Redis): Promise<RedisCounters> {
   const [stats, cpu] = await Promise.all([admin.info('commandstats'), admin.info('cpu')]);
   let scriptCalls = 0;
   let scriptUsec = 0;
+  const zaddCalls = Number(/^cmdstat_zadd:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
   for (const match of stats.matchAll(/^cmdstat_(eval|evalsha|eval_ro|evalsha_ro):calls=(\d+),usec=(\d+)/gm)) {
     scriptCalls += Number(match[2]);
     scriptUsec += Number(match[3]);
   }
   const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
-  return { scriptCalls, scriptUsec, cpuUs: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6 };
+  return { scriptCalls, scriptUsec, zaddCalls, cpuUs: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6 };
 }
 
 /** What happened in Redis between two readings. */
@@ -89,6 +92,7 @@ export function counterDelta(before: RedisCounters, after: RedisCounters): Redis
   return {
     scriptCalls: after.scriptCalls - before.scriptCalls,
     scriptUsec: after.scriptUsec - before.scriptUsec,
+    zaddCalls: after.zaddCalls - before.zaddCalls,
     cpuUs: after.cpuUs - before.cpuUs,
   };
 }
@@ -123,7 +127,7 @@ export async function scriptCeiling(redis: PrivateRedis, requests: number, round
 
 /** One redis-benchmark run (killed after 120 s); its requests per second. */
 async function redisBenchmark(args: readonly string[]): Promise<number> {
-  const child = spawnCommand('redis-benchmark', args);
+  const child = spawnCommand('redis-benchmark', args, 'redis-client');
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => void (out += chunk.toString()));
   child.stderr?.resume();

@@ -10,20 +10,27 @@ import { runScript, spawnNode, stopChild, waitForLine } from './children';
 import type { LoadResult, LoadSpec } from './load';
 import { counterDelta, PrivateRedis, readCounters, RedisCounters, resetCounters } from './redis-admin';
 import type { ServerReady } from './server';
-import { BenchLimit, REDIS_VARIANTS, Variant, VARIANTS } from './variants';
+import { BenchLimit, FLOOR_VARIANTS, REDIS_VARIANTS, Variant, VARIANTS } from './variants';
 
 /** An HTTP scenario: how many identities share the load, and the limit every throttled variant enforces. */
 export interface Scenario extends BenchLimit {
   readonly id: 'S1' | 'S2';
   readonly title: string;
   readonly identities: number;
+  /** What the contract forces on any limiter here (see floors.ts): the throttled variants' reference. */
+  readonly floor: Variant;
 }
 
 /** S1: 10 000 identities, all under their limits. S2: one identity flooding far over its limit. */
 export const SCENARIOS: readonly Scenario[] = [
-  { id: 'S1', title: '10 000 identities spread evenly, all under their limit', identities: 10_000, limit: 1_000_000, windowMs: 60_000 },
-  { id: 'S2', title: 'one identity flooding far over its limit', identities: 1, limit: 10, windowMs: 60_000 },
+  { id: 'S1', title: '10 000 identities spread evenly, all under their limit', identities: 10_000, limit: 1_000_000, windowMs: 60_000, floor: 'floor-headers' },
+  { id: 'S2', title: 'one identity flooding far over its limit', identities: 1, limit: 10, windowMs: 60_000, floor: 'floor-429' },
 ];
+
+/** The variants a scenario runs, in round order: every variant but the other scenario's floor. */
+export function variantsOf(scenario: Scenario): Variant[] {
+  return VARIANTS.filter((v) => !FLOOR_VARIANTS.has(v) || v === scenario.floor);
+}
 
 /** One load run against one variant. */
 export interface RunRecord {
@@ -50,9 +57,13 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, red
   const servers = new Map<Variant, { child: ChildProcess; ready: ServerReady }>();
   const records: RunRecord[] = [];
   try {
-    for (const variant of VARIANTS) servers.set(variant, await startServer(variant, scenario, redis.url));
+    const variants = variantsOf(scenario);
+    // Started together (boots are the slow part of a --quick run); a server that fails stops the others in `finally`.
+    const started = await Promise.allSettled(variants.map(async (variant) => servers.set(variant, await startServer(variant, scenario, redis.url))));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     for (let round = 1; round <= options.rounds; round++) {
-      for (const variant of VARIANTS) {
+      for (const variant of variants) {
         const server = servers.get(variant)!.ready;
         if (round === 1 && options.warmupS > 0) {
           records.push(await measure(scenario, variant, round, true, server, options.warmupS, options, redis));
@@ -72,7 +83,7 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, red
 async function startServer(variant: Variant, scenario: Scenario, redisUrl: string): Promise<{ child: ChildProcess; ready: ServerReady }> {
   const args = ['--variant', variant, '--port', '0', '--limit', String(scenario.limit), '--window-ms', String(scenario.windowMs)];
   if (REDIS_VARIANTS.has(variant)) args.push('--redis-url', redisUrl);
-  const child = spawnNode('server.js', args);
+  const child = spawnNode('server.js', args, [], 'server');
   const ready = JSON.parse(await waitForLine(child, 'READY ', 30_000, `server ${variant}`)) as ServerReady;
   if (ready.store !== undefined && ready.store.state !== 'ok') {
     await stopChild(child);
@@ -90,7 +101,7 @@ async function measure(
   const before = counting ? await resetCounters(redis.admin) : undefined;
   const cpuBefore = processCpuUs(server.pid);
   const startedAt = Date.now();
-  const load = await runScript<LoadResult>('load.js', [JSON.stringify(spec)], 'RESULT ', (durationS + 30) * 1000);
+  const load = await runScript<LoadResult>('load.js', [JSON.stringify(spec)], 'RESULT ', (durationS + 30) * 1000, 'generator');
   const endedAt = Date.now();
   const cpuAfter = processCpuUs(server.pid);
   const serverCpuUs = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;

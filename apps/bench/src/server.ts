@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { StorageHealth, ThrottleStorage } from 'nest-scoped-throttle';
 import { flagValue } from './args';
+import { installFloor } from './floors';
 import { benchModule, parseVariant, Variant, VariantConfig } from './variants';
 
 /** The line a server prints when it is ready, after `READY `. */
@@ -30,6 +31,7 @@ async function serve(argv: readonly string[]): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(benchModule(variant, config), new FastifyAdapter(), {
     logger: ['error', 'warn'],
   });
+  if (variant === 'floor-headers' || variant === 'floor-429') installFloor(app, variant, config.limit, config.windowMs);
   const stop = () => void app.close().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

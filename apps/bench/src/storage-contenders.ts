@@ -1,7 +1,7 @@
 /**
  * The stores S3 compares, each behind one function `decide(i)` over the same 10 000 keys under
- * their limit: our memory store (sync and promise), our Redis store (module client, as the module
- * builds it, autopipelining client) and rate-limiter-flexible's RateLimiterMemory and RateLimiterRedis.
+ * their limit: our memory store (sync and promise), our Redis store (module client, unbatched, as the
+ * module builds it, autopipelining client) and rate-limiter-flexible's RateLimiterMemory and RateLimiterRedis.
  */
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
@@ -54,6 +54,8 @@ export async function openContenders(url: string): Promise<Contenders> {
   const moduleStore = createThrottleStorage(normalizeOptions({ scopes: { hi: `${LIMIT}/m` }, redis: { url } }), new MonotonicClock());
   if (!(moduleStore instanceof ResilientThrottleStorage)) throw new Error('createThrottleStorage with redis did not give the failure-policy store');
   await moduleStore.onApplicationBootstrap();
+  const unbatchedStore = RedisThrottleStorage.fromConnection(connectRedis({ kind: 'url', url }, 'throttle:'), { batching: false });
+  await unbatchedStore.open();
   const autoClient = plainClient(url, { keyPrefix: 'throttle:', enableAutoPipelining: true });
   const autoStore = new RedisThrottleStorage(autoClient);
   const rlfClient = plainClient(url);
@@ -85,6 +87,7 @@ export async function openContenders(url: string): Promise<Contenders> {
       },
     },
     { name: 'ours redis, RedisThrottleStorage (module client)', mode: 'redis', round: () => (i) => moduleClient.consume(requests[i % S3_KEYS]) },
+    { name: 'ours redis, unbatched (one script call per request, as before issue 10)', mode: 'redis', round: () => (i) => unbatchedStore.consume(requests[i % S3_KEYS]) },
     { name: 'ours redis, as the module builds it (+ failure policy)', mode: 'redis', round: () => (i) => moduleStore.consume(requests[i % S3_KEYS]) },
     { name: 'ours redis, RedisThrottleStorage (autopipelining client)', mode: 'redis', round: () => (i) => autoStore.consume(requests[i % S3_KEYS]) },
     { name: 'rate-limiter-flexible RateLimiterRedis', mode: 'redis', round: () => (i) => rlfRedis.consume(ids[i % S3_KEYS]) },
@@ -98,6 +101,7 @@ export async function openContenders(url: string): Promise<Contenders> {
     },
     close: async () => {
       await moduleClient.close();
+      await unbatchedStore.close();
       await moduleStore.onApplicationShutdown();
       autoClient.disconnect();
       rlfClient.disconnect();

@@ -1,6 +1,7 @@
 /**
- * The five apps under test: the same Fastify route `GET /hi`, keyed by the same client header,
- * with the same limit and window, throttled five ways.
+ * The apps under test: the same Fastify route `GET /hi`, keyed by the same client header, with the
+ * same limit and window, throttled five ways, and two floors (see floors.ts) that only write what the
+ * contract forces on any limiter.
  */
 import { Controller, DynamicModule, Get, Injectable, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -10,10 +11,13 @@ import { Redis } from 'ioredis';
 import { ThrottleModule, ThrottleScope } from 'nest-scoped-throttle';
 
 /** The variants, in the order every round runs them. */
-export const VARIANTS = ['baseline', 'memory', 'redis', 'throttler', 'throttler-redis'] as const;
+export const VARIANTS = ['baseline', 'floor-headers', 'floor-429', 'memory', 'redis', 'throttler', 'throttler-redis'] as const;
 
 /** One app under test. */
 export type Variant = (typeof VARIANTS)[number];
+
+/** The floor variants (no limiter; see floors.ts). */
+export const FLOOR_VARIANTS: ReadonlySet<Variant> = new Set<Variant>(['floor-headers', 'floor-429']);
 
 /** Variants that need the private Redis. */
 export const REDIS_VARIANTS: ReadonlySet<Variant> = new Set<Variant>(['redis', 'throttler-redis']);
@@ -70,6 +74,8 @@ function throttleImports(variant: Variant, config: VariantConfig): DynamicModule
   const throttlers = [{ name: 'hi', limit: config.limit, ttl: config.windowMs }];
   switch (variant) {
     case 'baseline':
+    case 'floor-headers':
+    case 'floor-429':
       return [];
     case 'memory':
       return [ThrottleModule.forRoot({ scopes: { hi: rate }, key: `header:${CLIENT_HEADER}` })];

@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Logger, LoggerService } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
-import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
+import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
+import { ScriptBatcher } from './batch';
+import { SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
 import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
+import { stateOf } from './script-reply';
 import { groupBySlot } from './slot-groups';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
 
@@ -21,11 +24,17 @@ export interface RedisThrottleStorageOptions {
   ownsClient?: boolean;
   /** Where a failed cross-slot withdrawal is logged (once per run of failures). Default: Nest's `Logger`, context `Throttle`. */
   logger?: LoggerService;
+  /**
+   * Whether the requests of one event-loop turn go to Redis as one script call (default true; see
+   * {@link ScriptBatcher}). `false` sends one call per request, as before batching (the bench compares both).
+   */
+  batching?: boolean;
 }
 
 /**
- * The shared store: one sorted set per key holding its admission log, and one Lua script per request
- * deciding all its rules atomically with Redis `TIME` as the clock. Works with `Redis` and `Cluster`.
+ * The shared store: one sorted set per key holding its admission log, and one Lua script call per
+ * event-loop turn deciding each request that arrived in it (all its rules atomically, requests in arrival
+ * order; see {@link ScriptBatcher}) with Redis `TIME` as the clock. Works with `Redis` and `Cluster`.
  * Keys get the client's `keyPrefix`. On a cluster, rules whose keys hash to different slots (scopes
  * with different identities on one route) are decided slot group by slot group, and the admission is
  * withdrawn from earlier groups when a later one refuses: never over-admits, briefly holds a slot
@@ -44,6 +53,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private readonly keyPrefix: string;
   private readonly crossSlot?: CrossSlotConsumer;
   private readonly readiness: RedisReadiness;
+  private readonly batcher?: ScriptBatcher;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -56,7 +66,13 @@ export class RedisThrottleStorage extends ThrottleStorage {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
     }
-    this.readiness = new RedisReadiness(client, this.crossSlot ? [SLIDING_LOG_SCRIPT, WITHDRAW_SCRIPT] : [SLIDING_LOG_SCRIPT]);
+    // Every script this store may run is loaded at boot and after each reconnection.
+    const scripts = [SLIDING_LOG_SCRIPT, ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []), ...(options.batching !== false ? [SLIDING_LOG_BATCH_SCRIPT] : [])];
+    this.readiness = new RedisReadiness(client, scripts);
+    if (options.batching !== false) {
+      const batchOptions = { cluster: this.crossSlot !== undefined, keyPrefix: this.keyPrefix, storeTime: options.storeTime };
+      this.batcher = new ScriptBatcher(client, this.instanceId, batchOptions);
+    }
   }
 
   /** A store over a {@link RedisConnection}; quits the client on {@link close} when the connection is owned. */
@@ -77,8 +93,12 @@ export class RedisThrottleStorage extends ThrottleStorage {
     const rules = request.rules;
     const crossSlot = this.crossSlot;
     const groups = crossSlot ? groupBySlot(rules, this.keyPrefix) : undefined;
-    if (crossSlot && groups) return crossSlot.consume(rules, groups, this.nextSuffix());
-    const result = await this.run(rules, this.nextSuffix(), 'record');
+    const batcher = this.batcher;
+    if (crossSlot && groups) {
+      batcher?.flush(); // the requests queued before this one reach their slots first
+      return crossSlot.consume(rules, groups, this.nextSuffix());
+    }
+    const result = batcher ? await batcher.decide(rules, this.nextSequence()) : await this.run(rules, this.nextSuffix(), 'record');
     return { allowed: result.allowed, states: result.states };
   }
 
@@ -124,7 +144,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   /**
-   * Runs the script. On a single Redis, the socket is corked for the rest of the event-loop turn, so
+   * Runs the one-request script (cross-slot groups; every request when batching is off). On a single Redis, the socket is corked for the rest of the event-loop turn, so
    * the calls of requests that arrived together leave in one write instead of one syscall each. Each
    * call is still its own script: atomicity per request is unchanged. (Cluster clients send directly.)
    */
@@ -144,30 +164,12 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   private nextSuffix(): string {
-    this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
-    return `${this.instanceId}:${this.sequence.toString(36)}`;
+    return `${this.instanceId}:${this.nextSequence()}`;
   }
-}
 
-/**
- * One rule's state from the script's raw counts (microsecond ages), exactly as the memory store reports
- * it; plus `certainRetryAfterMs` on a refusal that counted admissions which may still be withdrawn.
- */
-function stateOf(rule: ThrottleRule, allowed: boolean, reply: number[], at: number): RuleState {
-  const count = reply[at];
-  const oldestAgeUs = reply[at + 1];
-  const freeingAgeUs = reply[at + 2];
-  const certainAgeUs = reply[at + 3];
-  const windowUs = rule.windowMs * 1000;
-  if (allowed) {
-    const resetUs = oldestAgeUs < 0 ? windowUs : windowUs - oldestAgeUs;
-    return { remaining: rule.limit - count - 1, resetMs: resetUs / 1000, retryAfterMs: 0 };
+  /** A request's sequence number (base 36), unique within this store instance. */
+  private nextSequence(): string {
+    this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
+    return this.sequence.toString(36);
   }
-  const state = {
-    remaining: Math.max(0, rule.limit - count),
-    resetMs: oldestAgeUs < 0 ? 0 : (windowUs - oldestAgeUs) / 1000,
-    retryAfterMs: freeingAgeUs < 0 ? 0 : (windowUs - freeingAgeUs) / 1000,
-  };
-  if (certainAgeUs === freeingAgeUs) return state;
-  return { ...state, certainRetryAfterMs: certainAgeUs < 0 ? 0 : (windowUs - certainAgeUs) / 1000 };
 }
