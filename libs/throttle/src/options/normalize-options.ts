@@ -9,6 +9,7 @@ import { checkKnownKeys } from './known-keys';
 import { compileIdentity, CompiledIdentity, USER_MISSING_AFTER } from './identity';
 import { formatRate, parseRate } from './rate';
 import { compileRedisOptions, RedisTarget } from './redis-options';
+import { compileReplicaWait, ReplicaWait } from './replica-wait';
 import type { ScopeOptions, ThrottleModuleOptions } from './throttle-options';
 
 /** One scope, compiled at boot so the hot path never parses or branches on option variants. */
@@ -41,6 +42,8 @@ export interface ThrottleConfig {
   readonly memory?: MemoryStorageOptions;
   /** The Redis store to use, if any (validated). */
   readonly redis?: RedisTarget;
+  /** `redis.waitReplicas`: WAIT for replicas after each script (validated against the store timeout). */
+  readonly replicaWait?: ReplicaWait;
   readonly onStoreError: OnStoreError;
   readonly storeTimeoutMs: number;
 }
@@ -84,6 +87,7 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     storage: storageOption(opts.storage, problems),
     memory: memoryOption(opts.memory, problems),
     redis: compileRedisOptions(opts.redis, problems),
+    replicaWait: compileReplicaWait(opts.redis, typeof storeTimeoutMs === 'number' ? storeTimeoutMs : DEFAULT_STORE_TIMEOUT_MS, problems),
     onStoreError,
     storeTimeoutMs,
   };
