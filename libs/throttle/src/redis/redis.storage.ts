@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
+import type { ReplicaWait } from '../options/replica-wait';
 import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { BOOT_CONNECT_WAIT_MS, RedisConnection } from './redis-connection';
+import { runThenWait } from './replica-wait';
+import { servingNode } from './serving-node';
 import { SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
 import { groupBySlot } from './slot-groups';
 
@@ -15,6 +18,8 @@ export interface RedisThrottleStorageOptions {
   storeTime?: StoreTime;
   /** Whether the store quits the client in {@link close}. Default false (app-owned). */
   ownsClient?: boolean;
+  /** `WAIT replicas timeoutMs` pipelined behind every script (see replica-wait.ts). Default off. */
+  replicaWait?: ReplicaWait;
 }
 
 interface ScriptResult {
@@ -59,7 +64,8 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   override health(): StorageHealth {
-    return { store: 'redis', state: this.client.status === 'ready' ? 'ok' : 'degraded', status: this.client.status };
+    const state = this.client.status === 'ready' ? 'ok' : 'degraded';
+    return { store: 'redis', state, status: this.client.status, ...servingNode(this.client) };
   }
 
   async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
@@ -147,6 +153,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
    * call is still its own script: atomicity per request is unchanged. (Cluster clients send directly.)
    */
   private send(numKeys: number, args: (string | number)[]): Promise<number[]> {
+    if (this.options.replicaWait) return runThenWait(this.client, this.options.replicaWait, numKeys, args);
     if (!this.isCluster && !this.corked) {
       const stream = (this.client as Redis & { stream?: { cork?(): void; uncork?(): void; writable?: boolean } }).stream;
       if (stream?.writable && typeof stream.cork === 'function') {
