@@ -10,6 +10,8 @@ export { ThrottleGuard } from './http/throttle.guard';
 export type { ThrottleModuleOptions, ScopeOptions } from './options/throttle-options';
 export type { ThrottleKey } from './options/identity';
 export type { RedisStoreOptions } from './options/redis-options';
+export type { RedisTlsOptions } from './options/redis-security';
+export type { RedisNatMap } from './options/redis-endpoints';
 export type { OnStoreError } from './storage/resilient/resilient.storage';
 export type { MemoryStorageOptions } from './storage/memory.storage';
 export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
