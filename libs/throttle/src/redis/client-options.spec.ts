@@ -2,7 +2,7 @@ import { clusterOptions, describeTarget, reconnectDelay, sentinelOptions, single
 
 // What module-owned clients are created with, per topology: auth, TLS, and fail-fast timeouts everywhere.
 const tuning = { keyPrefix: 'throttle:', storeTimeoutMs: 100 };
-const FAIL_FAST = { connectTimeout: 1_000, socketTimeout: 2_000, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false };
+const FAIL_FAST = { connectTimeout: 1_000, socketTimeout: 2_000, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, disableClientInfo: true };
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 describe('module-owned client options', () => {

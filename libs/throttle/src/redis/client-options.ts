@@ -14,7 +14,8 @@ import type { RedisAuth } from '../options/redis-security';
  *   timeout (at least 2 s) is dropped and reconnected: a master that vanished without a TCP reset
  *   (host down, network partition) is otherwise waited on for many minutes;
  * - no offline queue, no retried or re-sent commands: a call made while disconnected fails at once
- *   and the failure policy decides.
+ *   and the failure policy decides;
+ * - no `CLIENT SETINFO` on connect (`disableClientInfo`).
  */
 export const CONNECT_TIMEOUT_MS = 1_000;
 export const RECONNECT_MAX_DELAY_MS = 500;
@@ -40,6 +41,8 @@ function nodeOptions(tuning: ConnectionTuning): RedisOptions {
     socketTimeout: Math.max(MIN_SOCKET_TIMEOUT_MS, 2 * tuning.storeTimeoutMs),
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
+    // No CLIENT SETINFO on connect: one round trip less before ready, and nothing a minimal ACL refuses.
+    disableClientInfo: true,
   };
 }
 
