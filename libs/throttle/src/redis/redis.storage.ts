@@ -93,7 +93,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     try {
       await Promise.race([this.client.connect(), timeout]);
     } catch (error) {
-      throw (cause as { code?: unknown } | undefined)?.code !== undefined ? cause : error;
+      throw cause ?? error; // the server's or the socket's reason (WRONGPASS, a TLS error), not "Connection is closed"
     } finally {
       clearTimeout(timer);
       this.client.off('error', onError).off('node error', onError);
