@@ -1,6 +1,7 @@
 /**
  * The least a Redis ACL user of the store may be allowed (the README's "Minimal ACL"), pinned by
- * test/redis/tls-acl.spec.ts (works, and fails without any one command) and test/redis/cluster-acl.spec.ts.
+ * test/redis/tls-acl.spec.ts (works, and fails without any one command); the Sentinel and Cluster
+ * failover tests run as such a user.
  *
  * - `info`: ioredis's ready check on connect (a master still loading its data is not used yet; with
  *   Sentinel, the check that the node is the master). Without it the store still decides, but
@@ -11,7 +12,10 @@
  */
 export const STORE_COMMANDS = ['info', 'eval', 'evalsha', 'time', 'zremrangebyscore', 'zcard', 'zrange', 'zadd', 'pexpire'] as const;
 
-/** Cluster adds the slot map and cluster state (ioredis), and ZREM (an admission withdrawn across slots). */
+/**
+ * Cluster adds what ioredis asks on connect (`CLUSTER SLOTS` for the slot map, `CLUSTER INFO` for its
+ * ready check) and ZREM (an admission withdrawn when scopes of one request land in different slots).
+ */
 export const CLUSTER_COMMANDS = ['cluster|slots', 'cluster|info', 'zrem'] as const;
 
 /** `waitReplicas` adds WAIT. */
