@@ -93,7 +93,9 @@ export class RedisThrottleStorage extends ThrottleStorage {
     try {
       await Promise.race([this.client.connect(), timeout]);
     } catch (error) {
-      throw cause ?? error; // the server's or the socket's reason (WRONGPASS, a TLS error), not "Connection is closed"
+      // The socket's or the server's reason (ECONNREFUSED, a TLS error, WRONGPASS) rather than "Connection is closed".
+      const generic = error instanceof Error && error.message.startsWith('Connection is closed');
+      throw (cause as { code?: unknown } | undefined)?.code !== undefined || (generic && cause !== undefined) ? cause : error;
     } finally {
       clearTimeout(timer);
       this.client.off('error', onError).off('node error', onError);
