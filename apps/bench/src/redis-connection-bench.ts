@@ -1,13 +1,14 @@
 /**
  * `npm run bench:redis` (`node dist/apps/bench/src/redis-connection-bench.js [--duration-ms 2000] [--rounds 3]`):
  * what two connection choices cost the Redis store, on a private master + 1 replica (127.0.0.1,
- * no persistence), in alternating rounds (medians):
+ * no persistence), on the store's own call pattern (`consume()` over 10,000 keys):
  *
- * - `waitReplicas: 1` (WAIT 1 50 pipelined behind each script) against none: µs per decision one
- *   at a time (latency), and decisions/s with 64 in flight;
+ * - `waitReplicas: 1` (WAIT 1 50 pipelined behind each script) against none;
  * - ioredis `enableAutoPipelining` against the module's client (which corks the socket per
- *   event-loop turn), on the store's own call pattern: `consume()` over 10,000 keys.
+ *   event-loop turn).
  *
+ * Latency: one decision at a time, the variants taking turns decision by decision (a noisy
+ * neighbour slows them alike), p50 and p99. Throughput: 64 in flight, alternating rounds, median.
  * Prints a markdown table. Not part of `npm test`.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -25,12 +26,6 @@ const requests: ThrottleRequest[] = Array.from({ length: KEYS }, (_, i) => ({ ru
 interface Variant {
   readonly name: string;
   readonly store: RedisThrottleStorage;
-}
-
-interface Row {
-  readonly name: string;
-  readonly usPerDecision: number;
-  readonly perS: number;
 }
 
 async function startServer(args: string[]): Promise<{ port: number; child: ChildProcess; admin: Redis }> {
@@ -62,16 +57,33 @@ async function store(port: number, extra: Record<string, unknown>, replicaWait?:
   return s;
 }
 
-/** One at a time for `ms`: µs per decision. */
-async function sequential(s: RedisThrottleStorage, ms: number): Promise<number> {
+/**
+ * One decision at a time for `ms`, the variants taking turns decision by decision (so a noisy
+ * neighbour slows them alike): each variant's median and p99 µs per decision.
+ */
+async function interleaved(variants: readonly Variant[], ms: number): Promise<Map<string, { p50: number; p99: number }>> {
+  const samples = variants.map(() => [] as number[]);
   let i = 0;
   const start = performance.now();
-  while (performance.now() - start < ms) await s.consume(requests[i++ % KEYS]);
-  return ((performance.now() - start) * 1000) / i;
+  while (performance.now() - start < ms) {
+    const request = requests[i++ % KEYS];
+    for (let v = 0; v < variants.length; v++) {
+      const t = performance.now();
+      await variants[v].store.consume(request);
+      samples[v].push((performance.now() - t) * 1000);
+    }
+  }
+  return new Map(variants.map((v, j) => [v.name, { p50: median(samples[j]), p99: percentile(samples[j], 0.99) }]));
 }
 
-/** `concurrency` closed loops for `ms`: decisions per second. */
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** `concurrency` closed loops for `ms` (Redis flushed first): decisions per second. */
 async function concurrent(s: RedisThrottleStorage, ms: number, concurrency: number): Promise<number> {
+  await s.client.flushall();
   let i = 0;
   const start = performance.now();
   const loop = async () => {
@@ -95,23 +107,27 @@ async function main(): Promise<void> {
       { name: 'module client + enableAutoPipelining', store: await store(master.port, { enableAutoPipelining: true }) },
       { name: 'module client + waitReplicas: 1 (WAIT 1 50)', store: await store(master.port, {}, { replicas: 1, timeoutMs: 50 }) },
     ];
-    const latency = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    await master.admin.flushall();
+    await interleaved(variants, Math.min(500, ms)); // warm-up
+    const latency = await interleaved(variants, ms * rounds);
+    process.stderr.write('latency: done\n');
     const throughput = new Map<string, number[]>(variants.map((v) => [v.name, []]));
     for (let round = 0; round < rounds; round++) {
       for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
-        await master.admin.flushall();
-        await sequential(v.store, Math.min(300, ms / 4)); // warm-up
-        latency.get(v.name)!.push(await sequential(v.store, ms));
         throughput.get(v.name)!.push(await concurrent(v.store, ms, 64));
-        process.stderr.write(`round ${round + 1}/${rounds} ${v.name}: done\n`);
       }
+      process.stderr.write(`throughput round ${round + 1}/${rounds}: done\n`);
     }
-    const rows: Row[] = variants.map((v) => ({ name: v.name, usPerDecision: median(latency.get(v.name)!), perS: median(throughput.get(v.name)!) }));
     const info = await master.admin.info('server');
-    console.log(`\nRedis ${/redis_version:(\S+)/.exec(info)?.[1]} master + 1 replica on 127.0.0.1, Node ${process.version}, ${rounds} rounds × ${ms} ms, medians\n`);
-    console.log('| client | µs per decision, one at a time | decisions/s, 64 in flight |');
+    const load = (await import('node:os')).loadavg()[0].toFixed(1);
+    console.log(`\nRedis ${/redis_version:(\S+)/.exec(info)?.[1]} master + 1 replica on 127.0.0.1, Node ${process.version}, load average ${load}`);
+    console.log(`latency: ${rounds * ms} ms of interleaved single decisions; throughput: median of ${rounds} alternating rounds × ${ms} ms\n`);
+    console.log('| client | µs per decision, one at a time (p50 / p99) | decisions/s, 64 in flight |');
     console.log('|---|--:|--:|');
-    for (const r of rows) console.log(`| ${r.name} | ${r.usPerDecision.toFixed(1)} | ${Math.round(r.perS).toLocaleString('en-US')} |`);
+    for (const v of variants) {
+      const { p50, p99 } = latency.get(v.name)!;
+      console.log(`| ${v.name} | ${p50.toFixed(0)} / ${p99.toFixed(0)} | ${Math.round(median(throughput.get(v.name)!)).toLocaleString('en-US')} |`);
+    }
     await Promise.all(variants.map((v) => v.store.close()));
   } finally {
     master.admin.disconnect();
