@@ -71,9 +71,10 @@ describeRedis('redis.waitReplicas on a master and its replica', () => {
     }
   });
 
-  it('with the replica frozen, still decides (the master has), after waitTimeoutMs and within the store timeout', async () => {
+  it('with the replica frozen, still decides (the master has): after waitTimeoutMs, with no store error', async () => {
     const redis = await open();
-    const store = new ResilientThrottleStorage(redis, { timeoutMs: 100, logger: silent });
+    // A generous store timeout: this asserts the WAIT's own bound, not how busy the test machine is.
+    const store = new ResilientThrottleStorage(redis, { timeoutMs: 1_000, logger: silent });
     replica.signal('SIGSTOP');
     try {
       const rule = { key: 'hi:{wait-2}', limit: 100, windowMs: 60_000 };
@@ -81,6 +82,7 @@ describeRedis('redis.waitReplicas on a master and its replica', () => {
       expect((await store.consume({ rules: [rule] })).allowed).toBe(true);
       const tookMs = performance.now() - started;
       expect(tookMs).toBeGreaterThanOrEqual(WAIT.timeoutMs - 1);
+      expect(tookMs).toBeLessThan(1_000);
       expect(store.stats()).toMatchObject({ storeDecisions: 1, storeErrors: 0 });
     } finally {
       replica.signal('SIGCONT');
