@@ -12,6 +12,9 @@
  * Prints a markdown table. Not part of `npm test`.
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRequest } from 'nest-scoped-throttle';
 // Internals measured directly: the client options the module builds, imported from the library's source.
@@ -28,9 +31,10 @@ interface Variant {
   readonly store: RedisThrottleStorage;
 }
 
-async function startServer(args: string[]): Promise<{ port: number; child: ChildProcess; admin: Redis }> {
+/** A redis-server on a free port, its files (a replica's received RDB) in `dir`. */
+async function startServer(dir: string, args: string[]): Promise<{ port: number; child: ChildProcess; admin: Redis }> {
   const port = await freePort();
-  const child = spawnCommand('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args]);
+  const child = spawnCommand('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args]);
   child.stdout?.resume();
   child.stderr?.resume();
   const admin = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50 });
@@ -98,8 +102,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const ms = Number(flagValue(argv, '--duration-ms') ?? 2_000);
   const rounds = Number(flagValue(argv, '--rounds') ?? 3);
-  const master = await startServer([]);
-  const replica = await startServer(['--replicaof', '127.0.0.1', String(master.port)]);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const master = await startServer(dir, []);
+  const replica = await startServer(dir, ['--replicaof', '127.0.0.1', String(master.port)]);
   try {
     await until(async () => (await replica.admin.info('replication')).includes('master_link_status:up'), 10_000, 'the replica in sync');
     const variants: Variant[] = [
