@@ -61,7 +61,7 @@ describeRedis('ThrottleModule with redis options', () => {
     const clock = new FakeClock();
     const app = await boot({ redis: { url: server.url } }, clock);
     try {
-      expect(resilient(app).health()).toEqual({ store: 'redis', state: 'ok', circuit: 'closed', policy: 'local' });
+      expect(resilient(app).health()).toEqual({ store: 'redis', state: 'ok', status: 'ready', node: `127.0.0.1:${server.port}`, circuit: 'closed', policy: 'local' });
       expect((await get(app)).statusCode).toBe(200);
       expect((await get(app)).headers['ratelimit']).toBe('"hi";r=0;t=60');
       const refused = await get(app);

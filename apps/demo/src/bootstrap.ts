@@ -5,6 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import type { ThrottleModuleOptions } from 'nest-scoped-throttle';
 import { AppModule } from './app.module';
 import type { DemoEnv } from './demo-env';
+import { describeDemoRedis } from './redis-store-options';
 
 /** Nest's start-up chatter (route mapping, module loading) is dropped; warnings, errors and our own logs stay. */
 class QuietLogger extends ConsoleLogger {
@@ -44,10 +45,6 @@ export function bootLine(app: NestFastifyApplication, env: DemoEnv): string {
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
   const address = app.getHttpServer().address();
   const port = address !== null && typeof address === 'object' ? address.port : env.port;
-  const store = env.store === 'redis' ? `redis ${env.redisClusterNodes ? `cluster ${env.redisClusterNodes.join(',')}` : redact(env.redisUrl)}` : 'memory';
+  const store = env.store === 'redis' ? `redis ${describeDemoRedis(env)}` : 'memory';
   return `demo listening on http://${host.includes(':') ? `[${host}]` : host}:${port} | store ${store} (on error: ${env.onStoreError}) | workers ${env.workers} | scopes ${scopes}`;
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }

@@ -9,6 +9,17 @@ export interface DemoEnv {
   store: 'memory' | 'redis';
   redisUrl: string;
   redisClusterNodes: string[] | undefined;
+  /** REDIS_SENTINELS: use Redis Sentinel (with REDIS_SENTINEL_NAME, default mymaster). */
+  redisSentinels: string[] | undefined;
+  redisSentinelName: string;
+  redisSentinelUsername: string | undefined;
+  redisSentinelPassword: string | undefined;
+  /** ACL user and password of the Redis nodes (any topology). */
+  redisUsername: string | undefined;
+  redisPassword: string | undefined;
+  /** REDIS_TLS_CA: path of a PEM CA file; turns TLS on (a REDIS_URL must then be rediss://). */
+  redisTlsCa: string | undefined;
+  redisWaitReplicas: number | undefined;
   configPath: string;
   rates: string | undefined;
   onStoreError: 'local' | 'allow' | 'deny';
@@ -57,14 +68,28 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
     store: oneOf('THROTTLE_STORE', 'memory', ['memory', 'redis'] as const),
     redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
     redisClusterNodes: list(env.REDIS_CLUSTER_NODES),
+    redisSentinels: list(env.REDIS_SENTINELS),
+    redisSentinelName: env.REDIS_SENTINEL_NAME?.trim() || 'mymaster',
+    redisSentinelUsername: text(env.REDIS_SENTINEL_USERNAME?.trim()),
+    redisSentinelPassword: text(env.REDIS_SENTINEL_PASSWORD),
+    redisUsername: text(env.REDIS_USERNAME?.trim()),
+    redisPassword: text(env.REDIS_PASSWORD),
+    redisTlsCa: text(env.REDIS_TLS_CA?.trim()),
+    redisWaitReplicas: env.REDIS_WAIT_REPLICAS?.trim() ? int('REDIS_WAIT_REPLICAS', 0, 1, 64) : undefined,
     configPath: env.THROTTLE_CONFIG?.trim() || 'apps/demo/config/throttle.yaml',
     rates: env.THROTTLE_RATES?.trim() || undefined,
     onStoreError: oneOf('THROTTLE_ON_STORE_ERROR', 'local', ['local', 'allow', 'deny'] as const),
     storeTimeoutMs: int('THROTTLE_STORE_TIMEOUT_MS', 100, 1, 60_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
   };
+  if (result.redisClusterNodes && result.redisSentinels) problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: use one (Cluster or Sentinel)');
   if (problems.length > 0) throw new DemoEnvError(problems.map((p) => `Invalid environment: ${p}`).join('\n'));
   return result;
+}
+
+/** A value taken as given (passwords may hold spaces), or undefined when unset or empty. */
+function text(raw: string | undefined): string | undefined {
+  return raw === undefined || raw === '' ? undefined : raw;
 }
 
 function list(raw: string | undefined): string[] | undefined {

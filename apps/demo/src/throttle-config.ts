@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { ScopeOptions, ThrottleModuleOptions } from 'nest-scoped-throttle';
 import type { DemoEnv } from './demo-env';
+import { demoRedisOptions } from './redis-store-options';
 
 /** The throttle config file: `scopes` (name → rate or { rate, key }) and an optional default `key`. */
 export interface ThrottleFile {
@@ -91,7 +92,7 @@ export function demoThrottleOptions(env: DemoEnv): ThrottleModuleOptions {
     metrics: true,
   };
   if (env.store === 'redis') {
-    options.redis = env.redisClusterNodes ? { clusterNodes: env.redisClusterNodes } : { url: env.redisUrl };
+    options.redis = demoRedisOptions(env);
   }
   return options;
 }

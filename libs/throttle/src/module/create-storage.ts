@@ -18,8 +18,8 @@ import type { ThrottleStorage } from '../storage/throttle-storage';
 export function createThrottleStorage(config: ThrottleConfig, clock: ThrottleClock): ThrottleStorage {
   if (config.storage) return config.storage;
   if (config.redis === undefined || config.problems.length > 0) return new MemoryThrottleStorage(config.memory, clock);
-  const connection = connectRedis(config.redis, config.keyPrefix);
-  const redis = RedisThrottleStorage.fromConnection(connection, { storeTime: clock.storeTime() });
+  const connection = connectRedis(config.redis, config.keyPrefix, config.storeTimeoutMs);
+  const redis = RedisThrottleStorage.fromConnection(connection, { storeTime: clock.storeTime(), replicaWait: config.replicaWait });
   return new ResilientThrottleStorage(redis, {
     policy: config.onStoreError,
     timeoutMs: config.storeTimeoutMs,

@@ -7,6 +7,7 @@ import { compileClientIp } from './client-ip';
 import { attempt, compileScope, CompiledScope } from './compile-scope';
 import { checkKnownKeys } from './known-keys';
 import { compileRedisOptions, RedisTarget } from './redis-options';
+import { compileReplicaWait, ReplicaWait } from './replica-wait';
 import type { HeaderMode, OnThrottled, ThrottleModuleOptions } from './throttle-options';
 
 export type { CompiledScope } from './compile-scope';
@@ -28,6 +29,8 @@ export interface ThrottleConfig {
   readonly memory?: MemoryStorageOptions;
   /** The Redis store to use, if any (validated). */
   readonly redis?: RedisTarget;
+  /** `redis.waitReplicas`: WAIT for replicas after each script (validated against the store timeout). */
+  readonly replicaWait?: ReplicaWait;
   readonly onStoreError: OnStoreError;
   readonly storeTimeoutMs: number;
   readonly storeBootTimeoutMs: number;
@@ -75,6 +78,7 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     storage: storageOption(opts.storage, problems),
     memory: memoryOption(opts.memory, problems),
     redis: compileRedisOptions(opts.redis, problems),
+    replicaWait: compileReplicaWait(opts.redis, typeof storeTimeoutMs === 'number' ? storeTimeoutMs : DEFAULT_STORE_TIMEOUT_MS, problems),
     onStoreError,
     storeTimeoutMs,
     storeBootTimeoutMs,

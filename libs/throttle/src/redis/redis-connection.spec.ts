@@ -41,9 +41,11 @@ describe('redis options', () => {
     expect(problemsOf({ clusterNodes: [] }).problems[0]).toMatch(/non-empty list/);
   });
 
-  it('needs exactly one of client, url, clusterNodes', () => {
-    expect(problemsOf({}).problems).toEqual(['redis needs exactly one of client, url or clusterNodes (got none)']);
-    expect(problemsOf({ url: 'redis://a', clusterNodes: ['a:1'] }).problems[0]).toMatch(/got several/);
+  it('needs exactly one of client, url, clusterNodes, sentinels', () => {
+    expect(problemsOf({}).problems).toEqual(['redis needs exactly one of client, url, clusterNodes or sentinels (got none)']);
+    expect(problemsOf({ url: 'redis://a', clusterNodes: ['a:1'] }).problems).toEqual([
+      'redis needs exactly one of client, url, clusterNodes or sentinels (got url and clusterNodes)',
+    ]);
     expect(problemsOf({ client: {} }).problems).toEqual(['redis.client must be an ioredis Redis or Cluster instance']);
   });
 

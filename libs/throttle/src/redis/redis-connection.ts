@@ -1,5 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisTarget } from '../options/redis-options';
+import { DEFAULT_STORE_TIMEOUT_MS } from '../storage/resilient/resilient.storage';
+import { clusterOptions, describeTarget, sentinelOptions, singleNodeOptions } from './client-options';
 
 /** How long one connection attempt of a module-owned client may take (boot itself waits `storeBootTimeoutMs`). */
 export const CONNECT_TIMEOUT_MS = 2_000;
@@ -19,43 +21,24 @@ export interface RedisConnection {
 }
 
 /**
- * Opens the target: app clients are used as they are; url/clusterNodes get a module-owned client that
- * connects lazily (on {@link RedisThrottleStorage.open}), never queues commands while disconnected
- * (`enableOfflineQueue: false`), never resends a script after a reconnect, and retries a lost
- * connection at least every {@link MAX_RECONNECT_DELAY_MS}.
+ * Opens the target: app clients are used as they are; url/clusterNodes/sentinels get a module-owned
+ * client (options per topology in client-options.ts: auth, TLS, fail-fast timeouts, quick
+ * reconnects) that connects lazily (on {@link RedisThrottleStorage.open}), never queues commands while
+ * disconnected (`enableOfflineQueue: false`) and never resends a script after a reconnect.
  *
  * @example
  * const { client, owned } = connectRedis({ kind: 'url', url: 'redis://127.0.0.1:6379' }, 'throttle:');
  */
-export function connectRedis(target: RedisTarget, keyPrefix: string): RedisConnection {
+export function connectRedis(target: RedisTarget, keyPrefix: string, storeTimeoutMs = DEFAULT_STORE_TIMEOUT_MS): RedisConnection {
   if (target.kind === 'client') {
     return { client: target.client, owned: false, description: describeClient(target.client) };
   }
-  const common = {
-    keyPrefix,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-  };
+  const tuning = { keyPrefix, storeTimeoutMs };
   const ioredis = loadIoredis();
   let client: Redis | Cluster;
-  if (target.kind === 'url') {
-    client = new ioredis.Redis(target.url, { ...common, retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS) });
-  } else {
-    const { keyPrefix: prefix, lazyConnect, enableOfflineQueue, ...redisOptions } = common;
-    client = new ioredis.Cluster([...target.nodes], {
-      keyPrefix: prefix,
-      lazyConnect,
-      enableOfflineQueue,
-      redisOptions,
-      clusterRetryStrategy: (times) => Math.min(100 + times * 100, MAX_RECONNECT_DELAY_MS),
-      retryDelayOnFailover: 50,
-      retryDelayOnClusterDown: 50,
-      slotsRefreshTimeout: 1_000,
-    });
-  }
+  if (target.kind === 'url') client = new ioredis.Redis(singleNodeOptions(target, tuning));
+  else if (target.kind === 'sentinel') client = new ioredis.Redis(sentinelOptions(target, tuning));
+  else client = new ioredis.Cluster(target.nodes.map((node) => ({ ...node })), clusterOptions(target, tuning));
   client.on('error', () => undefined); // reported through the store's failure policy, once per state change
   return { client, owned: true, description: describeTarget(target) };
 }
@@ -69,16 +52,6 @@ function loadIoredis(): typeof import('ioredis') {
     const why = (error as { code?: string }).code === 'MODULE_NOT_FOUND' ? 'it is not installed' : (error as Error).message;
     throw new Error(`The Redis store needs the ioredis package, but ${why}: npm install ioredis`, { cause: error });
   }
-}
-
-function describeTarget(target: RedisTarget): string {
-  if (target.kind === 'cluster') return `cluster ${target.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
-  if (target.kind === 'url') {
-    const url = new URL(target.url);
-    if (url.password !== '') url.password = '***';
-    return url.toString();
-  }
-  return describeClient(target.client);
 }
 
 function describeClient(client: Redis | Cluster): string {

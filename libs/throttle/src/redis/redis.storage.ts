@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { Logger, LoggerService } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
+import type { ReplicaWait } from '../options/replica-wait';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';
 import { SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
+import { runThenWait } from './replica-wait';
+import { servingNode } from './serving-node';
 import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
 import { stateOf } from './script-reply';
 import { groupBySlot } from './slot-groups';
@@ -29,6 +32,11 @@ export interface RedisThrottleStorageOptions {
    * {@link ScriptBatcher}). `false` sends one call per request, as before batching (the bench compares both).
    */
   batching?: boolean;
+  /**
+   * `WAIT replicas timeoutMs` pipelined behind every script (see replica-wait.ts). Default off. Each
+   * request then gets its own script call and WAIT (no batching: a batch would share one WAIT).
+   */
+  replicaWait?: ReplicaWait;
 }
 
 /**
@@ -67,9 +75,9 @@ export class RedisThrottleStorage extends ThrottleStorage {
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
     }
     // Every script this store may run is loaded at boot and after each reconnection.
-    const scripts = [SLIDING_LOG_SCRIPT, ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []), ...(options.batching !== false ? [SLIDING_LOG_BATCH_SCRIPT] : [])];
+    const scripts = [SLIDING_LOG_SCRIPT, ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []), ...(options.batching !== false && options.replicaWait === undefined ? [SLIDING_LOG_BATCH_SCRIPT] : [])];
     this.readiness = new RedisReadiness(client, scripts);
-    if (options.batching !== false) {
+    if (options.batching !== false && options.replicaWait === undefined) {
       const batchOptions = { cluster: this.crossSlot !== undefined, keyPrefix: this.keyPrefix, storeTime: options.storeTime };
       this.batcher = new ScriptBatcher(client, this.instanceId, batchOptions);
     }
@@ -86,7 +94,8 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   override health(): StorageHealth {
-    return { store: 'redis', state: this.client.status === 'ready' ? 'ok' : 'degraded', status: this.client.status };
+    const state = this.client.status === 'ready' ? 'ok' : 'degraded';
+    return { store: 'redis', state, status: this.client.status, ...servingNode(this.client) };
   }
 
   async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
@@ -149,6 +158,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
    * call is still its own script: atomicity per request is unchanged. (Cluster clients send directly.)
    */
   private send(numKeys: number, args: (string | number)[]): Promise<number[]> {
+    if (this.options.replicaWait) return runThenWait(this.client, this.options.replicaWait, numKeys, args);
     if (this.crossSlot === undefined && !this.corked) {
       const stream = (this.client as Redis & { stream?: { cork?(): void; uncork?(): void; writable?: boolean } }).stream;
       if (stream?.writable && typeof stream.cork === 'function') {

@@ -136,9 +136,9 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   }
 
   override health(): StorageHealth {
-    const primaryOk = this.primary.health().state === 'ok';
-    const state = this.breaker.state === 'closed' && primaryOk ? 'ok' : 'degraded';
-    return { store: this.storeName, state, circuit: this.breaker.state, policy: this.policy };
+    const primary = this.primary.health();
+    const state = this.breaker.state === 'closed' && primary.state === 'ok' ? 'ok' : 'degraded';
+    return { ...primary, store: this.storeName, state, circuit: this.breaker.state, policy: this.policy };
   }
 
   override subscribe(listener: ThrottleStoreEvents): () => void {
