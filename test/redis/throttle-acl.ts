@@ -7,10 +7,12 @@
  *   Sentinel, the check that the node is the master). Without it the store still decides, but
  *   ioredis skips both checks and warns on every connect;
  * - `eval`, `evalsha`: the script (ioredis sends EVAL on a new connection, then EVALSHA);
- * - `time`, `zremrangebyscore`, `zcard`, `zrange`, `zadd`, `pexpire`: what the script calls
+ * - `script|load`: the store loads its scripts at boot and after each reconnection, so the first
+ *   decisions never pay for compiling them;
+ * - `time`, `zremrangebyscore`, `zcard`, `zrange`, `zrangebyscore`, `zadd`, `pexpire`: what the scripts call
  *   (ACLs are checked inside scripts too).
  */
-export const STORE_COMMANDS = ['info', 'eval', 'evalsha', 'time', 'zremrangebyscore', 'zcard', 'zrange', 'zadd', 'pexpire'] as const;
+export const STORE_COMMANDS = ['info', 'eval', 'evalsha', 'script|load', 'time', 'zremrangebyscore', 'zcard', 'zrange', 'zrangebyscore', 'zadd', 'pexpire'] as const;
 
 /**
  * Cluster adds what ioredis asks on connect (`CLUSTER SLOTS` for the slot map, `CLUSTER INFO` for its

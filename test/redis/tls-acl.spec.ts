@@ -56,9 +56,12 @@ describeRedis('Redis store over TLS as a minimal ACL user', () => {
       const store = await openStore({ url: server.url, username: user, password: PASSWORD, tls: tls() }).catch(() => undefined);
       if (!store) return false;
       try {
-        // Twice on one key: EVAL then EVALSHA, and the second run reads the oldest admission (ZRANGE).
-        const rule = { key: `hi:{acl-${++seq}}`, limit: 5, windowMs: 60_000 };
-        return (await store.consume({ rules: [rule] })).allowed && (await store.consume({ rules: [rule] })).allowed;
+        // Three times on one key of limit 2: EVAL then EVALSHA, the second reads the oldest admission
+        // (ZRANGE), and the third is refused, which reads the key's recent entries (ZRANGEBYSCORE).
+        const rule = { key: `hi:{acl-${++seq}}`, limit: 2, windowMs: 60_000 };
+        const decisions = [];
+        for (let i = 0; i < 3; i++) decisions.push((await store.consume({ rules: [rule] })).allowed);
+        return decisions.join() === 'true,true,false';
       } catch {
         return false;
       } finally {
@@ -96,8 +99,8 @@ describeRedis('Redis store over TLS as a minimal ACL user', () => {
 
   it('verifies the server: a certificate for another name, or from another CA, is refused', async () => {
     await expect(openStore({ url: server.url, username: 'throttle', password: PASSWORD, tls: { ca: certs.ca, servername: 'redis.example.com' } }))
-      .rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      .rejects.toThrow(/^ERR_TLS_CERT_ALTNAME_INVALID, not ready after/);
     await expect(openStore({ url: server.url, username: 'throttle', password: PASSWORD, tls: { ca: readFileSync(certs.otherCaPath) } }))
-      .rejects.toMatchObject({ code: expect.stringMatching(/CERT|SIGNATURE|ISSUER/) });
+      .rejects.toThrow(/^\S*(CERT|SIGNATURE|ISSUER)\S*, not ready after/);
   });
 });
