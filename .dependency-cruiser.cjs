@@ -41,7 +41,9 @@ module.exports = {
       comment:
         'GraphQL and WebSocket support reads the objects Nest hands the guard: the library never imports graphql, a GraphQL driver, socket.io or ws (they are not its dependencies).',
       from: { path: LIB, pathNot: SPEC },
-      to: { path: 'node_modules/(graphql|@nestjs/(graphql|apollo|mercurius|platform-ws|platform-socket\\.io)|@apollo|mercurius|socket\\.io[^/]*|ws)/' },
+      to: {
+        path: 'node_modules/(graphql|@nestjs/(graphql|apollo|mercurius|platform-ws|platform-socket\\.io)|@apollo|mercurius|socket\\.io[^/]*|ws)/',
+      },
     },
     {
       name: 'options-never-pull-redis',

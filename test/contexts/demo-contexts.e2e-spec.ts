@@ -31,7 +31,11 @@ describe('demo app: GraphQL and WebSockets', () => {
 
     expect((await demo.app.inject({ method: 'GET', url: '/hi' })).statusCode).toBe(200);
     const admitted = await hello();
-    expect([admitted.statusCode, admitted.json(), admitted.headers['ratelimit']]).toEqual([200, { data: { hello: 'Hello Hello!' } }, '"hi";r=1;t=1']);
+    expect([admitted.statusCode, admitted.json(), admitted.headers['ratelimit']]).toEqual([
+      200,
+      { data: { hello: 'Hello Hello!' } },
+      '"hi";r=1;t=1',
+    ]);
     socket.emit('hi');
     expect(await nextEvent(socket, 'hi')).toEqual({ msg: 'Hello Hello!' });
 
@@ -39,15 +43,22 @@ describe('demo app: GraphQL and WebSockets', () => {
     expect([refused.statusCode, refused.headers['retry-after']]).toEqual([200, '1']);
     expect(refused.json()).toEqual({
       data: { hello: null },
-      errors: [{
-        message: 'Request was throttled. Expected available in 1 second.',
-        locations: [{ line: 1, column: 3 }],
-        path: ['hello'],
-        extensions: { code: 'TOO_MANY_REQUESTS', scope: 'hi', retryAfter: 1 },
-      }],
+      errors: [
+        {
+          message: 'Request was throttled. Expected available in 1 second.',
+          locations: [{ line: 1, column: 3 }],
+          path: ['hello'],
+          extensions: { code: 'TOO_MANY_REQUESTS', scope: 'hi', retryAfter: 1 },
+        },
+      ],
     });
     socket.emit('hi');
-    expect(await nextEvent(socket, 'exception')).toEqual({ status: 'error', message: 'Message was throttled. Expected available in 1 second.', scope: 'hi', retryAfter: 1 });
+    expect(await nextEvent(socket, 'exception')).toEqual({
+      status: 'error',
+      message: 'Message was throttled. Expected available in 1 second.',
+      scope: 'hi',
+      retryAfter: 1,
+    });
     expect(socket.connected).toBe(true);
   });
 });

@@ -3,20 +3,33 @@
 // identities and proxy trust from the HTTP request, headers on the HTTP response.
 import { UseGuards } from '@nestjs/common';
 import { Field, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { SkipThrottle, ThrottleGuard, ThrottleModuleOptions, ThrottleScope, ThrottleStorage, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
+import {
+  SkipThrottle,
+  ThrottleGuard,
+  ThrottleModuleOptions,
+  ThrottleScope,
+  ThrottleStorage,
+  ThrottleStoreUnavailableError,
+} from 'nest-scoped-throttle';
 import { CLIENT_B } from '../e2e/platforms';
 import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
 
 @Resolver()
 class HiResolver {
-  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() { return 'Hello Hello!'; }
-  @Query(() => String) free() { return 'free'; }
+  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() {
+    return 'Hello Hello!';
+  }
+  @Query(() => String) free() {
+    return 'free';
+  }
 }
 
 @UseGuards(ThrottleGuard) // besides the global guard, e.g. to run after an auth guard: still one decision per call
 @Resolver()
 class DoublyGuardedResolver {
-  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() { return 'Hello Hello!'; }
+  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() {
+    return 'Hello Hello!';
+  }
 }
 
 @ObjectType()
@@ -27,10 +40,18 @@ class User {
 @ThrottleScope('users')
 @Resolver(() => User)
 class UserResolver {
-  @Query(() => [User]) users() { return ['ann', 'bob', 'cyd'].map((name) => Object.assign(new User(), { name })); }
-  @ResolveField(() => String, { nullable: true }) badge(): string { return 'gold'; }
-  @Mutation(() => String, { nullable: true }) rename() { return 'renamed'; }
-  @SkipThrottle() @Query(() => String) usersFree() { return 'free'; }
+  @Query(() => [User]) users() {
+    return ['ann', 'bob', 'cyd'].map((name) => Object.assign(new User(), { name }));
+  }
+  @ResolveField(() => String, { nullable: true }) badge(): string {
+    return 'gold';
+  }
+  @Mutation(() => String, { nullable: true }) rename() {
+    return 'renamed';
+  }
+  @SkipThrottle() @Query(() => String) usersFree() {
+    return 'free';
+  }
 }
 
 /** The error a client receives for a refused field at `path`, on every driver. */
@@ -59,7 +80,12 @@ describe.each(DRIVERS)('GraphQL on %s (%s)', (driver) => {
   it('admits with the rate-limit headers; over the limit the field is null with a TOO_MANY_REQUESTS error (HTTP 200, Retry-After)', async () => {
     const a = await start({ scopes: { hi: '2/m' } });
     const first = await a.post('{ hello }');
-    expect([first.status, first.body, first.headers['ratelimit'], first.headers['x-ratelimit-remaining']]).toEqual([200, { data: { hello: 'Hello Hello!' } }, '"hi";r=1;t=60', '1']);
+    expect([first.status, first.body, first.headers['ratelimit'], first.headers['x-ratelimit-remaining']]).toEqual([
+      200,
+      { data: { hello: 'Hello Hello!' } },
+      '"hi";r=1;t=60',
+      '1',
+    ]);
     await a.post('{ hello }');
     a.clock.advance(3_000);
     const refused = await a.post('{ hello }');
@@ -88,7 +114,13 @@ describe.each(DRIVERS)('GraphQL on %s (%s)', (driver) => {
   it('a class scope throttles its queries, mutations and field resolvers (once per parent object); @SkipThrottle exempts', async () => {
     const a = await start({ scopes: { hi: '1/m', users: '3/m' } }, [UserResolver]);
     const res = await a.post('{ users { name badge } }');
-    expect(res.body.data).toEqual({ users: [{ name: 'ann', badge: 'gold' }, { name: 'bob', badge: 'gold' }, { name: 'cyd', badge: null }] });
+    expect(res.body.data).toEqual({
+      users: [
+        { name: 'ann', badge: 'gold' },
+        { name: 'bob', badge: 'gold' },
+        { name: 'cyd', badge: null },
+      ],
+    });
     // Mercurius sends list indices in error paths as strings ("2"), Apollo as numbers.
     const paths = (errors: any[]) => errors.map((e) => ({ ...e, path: e.path.map(String) }));
     expect(paths(res.body.errors)).toEqual([throttled(['users', '2', 'badge'], 60, 'users', 16)]);
@@ -128,9 +160,13 @@ describe.each(DRIVERS)('GraphQL on %s (%s)', (driver) => {
   it('refuses to boot on an unknown scope on a resolver, listing the known ones', async () => {
     @Resolver()
     class TypoResolver {
-      @ThrottleScope('hii') @Query(() => String) typo() { return 'x'; }
+      @ThrottleScope('hii') @Query(() => String) typo() {
+        return 'x';
+      }
     }
-    await expect(start({ scopes: { hi: '1/m' } }, [TypoResolver])).rejects.toThrow('unknown scope "hii" on TypoResolver.typo (known scopes: hi)');
+    await expect(start({ scopes: { hi: '1/m' } }, [TypoResolver])).rejects.toThrow(
+      'unknown scope "hii" on TypoResolver.typo (known scopes: hi)',
+    );
   });
 });
 
@@ -138,10 +174,18 @@ describe('GraphQL on Apollo with its default context (no context option)', () =>
   it('reads the client from req and writes the headers through req.res', async () => {
     const app = await startGraphql('apollo', { throttle: { scopes: { hi: '1/m' } }, resolvers: [HiResolver], defaultContext: true });
     try {
-      const [first, second, other] = [await app.post('{ hello }'), await app.post('{ hello }'), await app.post('{ hello }', { from: CLIENT_B })];
-      expect([first.body.data.hello, first.headers['ratelimit'], second.body.data.hello, second.headers['retry-after'], other.body.data.hello]).toEqual([
-        'Hello Hello!', '"hi";r=0;t=60', null, '60', 'Hello Hello!',
-      ]);
+      const [first, second, other] = [
+        await app.post('{ hello }'),
+        await app.post('{ hello }'),
+        await app.post('{ hello }', { from: CLIENT_B }),
+      ];
+      expect([
+        first.body.data.hello,
+        first.headers['ratelimit'],
+        second.body.data.hello,
+        second.headers['retry-after'],
+        other.body.data.hello,
+      ]).toEqual(['Hello Hello!', '"hi";r=0;t=60', null, '60', 'Hello Hello!']);
     } finally {
       await app.close();
     }

@@ -12,7 +12,9 @@ import { startWs, WsApp, WsTestClient } from './ws-app';
 
 @Resolver()
 class HiResolver {
-  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() { return 'Hello Hello!'; }
+  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() {
+    return 'Hello Hello!';
+  }
 }
 
 @UseGuards(ThrottleGuard)
@@ -41,7 +43,10 @@ describeRedis('GraphQL and WebSockets on a shared Redis store', () => {
   it('40 concurrent queries through Apollo and Mercurius apps sharing Redis admit exactly 7', async () => {
     const clock = new FakeClock(); // the Redis script runs on the fake clock's time, shared by both apps
     const throttle = options('graphql', { hi: '7/m' });
-    const apps = [await startGraphql('apollo', { throttle, resolvers: [HiResolver] }, clock), await startGraphql('mercurius', { throttle, resolvers: [HiResolver] }, clock)];
+    const apps = [
+      await startGraphql('apollo', { throttle, resolvers: [HiResolver] }, clock),
+      await startGraphql('mercurius', { throttle, resolvers: [HiResolver] }, clock),
+    ];
     running.push(...apps);
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => apps[i % 2].post('{ hello }')));
     const admitted = answers.filter((r) => r.body.data.hello === 'Hello Hello!').length;
@@ -52,7 +57,10 @@ describeRedis('GraphQL and WebSockets on a shared Redis store', () => {
   it('messages from 6 connections on two socket.io apps sharing Redis, 4 each at once, admit exactly 5', async () => {
     const clock = new FakeClock();
     const throttle = options('ws', { chat: '5/m' });
-    const apps = [await startWs('socket.io', 'fastify', { throttle, gateways: [ChatGateway] }, clock), await startWs('socket.io', 'express', { throttle, gateways: [ChatGateway] }, clock)];
+    const apps = [
+      await startWs('socket.io', 'fastify', { throttle, gateways: [ChatGateway] }, clock),
+      await startWs('socket.io', 'express', { throttle, gateways: [ChatGateway] }, clock),
+    ];
     running.push(...apps);
     const clients: WsTestClient[] = [];
     for (let i = 0; i < 6; i++) clients.push(await apps[i % 2].connect());

@@ -15,7 +15,9 @@ import { CLIENT_A, Platform, PLATFORMS, startApp } from '../e2e/platforms';
 export type WsTransport = 'socket.io' | 'ws';
 
 /** Every (transport, HTTP platform) pair, for `describe.each(TRANSPORTS)`. */
-export const TRANSPORTS: readonly (readonly [WsTransport, Platform])[] = (['socket.io', 'ws'] as const).flatMap((t) => PLATFORMS.map((p) => [t, p] as const));
+export const TRANSPORTS: readonly (readonly [WsTransport, Platform])[] = (['socket.io', 'ws'] as const).flatMap((t) =>
+  PLATFORMS.map((p) => [t, p] as const),
+);
 
 /** How long a test waits for a connection or an event before failing. */
 export const DEADLINE_MS = 5_000;
@@ -51,7 +53,12 @@ export interface WsApp {
 }
 
 /** Starts the gateways on `transport` over `platform`; rejects with the boot error if the module refuses the config. */
-export async function startWs(transport: WsTransport, platform: Platform, spec: { throttle: ThrottleModuleOptions; gateways: Type[] }, clock = new FakeClock()): Promise<WsApp> {
+export async function startWs(
+  transport: WsTransport,
+  platform: Platform,
+  spec: { throttle: ThrottleModuleOptions; gateways: Type[] },
+  clock = new FakeClock(),
+): Promise<WsApp> {
   const moduleRef = await Test.createTestingModule({ imports: [ThrottleModule.forRoot(spec.throttle)], providers: spec.gateways })
     .overrideProvider(ThrottleClock)
     .useValue(clock)
@@ -103,7 +110,10 @@ class Inbox {
 function deadline<T>(what: string, start: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what}: nothing within ${DEADLINE_MS} ms`)), DEADLINE_MS);
-    start((v) => (clearTimeout(timer), resolve(v)), (e) => (clearTimeout(timer), reject(e)));
+    start(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
   });
 }
 
@@ -136,7 +146,10 @@ async function connectIo(port: number, options: ConnectOptions): Promise<WsTestC
 }
 
 async function connectWs(port: number, options: ConnectOptions): Promise<WsTestClient> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? '/ws'}`, { localAddress: options.from ?? CLIENT_A, headers: options.headers });
+  const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? '/ws'}`, {
+    localAddress: options.from ?? CLIENT_A,
+    headers: options.headers,
+  });
   const inbox = new Inbox();
   socket.on('message', (raw) => inbox.push(JSON.parse(String(raw)) as WsEvent));
   await deadline<void>('ws connect', (resolve, reject) => {

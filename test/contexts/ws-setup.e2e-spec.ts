@@ -51,6 +51,8 @@ describe.each(PLATFORMS)('WebSocket setup mistakes over %s', (platform) => {
     const [a, a2, b] = [await app.connect(), await app.connect(), await app.connect({ from: CLIENT_B })];
     const answers = [await a.ask('say', '1'), await a2.ask('say', '2'), await b.ask('say', '3')];
     expect(answers.map((e) => e.event)).toEqual(['said', 'exception', 'said']);
-    expect(warnings).toEqual([expect.stringContaining('a ws client came without its upgrade request: give its gateway a @WebSocketServer() property')]);
+    expect(warnings).toEqual([
+      expect.stringContaining('a ws client came without its upgrade request: give its gateway a @WebSocketServer() property'),
+    ]);
   });
 });

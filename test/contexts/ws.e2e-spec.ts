@@ -17,7 +17,9 @@ class ChatGateway {
   }
 
   @UseGuards(ThrottleGuard) // on the class and the handler: one decision per message
-  @ThrottleScope('chat') @SubscribeMessage('shout') shout(@MessageBody() text: string) {
+  @ThrottleScope('chat')
+  @SubscribeMessage('shout')
+  shout(@MessageBody() text: string) {
     return { event: 'said', data: text.toUpperCase() };
   }
 
@@ -55,26 +57,46 @@ describe.each(TRANSPORTS)('WebSockets on %s over %s', (transport, platform) => {
   it('a handler guarded on its class and itself is decided once per message', async () => {
     const a = await start({ scopes: { chat: '2/m' } });
     const client = await a.connect();
-    expect([await client.ask('shout', 'a'), await client.ask('shout', 'b'), await client.ask('shout', 'c')]).toEqual([said('A'), said('B'), refused(60)]);
+    expect([await client.ask('shout', 'a'), await client.ask('shout', 'b'), await client.ask('shout', 'c')]).toEqual([
+      said('A'),
+      said('B'),
+      refused(60),
+    ]);
   });
 
   it('keys by the connection address: connections from one address share a quota, another address has its own', async () => {
     const a = await start({ scopes: { chat: '1/m' } });
     const [first, second, other] = [await a.connect(), await a.connect(), await a.connect({ from: CLIENT_B })];
-    expect([await first.ask('say', '1'), await second.ask('say', '2'), await other.ask('say', '3')]).toEqual([said('1'), refused(60), said('3')]);
+    expect([await first.ask('say', '1'), await second.ask('say', '2'), await other.ask('say', '3')]).toEqual([
+      said('1'),
+      refused(60),
+      said('3'),
+    ]);
   });
 
   it('applies proxy trust to the handshake: X-Forwarded-For read behind one trusted hop', async () => {
     const a = await start({ scopes: { chat: '1/m' }, trustProxy: 1 });
     const via = (xff: string) => a.connect({ headers: { 'x-forwarded-for': xff } });
     const [spoofed, same, other] = [await via('9.9.9.9, 1.1.1.1'), await via('8.8.8.8, 1.1.1.1'), await via('1.1.1.2')];
-    expect([await spoofed.ask('say', '1'), await same.ask('say', '2'), await other.ask('say', '3')]).toEqual([said('1'), refused(60), said('3')]);
+    expect([await spoofed.ask('say', '1'), await same.ask('say', '2'), await other.ask('say', '3')]).toEqual([
+      said('1'),
+      refused(60),
+      said('3'),
+    ]);
   });
 
   it('keys by the handshake query (query:) or by a function of the client', async () => {
     const a = await start({ scopes: { chat: { rate: '1/m', key: 'query:room' } } });
-    const [red, red2, blue] = [await a.connect({ path: '/ws?room=red' }), await a.connect({ path: '/ws?room=red' }), await a.connect({ path: '/ws?room=blue' })];
-    expect([await red.ask('say', '1'), await red2.ask('say', '2'), await blue.ask('say', '3')]).toEqual([said('1'), refused(60), said('3')]);
+    const [red, red2, blue] = [
+      await a.connect({ path: '/ws?room=red' }),
+      await a.connect({ path: '/ws?room=red' }),
+      await a.connect({ path: '/ws?room=blue' }),
+    ];
+    expect([await red.ask('say', '1'), await red2.ask('say', '2'), await blue.ask('say', '3')]).toEqual([
+      said('1'),
+      refused(60),
+      said('3'),
+    ]);
     await a.close();
 
     const ids = new WeakMap<object, number>(); // a distinct id per connection
@@ -106,8 +128,12 @@ describe.each(TRANSPORTS)('WebSockets on %s over %s', (transport, platform) => {
   it('refuses to boot on an unknown scope on a gateway, listing the known ones', async () => {
     @WebSocketGateway({ path: '/ws' })
     class TypoGateway {
-      @ThrottleScope('chatt') @SubscribeMessage('say') say() { return null; }
+      @ThrottleScope('chatt') @SubscribeMessage('say') say() {
+        return null;
+      }
     }
-    await expect(start({ scopes: { chat: '1/m' } }, [TypoGateway])).rejects.toThrow('unknown scope "chatt" on TypoGateway.say (known scopes: chat)');
+    await expect(start({ scopes: { chat: '1/m' } }, [TypoGateway])).rejects.toThrow(
+      'unknown scope "chatt" on TypoGateway.say (known scopes: chat)',
+    );
   });
 });

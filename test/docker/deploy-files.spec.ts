@@ -127,7 +127,9 @@ describe('the demo app the files point at', () => {
   });
 
   it('reads every environment variable the deployment files may set', () => {
-    const source = demoSources().map((s) => s.text).join('\n');
+    const source = demoSources()
+      .map((s) => s.text)
+      .join('\n');
     for (const name of DEMO_ENV) expect(source).toMatch(new RegExp(`\\b${name}\\b`));
   });
 
@@ -166,7 +168,9 @@ describe('docker/Dockerfile', () => {
   });
 
   it('builds with every dependency in the first stage', () => {
-    const runs = of(build, 'RUN').map((i) => i.args).join('\n');
+    const runs = of(build, 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     expect(runs).toMatch(/\bnpm ci\b/);
     expect(runs).not.toMatch(/--omit=dev/);
     expect(runs).toMatch(/\bnpm run build\b/);
@@ -189,7 +193,11 @@ describe('docker/Dockerfile', () => {
     const runs = of(final, 'RUN').map((i) => i.args);
     expect(runs.some((r) => /\bnpm ci\b/.test(r) && /--omit=dev\b/.test(r))).toBe(true);
     expect(runs.join('\n')).not.toMatch(/npm (install|i)\b/);
-    expect(of(final, 'ENV').map((i) => i.args).join(' ')).toMatch(/\bNODE_ENV=production\b/);
+    expect(
+      of(final, 'ENV')
+        .map((i) => i.args)
+        .join(' '),
+    ).toMatch(/\bNODE_ENV=production\b/);
     const user = last(final, 'USER')?.args.split(':')[0];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
@@ -205,16 +213,23 @@ describe('docker/Dockerfile', () => {
     expect(pkg.workspaces).toEqual(['libs/throttle']);
     const copiedBeforeCi = (stage: typeof build) => {
       const ci = stage.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
-      return stage.instructions.slice(0, ci).filter((i) => i.keyword === 'COPY').flatMap((i) => parseCopy(i.args).sources);
+      return stage.instructions
+        .slice(0, ci)
+        .filter((i) => i.keyword === 'COPY')
+        .flatMap((i) => parseCopy(i.args).sources);
     };
     expect(copiedBeforeCi(build)).toContain('libs/throttle/package.json');
     expect(copiedBeforeCi(final)).toContain('libs/throttle/package.json');
-    const fromBuild = of(final, 'COPY').map((i) => parseCopy(i.args)).filter((c) => c.from !== undefined);
+    const fromBuild = of(final, 'COPY')
+      .map((i) => parseCopy(i.args))
+      .filter((c) => c.from !== undefined);
     expect(fromBuild.flatMap((c) => c.sources)).toContain('/app/libs/throttle/dist');
   });
 
   it('takes dist/ from the build stage and runs dist/apps/demo/main.js on port 3000', () => {
-    const fromBuild = of(final, 'COPY').map((i) => parseCopy(i.args)).filter((c) => c.from !== undefined);
+    const fromBuild = of(final, 'COPY')
+      .map((i) => parseCopy(i.args))
+      .filter((c) => c.from !== undefined);
     expect(fromBuild.length).toBeGreaterThan(0);
     for (const copy of fromBuild) expect(stages.map((s) => s.name)).toContain(copy.from);
     expect(fromBuild.some((c) => c.sources.some((s) => /(^|\/)dist\/?$/.test(s)))).toBe(true);
@@ -273,7 +288,17 @@ describe('.dockerignore', () => {
   const rules = dockerIgnoreRules(readText('.dockerignore'));
 
   it('keeps node_modules, dist, .git, coverage, logs and .env out of the build context', () => {
-    for (const path of ['node_modules', 'node_modules/yaml/package.json', 'libs/x/node_modules/a', 'dist', 'dist/apps/demo/main.js', '.git/HEAD', 'coverage/lcov.info', 'npm-debug.log', '.env']) {
+    for (const path of [
+      'node_modules',
+      'node_modules/yaml/package.json',
+      'libs/x/node_modules/a',
+      'dist',
+      'dist/apps/demo/main.js',
+      '.git/HEAD',
+      'coverage/lcov.info',
+      'npm-debug.log',
+      '.env',
+    ]) {
       expect({ path, ignored: isDockerIgnored(path, rules) }).toEqual({ path, ignored: true });
     }
     for (const path of ['.env.example', 'apps/demo/src/main.ts', 'docker/healthcheck.js']) {
@@ -377,9 +402,7 @@ describe('docker/compose.yaml', () => {
   });
 
   it('gives the demo only variables it knows, with valid values: the Redis store, one trusted proxy', () => {
-    const env = Object.fromEntries(
-      Object.entries(demo.environment as Obj).map(([k, v]) => [k, composeValue(v)]),
-    ) as Record<string, string>;
+    const env = Object.fromEntries(Object.entries(demo.environment as Obj).map(([k, v]) => [k, composeValue(v)])) as Record<string, string>;
     expectDemoEnv(env, { host: redisName, port: 6379 });
     expect(env.THROTTLE_STORE).toBe('redis');
     expect(env.REDIS_URL).toBe('redis://redis:6379');
@@ -398,7 +421,12 @@ describe('docker/compose.yaml', () => {
     expect(Object.keys(demo.depends_on)).toEqual([redisName]);
     expect(Object.keys(lb.depends_on)).toEqual([demoName]);
     // The demo's check is the image's own HEALTHCHECK command.
-    const imageCheck = execForm(stages.at(-1)!.instructions.filter((i) => i.keyword === 'HEALTHCHECK').at(-1)!.args);
+    const imageCheck = execForm(
+      stages
+        .at(-1)!
+        .instructions.filter((i) => i.keyword === 'HEALTHCHECK')
+        .at(-1)!.args,
+    );
     expect(demo.healthcheck.test).toEqual(['CMD', ...imageCheck!]);
     expect((lb.healthcheck.test as string[]).join(' ')).toMatch(/\/health\b/);
   });
@@ -408,7 +436,9 @@ describe('docker/compose.yaml', () => {
     expect(ports).toHaveLength(1);
     const [hostPort, containerPort] = ports[0].split(':').slice(-2);
     expect(hostPort).toBe('8080');
-    const listen = nginxDirectives(readText('docker/nginx.conf')).filter((d) => d[0] === 'listen').map((d) => d[1]);
+    const listen = nginxDirectives(readText('docker/nginx.conf'))
+      .filter((d) => d[0] === 'listen')
+      .map((d) => d[1]);
     expect(listen).toEqual([containerPort]);
     const mount = (lb.volumes as string[]).map((v) => v.split(':')).find(([, target]) => target === '/etc/nginx/nginx.conf');
     expect(mount).toBeDefined();
@@ -430,7 +460,11 @@ describe('docker/nginx.conf', () => {
       expect(depth).toBeGreaterThanOrEqual(0);
     }
     expect(depth).toBe(0);
-    for (const line of body.split('\n').map((l) => l.trim()).filter(Boolean)) expect(line).toMatch(/[;{}]$/);
+    for (const line of body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean))
+      expect(line).toMatch(/[;{}]$/);
     expect(find('events')).toHaveLength(1);
     expect(find('http')).toHaveLength(1);
   });
@@ -463,7 +497,9 @@ describe('docker/nginx.conf', () => {
 // ---- Kubernetes --------------------------------------------------------------------------
 
 describe('docker/k8s', () => {
-  const files = readdirSync(rootPath('docker/k8s')).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(rootPath('docker/k8s'))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   const docs = files.flatMap((f) => loadYamlDocs(`docker/k8s/${f}`).map((doc) => ({ file: f, doc })));
   const get = (kind: string, name: string): Obj => {
     const found = docs.find(({ doc }) => doc.kind === kind && doc.metadata?.name === name);
@@ -550,7 +586,11 @@ describe('docker/k8s', () => {
     const key = mount!.subPath ?? posix.relative(mount!.mountPath, configPath);
     expect(Object.keys(configMap.data)).toContain(key);
     const scopes = expectThrottleConfig(configMap.data[key], `ConfigMap ${configMap.metadata.name} ${key}`);
-    expect(scopes).toEqual({ hi: '60/minute', api_key: { rate: '1/s', key: 'query:api_key' }, search: { rate: '30/minute', mode: 'shadow' } });
+    expect(scopes).toEqual({
+      hi: '60/minute',
+      api_key: { rate: '1/s', key: 'query:api_key' },
+      search: { rate: '30/minute', mode: 'shadow' },
+    });
   });
 
   it('probes readiness and liveness on GET /health, a route the demo has', () => {

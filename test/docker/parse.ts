@@ -219,7 +219,10 @@ export function demoGetRoutes(): Set<string> {
   for (const { text } of demoSources()) {
     const prefix = new RegExp(`@Controller\\(${str}\\)`).exec(text)?.[1] ?? '';
     for (const m of text.matchAll(new RegExp(`@Get\\(${str}\\)`, 'g'))) {
-      const path = [prefix, m[1] ?? ''].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+      const path = [prefix, m[1] ?? '']
+        .map((p) => p.replace(/^\/+|\/+$/g, ''))
+        .filter(Boolean)
+        .join('/');
       routes.add(`/${path}`);
     }
   }

@@ -9,12 +9,16 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 
 @Controller()
 class HiController {
-  @ThrottleScope('hi') @Get('hi') hi() { return 'hi'; }
+  @ThrottleScope('hi') @Get('hi') hi() {
+    return 'hi';
+  }
 }
 
 @Controller()
 class BothController {
-  @ThrottleScope('burst', 'sustained') @Get('both') both() { return 'both'; }
+  @ThrottleScope('burst', 'sustained') @Get('both') both() {
+    return 'both';
+  }
 }
 
 const times = (n: number) => Array.from({ length: n }, () => ['/hi'] as const);
@@ -24,13 +28,19 @@ describe.each(PLATFORMS)('operator controls over %s', (platform) => {
   const start = async (throttle: ThrottleModuleOptions, controllers: Function[] = [HiController]) =>
     (app = await startThrottled(platform, { throttle, controllers: controllers as any }));
   afterEach(() => app?.close());
-  const decisions = async () => (await app!.app.get(ThrottleMetrics).registry.getSingleMetricAsString('throttle_decisions_total')).split('\n');
+  const decisions = async () =>
+    (await app!.app.get(ThrottleMetrics).registry.getSingleMetricAsString('throttle_decisions_total')).split('\n');
 
   it('shadow mode refuses nothing, still sends headers, and counts shadow_throttled', async () => {
     const a = await start({ scopes: { hi: { rate: '2/m', mode: 'shadow' } }, metrics: true });
     expect(await statuses(a.get, times(5))).toEqual([200, 200, 200, 200, 200]);
     expect((await a.get('/hi')).headers['ratelimit']).toBe('"hi";r=0;t=60');
-    expect(await decisions()).toEqual(expect.arrayContaining(['throttle_decisions_total{scope="hi",result="allowed"} 2', 'throttle_decisions_total{scope="hi",result="shadow_throttled"} 4']));
+    expect(await decisions()).toEqual(
+      expect.arrayContaining([
+        'throttle_decisions_total{scope="hi",result="allowed"} 2',
+        'throttle_decisions_total{scope="hi",result="shadow_throttled"} 4',
+      ]),
+    );
   });
 
   it('a shadow refusal still lets the enforced scopes of the request count it', async () => {
@@ -59,14 +69,20 @@ describe.each(PLATFORMS)('operator controls over %s', (platform) => {
     const skipIf = (ctx: any) => ctx.switchToHttp().getRequest().headers['x-internal'] === 'yes';
     const a = await start({ scopes: { hi: '1/m' }, skipIf });
     const internal = { 'x-internal': 'yes' };
-    expect(await statuses(a.get, [['/hi', internal], ['/hi', internal], ['/hi'], ['/hi'], ['/hi', internal]])).toEqual([200, 200, 200, 429, 200]);
+    expect(await statuses(a.get, [['/hi', internal], ['/hi', internal], ['/hi'], ['/hi'], ['/hi', internal]])).toEqual([
+      200, 200, 200, 429, 200,
+    ]);
   });
 
   it.each([true, false])('onThrottled "problem+json" answers the rate-limit draft problem type (fastLane: %s)', async (fastLane) => {
     const a = await start({ scopes: { hi: '1/m' }, onThrottled: 'problem+json', fastLane });
     await statuses(a.get, times(2));
     const refused = await a.get('/hi');
-    expect([refused.status, refused.headers['content-type']?.split(';')[0], refused.headers['retry-after']]).toEqual([429, 'application/problem+json', '60']);
+    expect([refused.status, refused.headers['content-type']?.split(';')[0], refused.headers['retry-after']]).toEqual([
+      429,
+      'application/problem+json',
+      '60',
+    ]);
     expect(refused.body).toEqual({
       type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
       title: 'Request cannot be satisfied as assigned quota has been exceeded',
@@ -79,11 +95,17 @@ describe.each(PLATFORMS)('operator controls over %s', (platform) => {
 
   it('onThrottled shapes the refusal: a body of your own, or an exception of your own', async () => {
     const seen: unknown[] = [];
-    const body = await start({ scopes: { hi: '1/m' }, onThrottled: (r) => (seen.push([r.scope, r.limit, r.remaining, r.retryAfter]), { slowDown: r.scope }) });
+    const body = await start({
+      scopes: { hi: '1/m' },
+      onThrottled: (r) => (seen.push([r.scope, r.limit, r.remaining, r.retryAfter]), { slowDown: r.scope }),
+    });
     await statuses(body.get, times(2));
     const refused = await body.get('/hi');
     expect([refused.status, refused.body]).toEqual([429, { slowDown: 'hi' }]);
-    expect(seen).toEqual([['hi', 1, 0, 60], ['hi', 1, 0, 60]]);
+    expect(seen).toEqual([
+      ['hi', 1, 0, 60],
+      ['hi', 1, 0, 60],
+    ]);
     await body.close();
     const custom = await start({ scopes: { hi: '1/m' }, onThrottled: () => new HttpException({ code: 'RATE' }, 503) });
     await statuses(custom.get, times(2));
@@ -99,6 +121,10 @@ describe.each(PLATFORMS)('operator controls over %s', (platform) => {
     const a = await start({ scopes: { hi: '1/m' }, headers });
     await a.get('/hi');
     const refused = await a.get('/hi');
-    expect(Object.keys(refused.headers).filter((h) => /ratelimit|retry-after/.test(h)).sort()).toEqual(expected);
+    expect(
+      Object.keys(refused.headers)
+        .filter((h) => /ratelimit|retry-after/.test(h))
+        .sort(),
+    ).toEqual(expected);
   });
 });

@@ -166,9 +166,7 @@ describe('demo app boot-time validation', () => {
 
   it('refuses a malformed THROTTLE_RATES entry, naming it', async () => {
     await expect(startDemo({ THROTTLE_RATES: 'hi' })).rejects.toThrow('THROTTLE_RATES entry "hi": expected scope=rate');
-    await expect(startDemo({ THROTTLE_RATES: 'hi=1 minutee' })).rejects.toThrow(
-      'scope "hi" rate "1 minutee"',
-    );
+    await expect(startDemo({ THROTTLE_RATES: 'hi=1 minutee' })).rejects.toThrow('scope "hi" rate "1 minutee"');
   });
 
   // Regression (issue 9): the demo's own TRUST_PROXY check let entries through that trusted every client.

@@ -6,9 +6,15 @@ import { FakeClock } from 'nest-scoped-throttle/testing';
 
 @Controller()
 class LaneController {
-  @ThrottleScope('hi') @Get('hi') hi() { return { msg: 'Hello Hello!' }; }
-  @ThrottleScope('burst', 'sustained') @Get('multi') multi() { return 'm'; }
-  @ThrottleScope('mine') @Get('mine') mine() { return 'u'; }
+  @ThrottleScope('hi') @Get('hi') hi() {
+    return { msg: 'Hello Hello!' };
+  }
+  @ThrottleScope('burst', 'sustained') @Get('multi') multi() {
+    return 'm';
+  }
+  @ThrottleScope('mine') @Get('mine') mine() {
+    return 'u';
+  }
 }
 
 async function start(fastLane: boolean) {

@@ -7,11 +7,22 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 
 @Controller()
 class HiController {
-  @ThrottleScope('hi') @Get('hi') hi() { return { msg: 'Hello Hello!' }; }
-  @ThrottleScope('slow') @Get('slow') slow() { return 'slow'; }
+  @ThrottleScope('hi') @Get('hi') hi() {
+    return { msg: 'Hello Hello!' };
+  }
+  @ThrottleScope('slow') @Get('slow') slow() {
+    return 'slow';
+  }
 }
 
-const CONTRACT_HEADERS = ['ratelimit-policy', 'ratelimit', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'];
+const CONTRACT_HEADERS = [
+  'ratelimit-policy',
+  'ratelimit',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+];
 
 /** The contract's headers present on a response (absent ones left out, so `toEqual` also checks absence). */
 function contractHeaders(res: HttpResponse): Record<string, string> {

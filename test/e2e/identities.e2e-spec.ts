@@ -9,11 +9,21 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 
 @Controller('keys')
 class KeysController {
-  @ThrottleScope('by_ip') @Get('ip') ip() { return 'i'; }
-  @ThrottleScope('by_header') @Get('header') header() { return 'h'; }
-  @ThrottleScope('by_query') @Get('query') query() { return 'q'; }
-  @ThrottleScope('by_user') @Get('user') user() { return 'u'; }
-  @ThrottleScope('by_fn') @Get('fn') fn() { return 'f'; }
+  @ThrottleScope('by_ip') @Get('ip') ip() {
+    return 'i';
+  }
+  @ThrottleScope('by_header') @Get('header') header() {
+    return 'h';
+  }
+  @ThrottleScope('by_query') @Get('query') query() {
+    return 'q';
+  }
+  @ThrottleScope('by_user') @Get('user') user() {
+    return 'u';
+  }
+  @ThrottleScope('by_fn') @Get('fn') fn() {
+    return 'f';
+  }
 }
 
 /** Sets request.user from a header, as an authentication step would. */

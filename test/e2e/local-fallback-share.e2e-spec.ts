@@ -8,8 +8,12 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 
 @Controller()
 class RoutesController {
-  @ThrottleScope('api_key') @Get() root() { return 'ok'; }
-  @ThrottleScope('burst', 'sustained') @Get('upload') upload() { return 'up'; }
+  @ThrottleScope('api_key') @Get() root() {
+    return 'ok';
+  }
+  @ThrottleScope('burst', 'sustained') @Get('upload') upload() {
+    return 'up';
+  }
 }
 
 describe.each(PLATFORMS)('Redis unreachable, onStoreError=local, instances=2, over %s', (platform) => {
@@ -36,7 +40,12 @@ describe.each(PLATFORMS)('Redis unreachable, onStoreError=local, instances=2, ov
       'x-ratelimit-limit': '3',
       'x-ratelimit-remaining': '2',
     });
-    expect(await statuses(app.get, Array.from({ length: 4 }, () => ['/?api_key=k'] as const))).toEqual([200, 200, 429, 429]);
+    expect(
+      await statuses(
+        app.get,
+        Array.from({ length: 4 }, () => ['/?api_key=k'] as const),
+      ),
+    ).toEqual([200, 200, 429, 429]);
     const refused = await app.get('/?api_key=k');
     expect(refused.headers).toMatchObject({ 'ratelimit-policy': '"api_key";q=3;w=60', 'x-ratelimit-limit': '3', 'retry-after': '60' });
     app.clock.advance(60_000);

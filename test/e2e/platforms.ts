@@ -89,7 +89,10 @@ function createApp(moduleRef: TestingModule, platform: Platform): INestApplicati
 
 function runBeforeGuards(app: INestApplication, platform: Platform, hook: (request: any) => void): void {
   if (platform === 'fastify') {
-    app.getHttpAdapter().getInstance().addHook('preHandler', async (request: any) => hook(request));
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('preHandler', async (request: any) => hook(request));
   } else {
     app.use((request: any, _response: unknown, next: () => void) => {
       hook(request);

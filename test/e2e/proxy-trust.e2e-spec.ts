@@ -9,7 +9,9 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 
 @Controller()
 class HiController {
-  @ThrottleScope('hi') @Get('hi') hi() { return 'hi'; }
+  @ThrottleScope('hi') @Get('hi') hi() {
+    return 'hi';
+  }
 }
 
 describe.each(PLATFORMS)('proxy trust over %s', (platform) => {
@@ -21,7 +23,10 @@ describe.each(PLATFORMS)('proxy trust over %s', (platform) => {
   /** Statuses of GET /hi with each X-Forwarded-For value ('' sends none), under a 1/m limit by IP. */
   const via = async (trustProxy: TrustProxy, forwardedFor: string[]) => {
     app = await startThrottled(platform, { throttle: { scopes: { hi: '1/m' }, trustProxy }, controllers: [HiController] });
-    return statuses(app.get, forwardedFor.map((xff): RequestSpec => ['/hi', xff === '' ? {} : { 'x-forwarded-for': xff }]));
+    return statuses(
+      app.get,
+      forwardedFor.map((xff): RequestSpec => ['/hi', xff === '' ? {} : { 'x-forwarded-for': xff }]),
+    );
   };
 
   it('ignores X-Forwarded-For with no trust configured', async () => {

@@ -6,18 +6,28 @@ import { Platform, PLATFORMS } from './platforms';
 import { startThrottled, ThrottledApp } from './throttled-app';
 
 class BaseController {
-  @Get('x') x() { return 'x'; }
+  @Get('x') x() {
+    return 'x';
+  }
 }
-@ThrottleScope('one') @Controller('a') class AController extends BaseController {}
-@ThrottleScope('two') @Controller('b') class BController extends BaseController {}
+@ThrottleScope('one')
+@Controller('a')
+class AController extends BaseController {}
+@ThrottleScope('two')
+@Controller('b')
+class BController extends BaseController {}
 
 @Controller({ path: 'v', version: '1' })
 class V1Controller {
-  @ThrottleScope('one') @Get() get() { return 'v1'; }
+  @ThrottleScope('one') @Get() get() {
+    return 'v1';
+  }
 }
 @Controller({ path: 'v', version: '2' })
 class V2Controller {
-  @ThrottleScope('two') @Get() get() { return 'v2'; }
+  @ThrottleScope('two') @Get() get() {
+    return 'v2';
+  }
 }
 
 const headerVersioning = (app: INestApplication) => app.enableVersioning({ type: VersioningType.HEADER, header: 'x-api-version' });

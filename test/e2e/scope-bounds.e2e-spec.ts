@@ -10,8 +10,12 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 
 @Controller()
 class DemoLikeController {
-  @ThrottleScope('hi') @Get('hi') hi() { return { msg: 'Hello Hello!' }; }
-  @ThrottleScope('api_key') @Get() root(@Query('api_key') _key: string) { return 'ok'; }
+  @ThrottleScope('hi') @Get('hi') hi() {
+    return { msg: 'Hello Hello!' };
+  }
+  @ThrottleScope('api_key') @Get() root(@Query('api_key') _key: string) {
+    return 'ok';
+  }
 }
 
 const MAX_KEYS = 50;
@@ -24,7 +28,10 @@ const base: ThrottleModuleOptions = {
 
 const stores: [string, () => Promise<ThrottleModuleOptions>][] = [
   ['memory store', async () => base],
-  ['local fallback (Redis unreachable)', async () => ({ ...base, redis: { url: `redis://127.0.0.1:${await freePort()}` }, onStoreError: 'local' })],
+  [
+    'local fallback (Redis unreachable)',
+    async () => ({ ...base, redis: { url: `redis://127.0.0.1:${await freePort()}` }, onStoreError: 'local' }),
+  ],
 ];
 
 describe.each(stores)('%s, memory.maxKeys=50', (_name, options) => {
@@ -35,11 +42,22 @@ describe.each(stores)('%s, memory.maxKeys=50', (_name, options) => {
   afterEach(() => app.close());
 
   it('a flood of distinct api_key values does not give a spent /hi client a fresh budget', async () => {
-    expect(await statuses(app.get, Array.from({ length: 5 }, () => ['/hi'] as const))).toEqual([200, 200, 200, 200, 200]);
-    const flood = await statuses(app.get, Array.from({ length: FLOOD }, (_, i) => [`/?api_key=k${i}`] as const));
+    expect(
+      await statuses(
+        app.get,
+        Array.from({ length: 5 }, () => ['/hi'] as const),
+      ),
+    ).toEqual([200, 200, 200, 200, 200]);
+    const flood = await statuses(
+      app.get,
+      Array.from({ length: FLOOD }, (_, i) => [`/?api_key=k${i}`] as const),
+    );
     expect(flood.every((s) => s === 200)).toBe(true);
     app.clock.advance(10_000);
-    const after = await statuses(app.get, Array.from({ length: 5 }, () => ['/hi'] as const));
+    const after = await statuses(
+      app.get,
+      Array.from({ length: 5 }, () => ['/hi'] as const),
+    );
     console.log(`${_name}: /hi after a flood of ${FLOOD} api_keys (maxKeys ${MAX_KEYS}): ${JSON.stringify(after)}`);
     expect(after).toEqual([429, 429, 429, 429, 429]);
     app.clock.advance(50_000);
@@ -47,7 +65,10 @@ describe.each(stores)('%s, memory.maxKeys=50', (_name, options) => {
   });
 
   it('counts the evicted live logs in throttle_evictions_total{scope}', async () => {
-    await statuses(app.get, Array.from({ length: FLOOD }, (_, i) => [`/?api_key=k${i}`] as const));
+    await statuses(
+      app.get,
+      Array.from({ length: FLOOD }, (_, i) => [`/?api_key=k${i}`] as const),
+    );
     const text = await app.app.get(ThrottleMetrics).registry.metrics();
     expect(text).toContain(`throttle_evictions_total{scope="api_key"} ${FLOOD - MAX_KEYS}`);
     expect(text).not.toContain('throttle_evictions_total{scope="hi"}');

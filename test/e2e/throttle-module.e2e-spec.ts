@@ -8,17 +8,29 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 @ThrottleScope('pages')
 @Controller()
 class PagesController {
-  @Get('a') a() { return 'a'; }
-  @Get('b') b() { return 'b'; }
-  @ThrottleScope('burst', 'sustained') @Get('upload') upload() { return 'up'; }
-  @SkipThrottle() @Get('free') free() { return 'free'; }
+  @Get('a') a() {
+    return 'a';
+  }
+  @Get('b') b() {
+    return 'b';
+  }
+  @ThrottleScope('burst', 'sustained') @Get('upload') upload() {
+    return 'up';
+  }
+  @SkipThrottle() @Get('free') free() {
+    return 'free';
+  }
 }
 
 @SkipThrottle()
 @Controller('admin')
 class AdminController {
-  @Get('x') x() { return 'x'; }
-  @SkipThrottle(false) @Get('y') y() { return 'y'; }
+  @Get('x') x() {
+    return 'x';
+  }
+  @SkipThrottle(false) @Get('y') y() {
+    return 'y';
+  }
 }
 
 const OPTIONS: ThrottleModuleOptions = {

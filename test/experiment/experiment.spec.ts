@@ -23,7 +23,14 @@ describe('experiment', () => {
   });
 
   it('draws one line and legend entry per setup', () => {
-    const svg = admissionsChart([{ name: 'a <b>', admittedAtMs: [0, 1000] }, { name: 'c', admittedAtMs: [] }], 10_000, 10);
+    const svg = admissionsChart(
+      [
+        { name: 'a <b>', admittedAtMs: [0, 1000] },
+        { name: 'c', admittedAtMs: [] },
+      ],
+      10_000,
+      10,
+    );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<path /g)).toHaveLength(2);
     expect(svg).toContain('a &lt;b> (2)');

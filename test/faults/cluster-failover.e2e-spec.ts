@@ -58,8 +58,12 @@ describeRedis('the demo on Redis Cluster, a master killed (WORKERS=2)', () => {
     const acl = aclRule('throttle', PASSWORD, 'throttle:', [...STORE_COMMANDS, ...CLUSTER_COMMANDS]);
     await Promise.all(cluster.servers.map((s) => command(s.port, 'ACL', 'SETUSER', ...acl)));
     demo = await startDemoProcess({
-      WORKERS: String(WORKERS), THROTTLE_STORE: 'redis', THROTTLE_RATES: 'api_key=5/m',
-      REDIS_CLUSTER_NODES: cluster.nodes.join(','), REDIS_USERNAME: 'throttle', REDIS_PASSWORD: PASSWORD,
+      WORKERS: String(WORKERS),
+      THROTTLE_STORE: 'redis',
+      THROTTLE_RATES: 'api_key=5/m',
+      REDIS_CLUSTER_NODES: cluster.nodes.join(','),
+      REDIS_USERNAME: 'throttle',
+      REDIS_PASSWORD: PASSWORD,
     });
     await waitForEveryWorker(demo.url, WORKERS, 'both workers on the cluster', (store) => store.state === 'ok' && store.masters === 3);
     // A Cluster client opens its connection to a master on first use, and that first call can outlast
@@ -76,7 +80,9 @@ describeRedis('the demo on Redis Cluster, a master killed (WORKERS=2)', () => {
     expect(await flood(demo.url, '/?api_key=before', 200)).toEqual({ 200: 5, 429: 195 });
     const key = keyOf('before');
     const master = await cluster.masterOf(key);
-    const replicaInfo = await Promise.all(cluster.servers.map(async (s) => [s, String(await command(s.port, 'INFO', 'replication'))] as const));
+    const replicaInfo = await Promise.all(
+      cluster.servers.map(async (s) => [s, String(await command(s.port, 'INFO', 'replication'))] as const),
+    );
     const replica = replicaInfo.find(([, info]) => info.includes(`master_port:${master.port}\r`))![0];
     await waitFor('the replica to hold the 5 admissions', async () => (await zcardOnReplica(replica, key)) === 5);
     const onVictim = await valuesOn(cluster, master, 'v', 40);
@@ -91,11 +97,15 @@ describeRedis('the demo on Redis Cluster, a master killed (WORKERS=2)', () => {
     // (both workers), admits exactly 5; a worker still on its local limit would admit 5 of its own.
     let probe = 20;
     const probes: StatusCounts[] = [];
-    await waitFor('shared limits on the failed slots, on both workers', async () => {
-      const counts = await flood(demo!.url, `/?api_key=${onVictim[probe++]}`, 40, 20);
-      probes.push(counts);
-      return counts[200] === 5 && counts[429] === 35;
-    }, 20_000);
+    await waitFor(
+      'shared limits on the failed slots, on both workers',
+      async () => {
+        const counts = await flood(demo!.url, `/?api_key=${onVictim[probe++]}`, 40, 20);
+        probes.push(counts);
+        return counts[200] === 5 && counts[429] === 35;
+      },
+      20_000,
+    );
     const resumedAt = Date.now();
     const during = await traffic.stop();
     const policyDecisions = (await metric(demo.url, 'throttle_store_fallback_decisions_total')) - policyBefore;

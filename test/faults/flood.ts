@@ -53,12 +53,16 @@ export async function burst(url: string, path: string, count: number): Promise<v
  */
 export async function driveCircuits(url: string, path: string, workers: number, circuit: string): Promise<void> {
   const seen = new Set<number>();
-  await waitFor(`${workers} workers to report circuit ${circuit}`, async () => {
-    await burst(url, path, 4);
-    const { pid, store } = await health(url);
-    if (store.circuit === circuit) seen.add(pid);
-    return seen.size >= workers;
-  }, 10_000);
+  await waitFor(
+    `${workers} workers to report circuit ${circuit}`,
+    async () => {
+      await burst(url, path, 4);
+      const { pid, store } = await health(url);
+      if (store.circuit === circuit) seen.add(pid);
+      return seen.size >= workers;
+    },
+    10_000,
+  );
 }
 
 /**

@@ -17,12 +17,16 @@ function alive(demo: DemoProcess): boolean {
 /** Resolves with `count` distinct pids of booted workers that are not in `dead`, polling /health. */
 async function liveWorkers(demo: DemoProcess, count: number, dead: Set<number>): Promise<number[]> {
   const pids = new Set<number>();
-  await waitFor(`${count} live workers to answer /health`, async () => {
-    if (!alive(demo)) throw new FatalWait(`the primary exited:\n${demo.output()}`);
-    const pid = (JSON.parse((await get(`${demo.url}/health`, 1_000)).body) as { pid: number }).pid;
-    if (!dead.has(pid)) pids.add(pid);
-    return pids.size >= count;
-  }, 20_000);
+  await waitFor(
+    `${count} live workers to answer /health`,
+    async () => {
+      if (!alive(demo)) throw new FatalWait(`the primary exited:\n${demo.output()}`);
+      const pid = (JSON.parse((await get(`${demo.url}/health`, 1_000)).body) as { pid: number }).pid;
+      if (!dead.has(pid)) pids.add(pid);
+      return pids.size >= count;
+    },
+    20_000,
+  );
   return [...pids];
 }
 

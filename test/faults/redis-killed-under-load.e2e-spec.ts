@@ -21,10 +21,14 @@ describe('worker supervision (WORKERS=2)', () => {
     await waitFor('both workers to answer', async () => (pids.add((await health(demo!.url)).pid), pids.size === 2), 10_000);
     const [victim] = [...pids];
     process.kill(victim, 'SIGKILL');
-    await waitFor('a new worker to answer', async () => {
-      const pid = (await health(demo!.url)).pid;
-      return pid !== victim && !pids.has(pid);
-    }, 15_000);
+    await waitFor(
+      'a new worker to answer',
+      async () => {
+        const pid = (await health(demo!.url)).pid;
+        return pid !== victim && !pids.has(pid);
+      },
+      15_000,
+    );
     expect(demo.output()).toContain(`worker ${victim} died (SIGKILL); starting a new one`);
   });
 });
@@ -48,11 +52,17 @@ describeRedis('Redis killed under HTTP load (onStoreError: local)', () => {
       expect(report.latencyMs!.max).toBeLessThan(100 + 250);
       expect((await health(demo.url)).store.state).toBe('degraded');
       await redis.start();
-      await waitFor('shared limits to resume', async () => {
-        await request(`${demo.url}/?api_key=probe`).then((r) => r.body.dump());
-        return (await health(demo.url)).store.state === 'ok';
-      }, 15_000);
-      console.log(`Redis killed under load: statuses ${JSON.stringify(report.statuses)}, latency max ${report.latencyMs!.max.toFixed(1)} ms, p99 ${report.latencyMs!.p99.toFixed(1)} ms`);
+      await waitFor(
+        'shared limits to resume',
+        async () => {
+          await request(`${demo.url}/?api_key=probe`).then((r) => r.body.dump());
+          return (await health(demo.url)).store.state === 'ok';
+        },
+        15_000,
+      );
+      console.log(
+        `Redis killed under load: statuses ${JSON.stringify(report.statuses)}, latency max ${report.latencyMs!.max.toFixed(1)} ms, p99 ${report.latencyMs!.p99.toFixed(1)} ms`,
+      );
     } finally {
       await demo.stop();
       await redis.cleanup();

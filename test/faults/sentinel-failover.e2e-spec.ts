@@ -24,9 +24,13 @@ describeRedis('the demo on Redis Sentinel, master killed (WORKERS=2)', () => {
   it('answers every request during the failover, then shares limits on the promoted replica', async () => {
     set = await startSentinels({ nodeArgs: ['--user', ...aclRule('throttle', PASSWORD, 'throttle:', STORE_COMMANDS)] });
     demo = await startDemoProcess({
-      WORKERS: String(WORKERS), THROTTLE_STORE: 'redis', THROTTLE_RATES: 'api_key=5/m',
-      REDIS_SENTINELS: set.sentinels.join(','), REDIS_SENTINEL_PASSWORD: set.sentinelPassword,
-      REDIS_USERNAME: 'throttle', REDIS_PASSWORD: PASSWORD,
+      WORKERS: String(WORKERS),
+      THROTTLE_STORE: 'redis',
+      THROTTLE_RATES: 'api_key=5/m',
+      REDIS_SENTINELS: set.sentinels.join(','),
+      REDIS_SENTINEL_PASSWORD: set.sentinelPassword,
+      REDIS_USERNAME: 'throttle',
+      REDIS_PASSWORD: PASSWORD,
     });
     const { master, replica } = set;
     expect(demo.bootLine).toContain(`store redis sentinel mymaster via ${set.sentinels.join(',')} as throttle`);
@@ -44,7 +48,12 @@ describeRedis('the demo on Redis Sentinel, master killed (WORKERS=2)', () => {
     const traffic = steadyTraffic(demo.url, (i) => `/?api_key=during-${i}`);
     await waitFor('the sentinels to promote the replica', async () => (await set!.masterPort()) === replica.port, 20_000);
     const promotedAt = Date.now();
-    const resumedAt = await waitForEveryWorker(demo.url, WORKERS, 'both workers back on shared limits, on the promoted replica', onNode(replica.port));
+    const resumedAt = await waitForEveryWorker(
+      demo.url,
+      WORKERS,
+      'both workers back on shared limits, on the promoted replica',
+      onNode(replica.port),
+    );
     const during = await traffic.stop();
     const policyDecisions = (await metric(demo.url, 'throttle_store_fallback_decisions_total')) - policyBefore;
 

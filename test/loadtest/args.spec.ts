@@ -35,7 +35,20 @@ describe('parseArgs', () => {
   });
 
   it('reads flood mode, --long=value forms, decimals for -d, --rate, --json and --timeout', () => {
-    const o = run(['-t', 'http://a/', '--flood', '-c', '50', '--requests=1000', '--duration=0.5', '--rate', '100/15m', '--json', '--timeout', '250']);
+    const o = run([
+      '-t',
+      'http://a/',
+      '--flood',
+      '-c',
+      '50',
+      '--requests=1000',
+      '--duration=0.5',
+      '--rate',
+      '100/15m',
+      '--json',
+      '--timeout',
+      '250',
+    ]);
     expect(o).toMatchObject({ flood: true, concurrency: 50, requests: 1000, durationMs: 500, json: true, timeoutMs: 250 });
     expect(o.rate).toEqual({ text: '100/15m', parsed: { limit: 100, windowMs: 900_000 } });
   });

@@ -38,7 +38,11 @@ async function startServer(admit: number, handler?: (req: IncomingMessage, res: 
 function captureIo(extra: Partial<CliIo> = {}, tty = false) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 120 }, ...extra };
+  const io: CliIo = {
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 120 },
+    ...extra,
+  };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
 }
 
@@ -79,7 +83,15 @@ describe('loadtest CLI (in process, loopback)', () => {
       expect(code).toBe(0);
       expect(tookMs).toBeGreaterThanOrEqual(450); // the last request is due at 450 ms
       const report = JSON.parse(cap.stdout()) as Report;
-      expect(report).toMatchObject({ mode: 'paced', sent: 10, completed: 10, notSent: 0, statuses: { '200': 3, '429': 7 }, errors: {}, stoppedBy: null });
+      expect(report).toMatchObject({
+        mode: 'paced',
+        sent: 10,
+        completed: 10,
+        notSent: 0,
+        statuses: { '200': 3, '429': 7 },
+        errors: {},
+        stoppedBy: null,
+      });
       expect(report.elapsedMs).toBeGreaterThanOrEqual(450);
       expect(report.targetRequestsPerSecond).toBe(20);
       expect(report.window).toMatchObject({ limit: 1, windowMs: 1_000, maxAdmitted: 3 });

@@ -1,5 +1,12 @@
 import { parseArgs } from '../../apps/loadtest/src/args';
-import { formatLatency, formatReport, formatStatusTable, formatWindow, formatWindowCheck, statusLabel } from '../../apps/loadtest/src/format';
+import {
+  formatLatency,
+  formatReport,
+  formatStatusTable,
+  formatWindow,
+  formatWindowCheck,
+  statusLabel,
+} from '../../apps/loadtest/src/format';
 import { classify } from '../../apps/loadtest/src/pools';
 import { renderProgress } from '../../apps/loadtest/src/progress';
 import { Records } from '../../apps/loadtest/src/records';
@@ -24,7 +31,15 @@ describe('status table', () => {
 
 describe('window and latency lines', () => {
   it('names windows in their largest whole unit', () => {
-    expect([1_000, 10_000, 60_000, 900_000, 3_600_000, 86_400_000, 1_500].map(formatWindow)).toEqual(['1s', '10s', '1m', '15m', '1h', '1d', '1.5s']);
+    expect([1_000, 10_000, 60_000, 900_000, 3_600_000, 86_400_000, 1_500].map(formatWindow)).toEqual([
+      '1s',
+      '10s',
+      '1m',
+      '15m',
+      '1h',
+      '1d',
+      '1.5s',
+    ]);
   });
 
   it('prints the window check and flags excess', () => {
@@ -53,8 +68,15 @@ describe('buildReport + formatReport', () => {
     records.add(0, 800); // still pending: not counted as completed
     const report = buildReport(parsed.options, records, { elapsedMs: 1_000, stoppedBy: null, maxSendLagMs: 1.234 });
     expect(report).toMatchObject({
-      mode: 'paced', sent: 5, notSent: 0, completed: 4, statuses: { '200': 2, '429': 1 }, errors: { ECONNREFUSED: 1 },
-      requestsPerSecond: 4, targetRequestsPerSecond: 5, maxSendLagMs: 1.23,
+      mode: 'paced',
+      sent: 5,
+      notSent: 0,
+      completed: 4,
+      statuses: { '200': 2, '429': 1 },
+      errors: { ECONNREFUSED: 1 },
+      requestsPerSecond: 4,
+      targetRequestsPerSecond: 5,
+      maxSendLagMs: 1.23,
       window: { limit: 1, windowMs: 1_000, maxAdmitted: 2, maxAdmittedByReceiveTime: 2 },
     });
     expect(report.latencyMs).toEqual({ count: 3, p50: 2, p90: 4, p99: 4, max: 4 });
@@ -96,6 +118,14 @@ describe('Records', () => {
     for (let i = 0; i < 100; i++) r.add(i % 3, i);
     r.respond(99, 150, 204);
     r.fail(98, 149, 'timeout');
-    expect([r.length, r.target(99), r.sentAt(99), r.doneAt(99), r.status(99), r.error(98), r.isDone(97)]).toEqual([100, 0, 99, 150, 204, 'timeout', false]);
+    expect([r.length, r.target(99), r.sentAt(99), r.doneAt(99), r.status(99), r.error(98), r.isDone(97)]).toEqual([
+      100,
+      0,
+      99,
+      150,
+      204,
+      'timeout',
+      false,
+    ]);
   });
 });

@@ -15,12 +15,16 @@ describe('percentile (nearest rank)', () => {
 
   it('matches its definition on random data', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1_000 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 100 }), (raw, p) => {
-        const sorted = [...raw].sort((a, b) => a - b);
-        const v = percentile(sorted, p);
-        expect(sorted.filter((x) => x <= v).length / sorted.length).toBeGreaterThanOrEqual(p / 100);
-        expect(sorted.filter((x) => x < v).length / sorted.length).toBeLessThan(p / 100);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1_000 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 100 }),
+        (raw, p) => {
+          const sorted = [...raw].sort((a, b) => a - b);
+          const v = percentile(sorted, p);
+          expect(sorted.filter((x) => x <= v).length / sorted.length).toBeGreaterThanOrEqual(p / 100);
+          expect(sorted.filter((x) => x < v).length / sorted.length).toBeLessThan(p / 100);
+        },
+      ),
     );
   });
 });
@@ -58,7 +62,12 @@ describe('maxInWindow (trailing window, receive times)', () => {
   });
 
   it('the DRF article case: 10 admissions in the first second of a 1/s limit', () => {
-    expect(maxInWindow(Array.from({ length: 10 }, (_, i) => i * 100), 1_000)).toBe(10);
+    expect(
+      maxInWindow(
+        Array.from({ length: 10 }, (_, i) => i * 100),
+        1_000,
+      ),
+    ).toBe(10);
   });
 
   it('equals a brute-force count (property)', () => {
@@ -87,7 +96,13 @@ describe('maxCertainlyInWindow (send..receive intervals)', () => {
 
   it('counts a burst that certainly fits', () => {
     const starts = Float64Array.from([0, 100, 200, 300]);
-    expect(maxCertainlyInWindow(starts, starts.map((s) => s + 1), 1_000)).toBe(4);
+    expect(
+      maxCertainlyInWindow(
+        starts,
+        starts.map((s) => s + 1),
+        1_000,
+      ),
+    ).toBe(4);
     expect(maxCertainlyInWindow(new Float64Array(0), new Float64Array(0), 1_000)).toBe(0);
   });
 

@@ -19,7 +19,12 @@ const STOP_GRACE_MS = 5_000;
 
 /** The last `lines` lines of some output, each behind `| ` (so jest does not read `at ...` lines as our stack). */
 export function tail(output: string, lines = 30): string {
-  return output.trimEnd().split('\n').slice(-lines).map((line) => `    | ${line}`).join('\n');
+  return output
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((line) => `    | ${line}`)
+    .join('\n');
 }
 
 /** An error whose stack is its message: the harness frames say nothing, the step's output says it all. */
@@ -151,7 +156,10 @@ export function startFixture(name: string, dir: string): Promise<RunningApp> {
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   process.kill(child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, 'SIGKILL'), STOP_GRACE_MS);
+  const timer = setTimeout(
+    () => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, 'SIGKILL'),
+    STOP_GRACE_MS,
+  );
   await exited;
   clearTimeout(timer);
 }

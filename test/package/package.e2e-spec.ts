@@ -49,7 +49,14 @@ describe('the packed tarball', () => {
     expect(tarball.files.filter((file) => !SHIPPED.test(file))).toEqual([]);
     expect(tarball.files.filter((file) => /\.(spec|e2e-spec)\.|tsconfig|\.map$/.test(file))).toEqual([]);
     expect(tarball.files).toEqual(
-      expect.arrayContaining(['package.json', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts']),
+      expect.arrayContaining([
+        'package.json',
+        'LICENSE',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/testing/index.js',
+        'dist/testing/index.d.ts',
+      ]),
     );
   });
 

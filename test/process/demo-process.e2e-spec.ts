@@ -37,7 +37,8 @@ describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
     }
     const res = await request(`${demo.url}/metrics`);
     const text = await res.body.text();
-    const count = (result: string) => Number(new RegExp(`throttle_decisions_total\\{scope="hi",result="${result}"\\} (\\d+)`).exec(text)?.[1]);
+    const count = (result: string) =>
+      Number(new RegExp(`throttle_decisions_total\\{scope="hi",result="${result}"\\} (\\d+)`).exec(text)?.[1]);
     expect(res.statusCode).toBe(200);
     expect(count('allowed') + count('throttled')).toBe(8);
     expect(count('allowed')).toBeLessThanOrEqual(6); // 3 per worker: the memory store is per process

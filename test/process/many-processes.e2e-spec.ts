@@ -41,7 +41,12 @@ describeRedis('many processes, one limit (the bug the Redis store fixes)', () =>
   let db = 0;
   // These tests are about exactness, not timeouts: a generous store timeout keeps a loaded CI machine
   // (6 Node processes and the flood on 2 cores) from sending requests to the `local` fallback.
-  const redisEnv = () => ({ THROTTLE_STORE: 'redis', REDIS_URL: `${redis.url}/${++db}`, THROTTLE_RATES: RATE, THROTTLE_STORE_TIMEOUT_MS: '2000' });
+  const redisEnv = () => ({
+    THROTTLE_STORE: 'redis',
+    REDIS_URL: `${redis.url}/${++db}`,
+    THROTTLE_RATES: RATE,
+    THROTTLE_STORE_TIMEOUT_MS: '2000',
+  });
 
   it('WORKERS=6 on Redis: exactly 5 of 1000 concurrent requests admitted', async () => {
     const demo = await startDemoProcess({ ...redisEnv(), WORKERS: '6' });

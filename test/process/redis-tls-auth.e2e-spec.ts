@@ -27,8 +27,13 @@ describeRedis('the demo on TLS Redis with an ACL user', () => {
     certs?.cleanup();
   });
   const env = (overrides: Record<string, string> = {}) => ({
-    THROTTLE_STORE: 'redis', REDIS_URL: server.url, REDIS_TLS_CA: certs.caPath, REDIS_USERNAME: 'throttle', REDIS_PASSWORD: PASSWORD,
-    THROTTLE_RATES: 'api_key=5/m', ...overrides,
+    THROTTLE_STORE: 'redis',
+    REDIS_URL: server.url,
+    REDIS_TLS_CA: certs.caPath,
+    REDIS_USERNAME: 'throttle',
+    REDIS_PASSWORD: PASSWORD,
+    THROTTLE_RATES: 'api_key=5/m',
+    ...overrides,
   });
 
   it('admits exactly 5 of 100 over TLS, and /health names the node', async () => {
@@ -40,8 +45,16 @@ describeRedis('the demo on TLS Redis with an ACL user', () => {
   });
 
   it.each([
-    ['a wrong password', { REDIS_PASSWORD: 'not-the-password' }, /Redis store rediss:\/\/127\.0\.0\.1:\d+\S* as throttle unavailable \(WRONGPASS invalid username-password pair or user is disabled\.[^)]* at boot\): falling back to local limits \(per process\)/],
-    ['a CA that did not sign the server', { REDIS_TLS_CA: '' }, /Redis store rediss:\/\/127\.0\.0\.1:\d+\S* as throttle unavailable \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\b.* at boot\): falling back to local limits \(per process\)/],
+    [
+      'a wrong password',
+      { REDIS_PASSWORD: 'not-the-password' },
+      /Redis store rediss:\/\/127\.0\.0\.1:\d+\S* as throttle unavailable \(WRONGPASS invalid username-password pair or user is disabled\.[^)]* at boot\): falling back to local limits \(per process\)/,
+    ],
+    [
+      'a CA that did not sign the server',
+      { REDIS_TLS_CA: '' },
+      /Redis store rediss:\/\/127\.0\.0\.1:\d+\S* as throttle unavailable \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\b.* at boot\): falling back to local limits \(per process\)/,
+    ],
   ])('with %s: starts degraded, logs why once, and the policy decides (no 5xx)', async (_, overrides, line) => {
     const wrong = { ...overrides, ...('REDIS_TLS_CA' in overrides ? { REDIS_TLS_CA: certs.otherCaPath } : {}) };
     demo = await startDemoProcess(env(wrong));

@@ -23,14 +23,25 @@ const mixedRequestArb = scopesArb.chain((scopes) =>
   fc.tuple(fc.constant(scopes), fc.array(fc.constantFrom(...IDENTITIES), { minLength: scopes.length, maxLength: scopes.length })),
 );
 /** A request whose rules share one identity (one hash tag: the batched path on a Cluster too). */
-const oneTagRequestArb = scopesArb.chain((scopes) => fc.tuple(fc.constant(scopes), fc.constantFrom(...IDENTITIES).map((id) => scopes.map(() => id))));
+const oneTagRequestArb = scopesArb.chain((scopes) =>
+  fc.tuple(
+    fc.constant(scopes),
+    fc.constantFrom(...IDENTITIES).map((id) => scopes.map(() => id)),
+  ),
+);
 /** Turns: the requests that arrive together, then how far the clock moves before the next turn. */
 const turnsOf = (request: fc.Arbitrary<[number[], string[]]>) =>
   fc.array(fc.tuple(fc.array(request, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 900 })), { minLength: 1, maxLength: 8 });
 
 let run = 0;
 function requestOf([scopes, identities]: [number[], string[]], store: string, prefix: string): ThrottleRequest {
-  return { rules: scopes.map((s, i) => ({ key: `${prefix}${store}${SCOPES[s].name}:{${identities[i]}}`, limit: SCOPES[s].limit, windowMs: SCOPES[s].windowMs })) };
+  return {
+    rules: scopes.map((s, i) => ({
+      key: `${prefix}${store}${SCOPES[s].name}:{${identities[i]}}`,
+      limit: SCOPES[s].limit,
+      windowMs: SCOPES[s].windowMs,
+    })),
+  };
 }
 
 /** Batched (each turn at once) and one-by-one (each request awaited in arrival order) decide alike. */
@@ -66,7 +77,10 @@ describeRedis('Redis store batching', () => {
     });
 
     it('decides a turn of requests exactly as the same requests one by one, in arrival order (property)', async () => {
-      await fc.assert(fc.asyncProperty(turnsOf(mixedRequestArb), (turns) => batchEqualsSequential(client, turns)), { numRuns: 40 });
+      await fc.assert(
+        fc.asyncProperty(turnsOf(mixedRequestArb), (turns) => batchEqualsSequential(client, turns)),
+        { numRuns: 40 },
+      );
     });
 
     it('splits a turn where the test clock moves: each request is decided at its own reading', async () => {
@@ -100,7 +114,8 @@ describeRedis('Redis store batching', () => {
         storage.consume({ rules: [{ key: 'not-a-log:{x}', limit: 3, windowMs: 60_000 }] }),
         storage.consume({ rules: [{ key: 'fine:{x}', limit: 3, windowMs: 60_000 }] }),
       ]);
-      for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('WRONGTYPE') } });
+      for (const outcome of outcomes)
+        expect(outcome).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('WRONGTYPE') } });
     });
   });
 
@@ -109,7 +124,10 @@ describeRedis('Redis store batching', () => {
     let client: Cluster;
     beforeAll(async () => {
       cluster = await startCluster(3, 0);
-      client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })), { keyPrefix });
+      client = new Cluster(
+        cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
+        { keyPrefix },
+      );
       await new Promise((resolve) => client.once('ready', resolve));
     });
     afterAll(async () => {
@@ -118,12 +136,26 @@ describeRedis('Redis store batching', () => {
     });
 
     it('decides a turn of requests (one call per hash tag) exactly as one by one (property)', async () => {
-      await fc.assert(fc.asyncProperty(turnsOf(oneTagRequestArb), (turns) => batchEqualsSequential(client, turns)), { numRuns: 25 });
+      await fc.assert(
+        fc.asyncProperty(turnsOf(oneTagRequestArb), (turns) => batchEqualsSequential(client, turns)),
+        { numRuns: 25 },
+      );
     });
 
     it('regression: a cross-slot request does not overtake a request queued before it in the same turn', async () => {
       // fast-check counterexample: [a:{u2}], then [a:{u2}, c:{u1}] in one turn; the cross-slot one ran first.
-      await batchEqualsSequential(client, [[[[[0], ['u2']], [[0, 2], ['u2', 'u1']]], 0]]);
+      await batchEqualsSequential(client, [
+        [
+          [
+            [[0], ['u2']],
+            [
+              [0, 2],
+              ['u2', 'u1'],
+            ],
+          ],
+          0,
+        ],
+      ]);
     });
   });
 });

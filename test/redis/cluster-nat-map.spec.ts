@@ -21,7 +21,9 @@ describeRedis('Redis Cluster behind NAT (redis.natMap)', () => {
     }
     await waitFor('every node to announce the unreachable endpoints', async () => {
       const views = await Promise.all(cluster.servers.map((s) => command(s.port, 'CLUSTER', 'SLOTS')));
-      return views.every((slots) => (slots as [number, number, [string, number]][]).every(([, , [host, port]]) => host === announced(port)));
+      return views.every((slots) =>
+        (slots as [number, number, [string, number]][]).every(([, , [host, port]]) => host === announced(port)),
+      );
     });
   }, 60_000);
   afterAll(async () => {

@@ -17,7 +17,10 @@ describeRedis('RedisThrottleStorage on Redis Cluster', () => {
   let client: Cluster;
   beforeAll(async () => {
     cluster = await startCluster(3, 1);
-    client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })), { keyPrefix });
+    client = new Cluster(
+      cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
+      { keyPrefix },
+    );
     await new Promise((resolve) => client.once('ready', resolve));
   }, 60_000);
   afterAll(async () => {
@@ -33,7 +36,10 @@ describeRedis('RedisThrottleStorage on Redis Cluster', () => {
     const burst = { key: `burst:{${id}}`, limit: 1, windowMs: 1_000 };
     const sustained = { key: `sustained:{${id}}`, limit: 5, windowMs: 60_000 };
     expect((await storage.consume({ rules: [sustained, burst] })).allowed).toBe(true);
-    expect(await storage.consume({ rules: [sustained, burst] })).toMatchObject({ allowed: false, states: [{ remaining: 4 }, { remaining: 0 }] });
+    expect(await storage.consume({ rules: [sustained, burst] })).toMatchObject({
+      allowed: false,
+      states: [{ remaining: 4 }, { remaining: 0 }],
+    });
     expect(await client.zcard(sustained.key)).toBe(1);
   });
 

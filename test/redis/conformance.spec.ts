@@ -35,7 +35,10 @@ describeRedis('Redis store conformance', () => {
     let client: Cluster;
     beforeAll(async () => {
       cluster = await startCluster(3, 0);
-      client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })), { keyPrefix });
+      client = new Cluster(
+        cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
+        { keyPrefix },
+      );
       await new Promise((resolve) => client.once('ready', resolve));
     });
     afterAll(async () => {

@@ -19,7 +19,10 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
   let client: Cluster;
   beforeAll(async () => {
     cluster = await startCluster(3, 0);
-    client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })), { keyPrefix });
+    client = new Cluster(
+      cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
+      { keyPrefix },
+    );
     await new Promise((resolve) => client.once('ready', resolve));
   }, 60_000);
   afterAll(async () => {
@@ -54,31 +57,34 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
   describe.each([
     ['a single-slot request', false],
     ['a cross-slot request', true],
-  ])('regression: a refusal that counted a withdrawn cross-slot admission was deny-cached (false 429s for a window), observer %s', (_, crossSlot) => {
-    it('refuses while the admission is logged, then admits once it is withdrawn', async () => {
-      const clock = new FakeClock();
-      const storeTime = clock.storeTime();
-      const byIp = rule('ip', 1);
-      const byKey = rule('api-key', 1);
-      const byUser = rule('user', 5);
-      const shared = new RedisThrottleStorage(client, { storeTime });
-      expect((await shared.consume({ rules: [byKey] })).allowed).toBe(true); // byKey full: [byIp, byKey] will be refused there
+  ])(
+    'regression: a refusal that counted a withdrawn cross-slot admission was deny-cached (false 429s for a window), observer %s',
+    (_, crossSlot) => {
+      it('refuses while the admission is logged, then admits once it is withdrawn', async () => {
+        const clock = new FakeClock();
+        const storeTime = clock.storeTime();
+        const byIp = rule('ip', 1);
+        const byKey = rule('api-key', 1);
+        const byUser = rule('user', 5);
+        const shared = new RedisThrottleStorage(client, { storeTime });
+        expect((await shared.consume({ rules: [byKey] })).allowed).toBe(true); // byKey full: [byIp, byKey] will be refused there
 
-      const held = holdingAt(byKey.key, storeTime);
-      const twoScopes = held.store.consume({ rules: [byIp, byKey] });
-      await held.reached.promise; // its admission is logged under byIp, and not withdrawn yet
+        const held = holdingAt(byKey.key, storeTime);
+        const twoScopes = held.store.consume({ rules: [byIp, byKey] });
+        await held.reached.promise; // its admission is logged under byIp, and not withdrawn yet
 
-      const observer = new ResilientThrottleStorage(new RedisThrottleStorage(client, { storeTime }), { clock, logger: silent });
-      const request = { rules: crossSlot ? [byIp, byUser] : [byIp] };
-      expect((await observer.consume(request)).allowed).toBe(false); // true at that instant: byIp held a logged admission
+        const observer = new ResilientThrottleStorage(new RedisThrottleStorage(client, { storeTime }), { clock, logger: silent });
+        const request = { rules: crossSlot ? [byIp, byUser] : [byIp] };
+        expect((await observer.consume(request)).allowed).toBe(false); // true at that instant: byIp held a logged admission
 
-      held.release.open();
-      expect((await twoScopes).allowed).toBe(false);
-      await waitFor('the admission to be withdrawn from byIp', async () => (await client.zcard(byIp.key)) === 0);
-      const decision = observer.decideSync(request) ?? (await observer.consume(request)); // as the guard asks
-      expect(decision.allowed).toBe(true);
-    });
-  });
+        held.release.open();
+        expect((await twoScopes).allowed).toBe(false);
+        await waitFor('the admission to be withdrawn from byIp', async () => (await client.zcard(byIp.key)) === 0);
+        const decision = observer.decideSync(request) ?? (await observer.consume(request)); // as the guard asks
+        expect(decision.allowed).toBe(true);
+      });
+    },
+  );
 
   it('deny-caches a key full of cross-slot admissions once they can no longer be withdrawn', async () => {
     const clock = new FakeClock();
@@ -113,7 +119,10 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
     await store.consume({ rules: [wide, byUser] }); // t0 + 20, provisional
     clock.advance(10);
     expect((await store.consume({ rules: [narrow] })).states[0]).toEqual({
-      remaining: 0, resetMs: 59_970, retryAfterMs: 59_990, certainRetryAfterMs: 59_980, // frees with t0 + 20; surely with t0 + 10
+      remaining: 0,
+      resetMs: 59_970,
+      retryAfterMs: 59_990,
+      certainRetryAfterMs: 59_980, // frees with t0 + 20; surely with t0 + 10
     });
     clock.advance(2 * WITHDRAW_HORIZON_MS);
     await store.consume({ rules: [wide, byUser] }); // t0 + 2030, provisional; the others are older than the horizon: certain

@@ -61,7 +61,14 @@ describeRedis('ThrottleModule with redis options', () => {
     const clock = new FakeClock();
     const app = await boot({ redis: { url: server.url } }, clock);
     try {
-      expect(resilient(app).health()).toEqual({ store: 'redis', state: 'ok', status: 'ready', node: `127.0.0.1:${server.port}`, circuit: 'closed', policy: 'local' });
+      expect(resilient(app).health()).toEqual({
+        store: 'redis',
+        state: 'ok',
+        status: 'ready',
+        node: `127.0.0.1:${server.port}`,
+        circuit: 'closed',
+        policy: 'local',
+      });
       expect((await get(app)).statusCode).toBe(200);
       expect((await get(app)).headers['ratelimit']).toBe('"hi";r=0;t=60');
       const refused = await get(app);
@@ -129,7 +136,9 @@ describeRedis('ThrottleModule with redis options', () => {
       await late.start();
       // No request: the client's ready (script loaded again) closes the circuit by itself.
       await waitFor('shared limits to resume', () => resilient(app).health().state === 'ok', 2_000);
-      expect(log.mock.calls.map(([m]) => String(m))).toContain(`Redis store redis://127.0.0.1:${port}/0 back (connection ready): shared limits resumed`);
+      expect(log.mock.calls.map(([m]) => String(m))).toContain(
+        `Redis store redis://127.0.0.1:${port}/0 back (connection ready): shared limits resumed`,
+      );
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
       await app.close();

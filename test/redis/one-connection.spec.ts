@@ -12,9 +12,15 @@ const keyPrefix = filePrefix('one-connection');
 
 @Controller()
 class ScopesController {
-  @ThrottleScope('a') @Get('a') a() { return 'a'; }
-  @ThrottleScope('b') @Get('b') b() { return 'b'; }
-  @ThrottleScope('a', 'c') @Get('ac') ac() { return 'ac'; }
+  @ThrottleScope('a') @Get('a') a() {
+    return 'a';
+  }
+  @ThrottleScope('b') @Get('b') b() {
+    return 'b';
+  }
+  @ThrottleScope('a', 'c') @Get('ac') ac() {
+    return 'ac';
+  }
 }
 
 async function boot(redis: RedisStoreOptions): Promise<NestFastifyApplication> {
@@ -42,7 +48,9 @@ describeRedis('one Redis connection per process', () => {
   });
   /** Connections to the server other than the admin's own. */
   const others = async () => {
-    const list = String(await admin.client('LIST')).trim().split('\n');
+    const list = String(await admin.client('LIST'))
+      .trim()
+      .split('\n');
     const id = String(await admin.client('ID'));
     return list.filter((line) => !line.startsWith(`id=${id} `));
   };

@@ -48,12 +48,13 @@ describeRedis('RedisThrottleStorage on a single node', () => {
   it('admits exactly limit of 1000 concurrent requests sent through 8 connections (Redis TIME)', async () => {
     const stores = await Promise.all(Array.from({ length: 8 }, async () => new RedisThrottleStorage(await connect())));
     const rule: ThrottleRule = { key: fresh('flood'), limit: 37, windowMs: 60_000 };
-    const decisions = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => stores[i % stores.length].consume({ rules: [rule] })),
-    );
+    const decisions = await Promise.all(Array.from({ length: 1000 }, (_, i) => stores[i % stores.length].consume({ rules: [rule] })));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(37);
     expect(await raw.zcard(keyPrefix + rule.key)).toBe(37);
-    const remaining = decisions.filter((d) => d.allowed).map((d) => d.states[0].remaining).sort((a, b) => a - b);
+    const remaining = decisions
+      .filter((d) => d.allowed)
+      .map((d) => d.states[0].remaining)
+      .sort((a, b) => a - b);
     expect(remaining).toEqual(Array.from({ length: 37 }, (_, i) => i));
   });
 

@@ -44,7 +44,9 @@ describeRedis('redis.waitReplicas on a master and its replica', () => {
     await master.start();
     replica = new RedisServer(await freePort(), dir, { args: ['--replicaof', '127.0.0.1', String(master.port)] });
     await replica.start();
-    await waitFor('the replica in sync', async () => String(await command(replica.port, 'INFO', 'replication')).includes('master_link_status:up'));
+    await waitFor('the replica in sync', async () =>
+      String(await command(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+    );
   });
   afterAll(async () => {
     await Promise.all([master?.stop(), replica?.stop()]);
@@ -96,14 +98,17 @@ describeRedis('redis.waitReplicas on Redis Cluster', () => {
   let client: Cluster;
   beforeAll(async () => {
     cluster = await startCluster(3, 1);
-    client = connectRedis({ kind: 'cluster', nodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })) }, keyPrefix).client as Cluster;
+    client = connectRedis(
+      { kind: 'cluster', nodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })) },
+      keyPrefix,
+    ).client as Cluster;
   }, 60_000);
   afterAll(async () => {
     client?.disconnect();
     await cluster?.stop();
   });
 
-  it('waits on the node that ran the script (its WAITs, no other node\'s), and its replica holds every admission', async () => {
+  it("waits on the node that ran the script (its WAITs, no other node's), and its replica holds every admission", async () => {
     const store = new RedisThrottleStorage(client, { ownsClient: true, replicaWait: WAIT });
     await store.open();
     for (const tag of ['a', 'b', 'c', 'd', 'e', 'f']) {

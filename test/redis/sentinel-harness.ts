@@ -46,7 +46,9 @@ const SENTINEL_PASSWORD = 'sentinel-secret';
 export async function startSentinels(setup: SentinelSetup = {}): Promise<RedisSentinels> {
   const dir = mkdtempSync(join(tmpdir(), 'throttle-sentinel-'));
   const master = new RedisServer(await freePort(), dir, { args: setup.nodeArgs ?? [] });
-  const replica = new RedisServer(await freePort(), dir, { args: [...(setup.nodeArgs ?? []), '--replicaof', '127.0.0.1', String(master.port)] });
+  const replica = new RedisServer(await freePort(), dir, {
+    args: [...(setup.nodeArgs ?? []), '--replicaof', '127.0.0.1', String(master.port)],
+  });
   const sentinels: RedisProcess[] = [];
   const stop = async () => {
     await Promise.all([...sentinels.map((s) => s.stop()), master.stop(), replica.stop()]);
@@ -55,7 +57,9 @@ export async function startSentinels(setup: SentinelSetup = {}): Promise<RedisSe
   try {
     await master.start();
     await replica.start();
-    await waitFor('the replica in sync', async () => String(await command(replica.port, 'INFO', 'replication')).includes('master_link_status:up'));
+    await waitFor('the replica in sync', async () =>
+      String(await command(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+    );
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const conf = join(dir, `sentinel-${port}.conf`);
@@ -63,13 +67,17 @@ export async function startSentinels(setup: SentinelSetup = {}): Promise<RedisSe
       sentinels.push(new RedisProcess(port, [conf, '--sentinel'], 'redis sentinel'));
     }
     await Promise.all(sentinels.map((s) => s.start(async () => (await sentinelCall(s.port, 'PING')) === 'PONG')));
-    await waitFor('every sentinel to see the replica and the other sentinels', async () => {
-      const views = await Promise.all(sentinels.map((s) => sentinelCall(s.port, 'SENTINEL', 'MASTER', NAME)));
-      return views.every((view) => {
-        const fields = pairs(view as string[]);
-        return fields['num-slaves'] === '1' && fields['num-other-sentinels'] === '2';
-      });
-    }, 20_000);
+    await waitFor(
+      'every sentinel to see the replica and the other sentinels',
+      async () => {
+        const views = await Promise.all(sentinels.map((s) => sentinelCall(s.port, 'SENTINEL', 'MASTER', NAME)));
+        return views.every((view) => {
+          const fields = pairs(view as string[]);
+          return fields['num-slaves'] === '1' && fields['num-other-sentinels'] === '2';
+        });
+      },
+      20_000,
+    );
     const masterPort = async () => {
       for (const s of sentinels) {
         const reply = await sentinelCall(s.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME).catch(() => undefined);
@@ -103,7 +111,14 @@ function sentinelConf(port: number, dir: string, masterPort: number, downAfterMs
 
 /** One command to a sentinel (authenticated) on a throwaway connection. */
 async function sentinelCall(port: number, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ port, host: '127.0.0.1', password: SENTINEL_PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    password: SENTINEL_PASSWORD,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

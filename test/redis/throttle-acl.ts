@@ -12,7 +12,19 @@
  * - `time`, `zremrangebyscore`, `zcard`, `zrange`, `zrangebyscore`, `zadd`, `pexpire`: what the scripts call
  *   (ACLs are checked inside scripts too).
  */
-export const STORE_COMMANDS = ['info', 'eval', 'evalsha', 'script|load', 'time', 'zremrangebyscore', 'zcard', 'zrange', 'zrangebyscore', 'zadd', 'pexpire'] as const;
+export const STORE_COMMANDS = [
+  'info',
+  'eval',
+  'evalsha',
+  'script|load',
+  'time',
+  'zremrangebyscore',
+  'zcard',
+  'zrange',
+  'zrangebyscore',
+  'zadd',
+  'pexpire',
+] as const;
 
 /**
  * Cluster adds what ioredis asks on connect (`CLUSTER SLOTS` for the slot map, `CLUSTER INFO` for its

@@ -74,7 +74,16 @@ describeRedis('Redis store over TLS as a minimal ACL user', () => {
     try {
       for (const dropped of STORE_COMMANDS) {
         const user = `without-${dropped.replace('|', '-')}`;
-        await admin.call('ACL', 'SETUSER', ...aclRule(user, PASSWORD, keyPrefix, STORE_COMMANDS.filter((c) => c !== dropped)));
+        await admin.call(
+          'ACL',
+          'SETUSER',
+          ...aclRule(
+            user,
+            PASSWORD,
+            keyPrefix,
+            STORE_COMMANDS.filter((c) => c !== dropped),
+          ),
+        );
         if (await works(user)) notNeeded.push(dropped);
       }
     } finally {
@@ -85,7 +94,7 @@ describeRedis('Redis store over TLS as a minimal ACL user', () => {
     expect(warnings).toEqual([expect.stringContaining('Skipping the ready check because INFO command fails: "NOPERM')]);
   }, 40_000);
 
-  it('refuses keys outside the user\'s prefix (the ACL confines the store to its own keys)', async () => {
+  it("refuses keys outside the user's prefix (the ACL confines the store to its own keys)", async () => {
     const problems: string[] = [];
     const target = compileRedisOptions({ url: server.url, username: 'throttle', password: PASSWORD, tls: tls() }, problems);
     const store = RedisThrottleStorage.fromConnection(connectRedis(target!, 'elsewhere:'));
@@ -98,9 +107,11 @@ describeRedis('Redis store over TLS as a minimal ACL user', () => {
   });
 
   it('verifies the server: a certificate for another name, or from another CA, is refused', async () => {
-    await expect(openStore({ url: server.url, username: 'throttle', password: PASSWORD, tls: { ca: certs.ca, servername: 'redis.example.com' } }))
-      .rejects.toThrow(/^ERR_TLS_CERT_ALTNAME_INVALID, not ready after/);
-    await expect(openStore({ url: server.url, username: 'throttle', password: PASSWORD, tls: { ca: readFileSync(certs.otherCaPath) } }))
-      .rejects.toThrow(/^\S*(CERT|SIGNATURE|ISSUER)\S*, not ready after/);
+    await expect(
+      openStore({ url: server.url, username: 'throttle', password: PASSWORD, tls: { ca: certs.ca, servername: 'redis.example.com' } }),
+    ).rejects.toThrow(/^ERR_TLS_CERT_ALTNAME_INVALID, not ready after/);
+    await expect(
+      openStore({ url: server.url, username: 'throttle', password: PASSWORD, tls: { ca: readFileSync(certs.otherCaPath) } }),
+    ).rejects.toThrow(/^\S*(CERT|SIGNATURE|ISSUER)\S*, not ready after/);
   });
 });

@@ -25,7 +25,10 @@ export interface TestCertificates {
 
 /** True when `openssl` can be run (the TLS suites need it to make certificates). */
 export async function opensslAvailable(): Promise<boolean> {
-  return run('openssl', ['version']).then(() => true, () => false);
+  return run('openssl', ['version']).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -40,13 +43,50 @@ export async function makeCertificates(): Promise<TestCertificates> {
   const at = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   try {
-    await run('openssl', ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.crt'), '-days', '1', '-subj', '/CN=throttle-test-ca']);
-    await run('openssl', ['req', '-x509', ...ec, '-keyout', at('other-ca.key'), '-out', at('other-ca.crt'), '-days', '1', '-subj', '/CN=unrelated-ca']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      at('ca.key'),
+      '-out',
+      at('ca.crt'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=throttle-test-ca',
+    ]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      at('other-ca.key'),
+      '-out',
+      at('other-ca.crt'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=unrelated-ca',
+    ]);
     await run('openssl', ['req', ...ec, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=localhost']);
     writeFileSync(at('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
     await run('openssl', [
-      'x509', '-req', '-in', at('server.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial',
-      '-out', at('server.crt'), '-days', '1', '-extfile', at('server.ext'),
+      'x509',
+      '-req',
+      '-in',
+      at('server.csr'),
+      '-CA',
+      at('ca.crt'),
+      '-CAkey',
+      at('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      at('server.crt'),
+      '-days',
+      '1',
+      '-extfile',
+      at('server.ext'),
     ]);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -84,7 +124,14 @@ export async function startTlsRedis(certs: TestCertificates, extraArgs: string[]
   args.push('--tls-auth-clients', 'no', ...extraArgs);
   const server = new RedisProcess(port, args, 'TLS redis-server');
   await server.start(() => tlsPing(port, certs.ca));
-  return { port, url: `rediss://127.0.0.1:${port}`, get pid() { return server.pid; }, stop: () => server.stop() };
+  return {
+    port,
+    url: `rediss://127.0.0.1:${port}`,
+    get pid() {
+      return server.pid;
+    },
+    stop: () => server.stop(),
+  };
 }
 
 async function tlsPing(port: number, ca: Buffer): Promise<boolean> {

@@ -49,13 +49,23 @@ export function steadyTraffic(url: string, pathOf: (i: number) => string, loops 
  * Polls /health (a new connection each time, so every worker is asked) until `workers` distinct
  * workers have reported a store for which `ok` holds, in a row of answers; returns when that happened.
  */
-export async function waitForEveryWorker(url: string, workers: number, what: string, ok: (store: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<number> {
+export async function waitForEveryWorker(
+  url: string,
+  workers: number,
+  what: string,
+  ok: (store: Record<string, unknown>) => boolean,
+  timeoutMs = 20_000,
+): Promise<number> {
   const good = new Set<number>();
-  await waitFor(what, async () => {
-    const { pid, store } = await health(url);
-    if (ok(store)) good.add(pid);
-    else good.delete(pid);
-    return good.size >= workers;
-  }, timeoutMs);
+  await waitFor(
+    what,
+    async () => {
+      const { pid, store } = await health(url);
+      if (ok(store)) good.add(pid);
+      else good.delete(pid);
+      return good.size >= workers;
+    },
+    timeoutMs,
+  );
   return Date.now();
 }

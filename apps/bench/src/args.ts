@@ -31,10 +31,22 @@ export class BenchUsageError extends Error {
 
 /** The defaults of a full run, and of `--quick`. */
 export const BENCH_DEFAULTS: BenchOptions = {
-  rounds: 3, durationS: 5, warmupS: 10, connections: 50, storageS: 3, storageConcurrency: 128, quick: false,
+  rounds: 3,
+  durationS: 5,
+  warmupS: 10,
+  connections: 50,
+  storageS: 3,
+  storageConcurrency: 128,
+  quick: false,
 };
 const QUICK: BenchOptions = {
-  rounds: 1, durationS: 2, warmupS: 1, connections: 50, storageS: 1, storageConcurrency: 128, quick: true,
+  rounds: 1,
+  durationS: 2,
+  warmupS: 1,
+  connections: 50,
+  storageS: 1,
+  storageConcurrency: 128,
+  quick: true,
 };
 
 const FLAGS: Record<string, { key: keyof BenchOptions; min: number; max: number }> = {

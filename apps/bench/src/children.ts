@@ -73,7 +73,10 @@ export function installCleanup(): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
   process.on('exit', killAllSync);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       process.stderr.write(`\nbench: ${signal}: stopping ${live.size} child process(es)\n`);
       killAllSync();

@@ -32,7 +32,11 @@ function admittedHeaders(reply: FloorReply, limit: number, windowS: number): voi
 /** The contract's 429: RateLimit headers, Retry-After and the JSON body. */
 function refusal(reply: FloorReply, limit: number, windowS: number): void {
   const body = JSON.stringify({
-    statusCode: 429, error: 'Too Many Requests', message: `Request was throttled. Expected available in ${windowS} seconds.`, scope: 'hi', retryAfter: windowS,
+    statusCode: 429,
+    error: 'Too Many Requests',
+    message: `Request was throttled. Expected available in ${windowS} seconds.`,
+    scope: 'hi',
+    retryAfter: windowS,
   });
   reply
     .code(429)
@@ -58,5 +62,8 @@ export function installFloor(app: NestFastifyApplication, variant: FloorVariant,
     variant === 'floor-headers'
       ? (_request, reply, done) => (admittedHeaders(reply, limit, windowS), done())
       : (_request, reply) => refusal(reply, limit, windowS);
-  app.getHttpAdapter().getInstance().addHook('onRequest', hook as never);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', hook as never);
 }

@@ -67,11 +67,23 @@ async function bench(options: BenchOptions, argv: readonly string[], log: Log): 
       records.push(...(runs ?? []));
     }
     const storageArgs = [
-      '--redis-url', redis.url, '--duration-ms', String(options.storageS * 1000),
-      '--concurrency', String(options.storageConcurrency), '--rounds', String(options.rounds),
+      '--redis-url',
+      redis.url,
+      '--duration-ms',
+      String(options.storageS * 1000),
+      '--concurrency',
+      String(options.storageConcurrency),
+      '--rounds',
+      String(options.rounds),
     ];
     storage = await step('S3: the stores alone', failures, log, () =>
-      runScript<StorageBenchResult>('storage-bench.js', storageArgs, 'RESULT ', (10 * options.rounds * (options.storageS + 1) + 120) * 1000, 'redis-client'),
+      runScript<StorageBenchResult>(
+        'storage-bench.js',
+        storageArgs,
+        'RESULT ',
+        (10 * options.rounds * (options.storageS + 1) + 120) * 1000,
+        'redis-client',
+      ),
     );
     ceiling = await step('S3: redis-benchmark ceiling', failures, log, () =>
       scriptCeiling(redis, options.quick ? 50_000 : 200_000, options.rounds),
@@ -80,18 +92,35 @@ async function bench(options: BenchOptions, argv: readonly string[], log: Log): 
   } finally {
     await redis.stop();
   }
-  const memoryCost = await step('memory store cost (memory-cost.ts)', failures, log, async () =>
-    JSON.parse(await runToEnd('memory-cost.js', [], ['--expose-gc'], 300_000)) as MemoryCost,
+  const memoryCost = await step(
+    'memory store cost (memory-cost.ts)',
+    failures,
+    log,
+    async () => JSON.parse(await runToEnd('memory-cost.js', [], ['--expose-gc'], 300_000)) as MemoryCost,
   );
   const data: BenchData = {
-    options, command: commandLine(argv), startedAt, tookS: (Date.now() - startedAt.getTime()) / 1000,
+    options,
+    command: commandLine(argv),
+    startedAt,
+    tookS: (Date.now() - startedAt.getTime()) / 1000,
     machine: { cpus: availableParallelism(), model: cpuModel(), node: process.version, redis: redis.version },
-    scenarios: SCENARIOS, records, storage, ceiling, memoryCost, failures,
+    scenarios: SCENARIOS,
+    records,
+    storage,
+    ceiling,
+    memoryCost,
+    failures,
   };
   const report = renderReport(data);
   const dir = join(ROOT, 'bench-results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `bench-${startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.md`);
+  const file = join(
+    dir,
+    `bench-${startedAt
+      .toISOString()
+      .replace(/:/g, '-')
+      .replace(/\.\d+Z$/, 'Z')}.md`,
+  );
   writeFileSync(file, report);
   process.stdout.write(`${report}\n`);
   log(`report written to ${file}`);

@@ -114,7 +114,22 @@ export async function scriptCeiling(redis: PrivateRedis, requests: number, round
   const sha = String(await redis.admin.script('LOAD', SLIDING_LOG_SCRIPT));
   if (sha !== SLIDING_LOG_SHA) throw new Error(`SCRIPT LOAD gave ${sha}, the store sends ${SLIDING_LOG_SHA}`);
   const call = ['EVALSHA', sha, '1', 'throttle:hi:{__rand_int__}', '', 'bench:__rand_int__', '0', '1', '1000000', '60000'];
-  const args = ['-h', '127.0.0.1', '-p', String(redis.port), '-n', String(requests), '-c', '50', '-P', '16', '-r', '10000', '--csv', ...call];
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(redis.port),
+    '-n',
+    String(requests),
+    '-c',
+    '50',
+    '-P',
+    '16',
+    '-r',
+    '10000',
+    '--csv',
+    ...call,
+  ];
   const roundsPerS: number[] = [];
   for (let round = 0; round < rounds; round++) {
     await redis.admin.flushall();
@@ -136,7 +151,11 @@ async function redisBenchmark(args: readonly string[]): Promise<number> {
     child.once('error', (error) => (clearTimeout(timer), reject(error)));
     child.once('exit', (code) => (clearTimeout(timer), code === 0 ? resolve() : reject(new Error(`redis-benchmark exited ${code}`))));
   });
-  const row = out.trim().split('\n').filter((line) => line.startsWith('"EVALSHA')).pop();
+  const row = out
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('"EVALSHA'))
+    .pop();
   const perS = Number(row?.split('","')[1]?.replace(/"/g, ''));
   if (!Number.isFinite(perS)) throw new Error(`redis-benchmark: unexpected output: ${out.slice(-300)}`);
   return perS;

@@ -25,7 +25,9 @@ import { median } from './stats';
 import { freePort } from '../../../libs/testkit/src';
 
 const KEYS = 10_000;
-const requests: ThrottleRequest[] = Array.from({ length: KEYS }, (_, i) => ({ rules: [{ key: `hi:{k${i}}`, limit: 1_000_000, windowMs: 60_000 }] }));
+const requests: ThrottleRequest[] = Array.from({ length: KEYS }, (_, i) => ({
+  rules: [{ key: `hi:{k${i}}`, limit: 1_000_000, windowMs: 60_000 }],
+}));
 
 interface Variant {
   readonly name: string;
@@ -35,7 +37,19 @@ interface Variant {
 /** A redis-server on a free port, its files (a replica's received RDB) in `dir`. */
 async function startServer(dir: string, args: string[]): Promise<{ port: number; child: ChildProcess; admin: Redis }> {
   const port = await freePort();
-  const child = spawnCommand('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args]);
+  const child = spawnCommand('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    ...args,
+  ]);
   child.stdout?.resume();
   child.stderr?.resume();
   const admin = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50 });
@@ -53,7 +67,11 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 }
 
 /** A store over a client built exactly as the module builds it (plus `extra` client options). */
-async function store(port: number, extra: Record<string, unknown>, replicaWait?: { replicas: number; timeoutMs: number }): Promise<RedisThrottleStorage> {
+async function store(
+  port: number,
+  extra: Record<string, unknown>,
+  replicaWait?: { replicas: number; timeoutMs: number },
+): Promise<RedisThrottleStorage> {
   const options = singleNodeOptions({ kind: 'url', url: `redis://127.0.0.1:${port}` }, { keyPrefix: 'bench:', storeTimeoutMs: 100 });
   const client = new Redis({ ...options, ...extra });
   client.on('error', () => undefined);
@@ -127,13 +145,19 @@ async function main(): Promise<void> {
     }
     const info = await master.admin.info('server');
     const load = (await import('node:os')).loadavg()[0].toFixed(1);
-    console.log(`\nRedis ${/redis_version:(\S+)/.exec(info)?.[1]} master + 1 replica on 127.0.0.1, Node ${process.version}, load average ${load}`);
-    console.log(`latency: ${rounds * ms} ms of interleaved single decisions; throughput: median of ${rounds} alternating rounds × ${ms} ms\n`);
+    console.log(
+      `\nRedis ${/redis_version:(\S+)/.exec(info)?.[1]} master + 1 replica on 127.0.0.1, Node ${process.version}, load average ${load}`,
+    );
+    console.log(
+      `latency: ${rounds * ms} ms of interleaved single decisions; throughput: median of ${rounds} alternating rounds × ${ms} ms\n`,
+    );
     console.log('| client | µs per decision, one at a time (p50 / p99) | decisions/s, 64 in flight |');
     console.log('|---|--:|--:|');
     for (const v of variants) {
       const { p50, p99 } = latency.get(v.name)!;
-      console.log(`| ${v.name} | ${p50.toFixed(0)} / ${p99.toFixed(0)} | ${Math.round(median(throughput.get(v.name)!)).toLocaleString('en-US')} |`);
+      console.log(
+        `| ${v.name} | ${p50.toFixed(0)} / ${p99.toFixed(0)} | ${Math.round(median(throughput.get(v.name)!)).toLocaleString('en-US')} |`,
+      );
     }
     await Promise.all(variants.map((v) => v.store.close()));
   } finally {

@@ -39,7 +39,8 @@ async function fill(admin: Redis, prefix: string, keys: number, count: number): 
     const key = `throttle:${prefix}:{${k.toString(36).padStart(27, '_')}}`;
     for (let i = 0; i < count; i += 500) {
       const args: (string | number)[] = [];
-      for (let j = i; j < Math.min(count, i + 500); j++) args.push(nowUs - j * 10, `${nowUs - j * 10}:AbCdEfGh:${(k * count + j).toString(36)}`);
+      for (let j = i; j < Math.min(count, i + 500); j++)
+        args.push(nowUs - j * 10, `${nowUs - j * 10}:AbCdEfGh:${(k * count + j).toString(36)}`);
       pipeline.zadd(key, ...args);
     }
     pipeline.pexpire(key, WINDOW_MS);
@@ -64,7 +65,10 @@ async function main(): Promise<void> {
   const redis = await startPrivateRedis();
   const store = RedisThrottleStorage.fromConnection(connectRedis({ kind: 'url', url: redis.url }, 'throttle:'));
   await store.open();
-  const rows = ['| limit | keys measured | bytes/key (used_memory) | GB per 1 M keys | Redis CPU µs/decision | cores for 1 M keys at full rate |', '|--:|--:|--:|--:|--:|--:|'];
+  const rows = [
+    '| limit | keys measured | bytes/key (used_memory) | GB per 1 M keys | Redis CPU µs/decision | cores for 1 M keys at full rate |',
+    '|--:|--:|--:|--:|--:|--:|',
+  ];
   try {
     for (const { limit, keys, decisions } of PLAN) {
       await redis.admin.flushall();
@@ -77,7 +81,9 @@ async function main(): Promise<void> {
       await decide(store, `c${limit}`, keys, limit * 1_000, decisions); // a high limit: every decision admits, the log grows as in use
       const usPerDecision = ((await cpuUs(redis.admin)) - cpuBefore) / decisions;
       const cores = (1e6 * (limit / (WINDOW_MS / 1000)) * usPerDecision) / 1e6;
-      rows.push(`| ${limit} | ${keys} | ${Math.round(bytesPerKey)} | ${((bytesPerKey * 1e6) / 1e9).toFixed(2)} | ${usPerDecision.toFixed(1)} | ${cores.toFixed(1)} |`);
+      rows.push(
+        `| ${limit} | ${keys} | ${Math.round(bytesPerKey)} | ${((bytesPerKey * 1e6) / 1e9).toFixed(2)} | ${usPerDecision.toFixed(1)} | ${cores.toFixed(1)} |`,
+      );
     }
   } finally {
     await store.close();

@@ -40,17 +40,28 @@ export function renderReport(data: BenchData): string {
 function httpSection(data: BenchData, summaries: Map<string, Map<Variant, VariantSummary>>): string[] {
   const lines = ['## HTTP: GET /hi', ''];
   for (const s of data.scenarios) lines.push(`- ${s.id}: ${s.title} (limit ${s.limit} per ${s.windowMs / 1000} s, header \`x-client-id\`)`);
-  lines.push('', '| scenario | variant | req/s | req/s min–max | p99 ms | × floor (min–max) | × peer (min–max) | × baseline | server CPU µs/req | generator CPU µs/req | responses (all runs) |');
+  lines.push(
+    '',
+    '| scenario | variant | req/s | req/s min–max | p99 ms | × floor (min–max) | × peer (min–max) | × baseline | server CPU µs/req | generator CPU µs/req | responses (all runs) |',
+  );
   lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   const redisRows: string[] = [];
   for (const scenario of data.scenarios) {
     for (const [variant, s] of summaries.get(scenario.id) ?? []) {
-      const statuses = Object.entries(s.statuses).map(([code, n]) => `${n}×${code}`).join(', ') + (s.failed ? `, ${s.failed} errors` : '');
+      const statuses =
+        Object.entries(s.statuses)
+          .map(([code, n]) => `${n}×${code}`)
+          .join(', ') + (s.failed ? `, ${s.failed} errors` : '');
       const peer = s.xPeer === undefined ? '–' : `${ratio(s.xPeer)} vs ${PEERS[variant]}`;
       const rpsSpread = `${fmt(Math.min(...s.roundsRps), 0)}–${fmt(Math.max(...s.roundsRps), 0)}`;
-      lines.push(`| ${scenario.id} | ${variant} | ${fmt(s.rps, 0)} | ${rpsSpread} | ${s.p99Ms} | ${ratio(s.xFloor)} | ${peer} | ${fmt(s.xBaseline, 2)} | ${fmt(s.serverCpuUsPerRequest, 1)} | ${fmt(s.generatorCpuUsPerRequest, 1)} | ${statuses} |`);
+      lines.push(
+        `| ${scenario.id} | ${variant} | ${fmt(s.rps, 0)} | ${rpsSpread} | ${s.p99Ms} | ${ratio(s.xFloor)} | ${peer} | ${fmt(s.xBaseline, 2)} | ${fmt(s.serverCpuUsPerRequest, 1)} | ${fmt(s.generatorCpuUsPerRequest, 1)} | ${statuses} |`,
+      );
       const r = s.redis;
-      if (r) redisRows.push(`| ${scenario.id} | ${variant} | ${fmt(r.callsPerRequest, 3)} | ${r.callsPerRequest > 0 ? fmt(1 / r.callsPerRequest, 1) : '–'} | ${fmt(r.usPerCall, 1)} | ${fmt(r.scriptUsPerRequest, 1)} | ${fmt(r.cpuUsPerRequest, 1)} | ${fmt(r.decisionsPerCpuS, 0)} |`);
+      if (r)
+        redisRows.push(
+          `| ${scenario.id} | ${variant} | ${fmt(r.callsPerRequest, 3)} | ${r.callsPerRequest > 0 ? fmt(1 / r.callsPerRequest, 1) : '–'} | ${fmt(r.usPerCall, 1)} | ${fmt(r.scriptUsPerRequest, 1)} | ${fmt(r.cpuUsPerRequest, 1)} | ${fmt(r.decisionsPerCpuS, 0)} |`,
+        );
     }
   }
   const spread = [...baselineSpread(summaries)].map(([scenario, x]) => `${scenario} ${fmt(100 * x, 0)} %`).join(', ');
@@ -60,7 +71,9 @@ function httpSection(data: BenchData, summaries: Map<string, Map<Variant, Varian
       'The floor is the baseline app plus a hook that only writes what the contract forces on any limiter: S1 the 5 rate-limit headers, S2 the 429 with its 6 headers and body (floors.ts). ' +
       "Latencies are autocannon's, in whole milliseconds. Server CPU is the variant process's user + system time during the run (/proc, 10 ms ticks) per request: the least noisy cost figure here. " +
       "Generator CPU is autocannon's, per response: server and generator share the cores, so a heavier response (a 429 with its body and headers) also slows the generator." +
-      (spread ? ` Noise: the baseline's req/s varied by ${spread} (max − min over median) across rounds; more rounds (\`--rounds 7\`) narrow the medians.` : ''),
+      (spread
+        ? ` Noise: the baseline's req/s varied by ${spread} (max − min over median) across rounds; more rounds (\`--rounds 7\`) narrow the medians.`
+        : ''),
     '',
     '| scenario | variant | Redis calls/req | req/call | Redis script µs/call | Redis script µs/req | Redis CPU µs/req | decisions per Redis CPU s |',
     '|---|---|--:|--:|--:|--:|--:|--:|',
@@ -81,7 +94,10 @@ function storageSection(data: BenchData): string[] {
       `Async stores run with ${data.options.storageConcurrency} decisions in flight. Redis is flushed before each Redis run.`,
     '',
   );
-  lines.push('| store | decisions/s | × ceiling | Redis script µs/call | Redis CPU µs/decision | decisions per Redis CPU s | decisions/s by round | note |', '|---|--:|--:|--:|--:|--:|---|---|');
+  lines.push(
+    '| store | decisions/s | × ceiling | Redis script µs/call | Redis CPU µs/decision | decisions per Redis CPU s | decisions/s by round | note |',
+    '|---|--:|--:|--:|--:|--:|---|---|',
+  );
   for (const r of data.storage.rates) {
     const redis = r.redis;
     const x = redis && ceiling ? fmt(r.decisionsPerS / ceiling, 2) : '–';
@@ -89,10 +105,15 @@ function storageSection(data: BenchData): string[] {
     const cpu = redis && r.decisions ? fmt(redis.cpuUs / r.decisions, 1) : '–';
     const perCpuS = redis && redis.cpuUs > 0 ? fmt((r.decisions * 1e6) / redis.cpuUs, 0) : '–';
     const note = [r.note, r.errors ? `${r.errors} errors` : ''].filter(Boolean).join('; ');
-    lines.push(`| ${r.name} | ${fmt(r.decisionsPerS, 0)} | ${x} | ${perCall} | ${cpu} | ${perCpuS} | ${r.roundsPerS.map((v) => fmt(v, 0)).join(' / ')} | ${note} |`);
+    lines.push(
+      `| ${r.name} | ${fmt(r.decisionsPerS, 0)} | ${x} | ${perCall} | ${cpu} | ${perCpuS} | ${r.roundsPerS.map((v) => fmt(v, 0)).join(' / ')} | ${note} |`,
+    );
   }
   const ceilingRounds = data.ceiling?.roundsPerS.map((v) => fmt(v, 0)).join(' / ') ?? '';
-  lines.push(`| ceiling: redis-benchmark, our script, -P 16 | ${ceiling ? fmt(ceiling, 0) : 'not measured'} | 1.00 | | | | ${ceilingRounds} | |`, '');
+  lines.push(
+    `| ceiling: redis-benchmark, our script, -P 16 | ${ceiling ? fmt(ceiling, 0) : 'not measured'} | 1.00 | | | | ${ceilingRounds} | |`,
+    '',
+  );
   if (data.ceiling) lines.push(`Ceiling command: \`${data.ceiling.command}\``, '');
   return lines;
 }
@@ -102,7 +123,10 @@ function memorySection(data: BenchData): string[] {
   const bytes = data.storage?.redisBytesPerKey;
   const lines = ['## Memory cost', ''];
   if (m) {
-    lines.push(`Memory store, ns per decision (\`memory-cost.ts\`, decideSync): new key ${m.nsPerDecision.fresh}, under limit ${m.nsPerDecision.underLimit}, over limit ${m.nsPerDecision.overLimit}.`, '');
+    lines.push(
+      `Memory store, ns per decision (\`memory-cost.ts\`, decideSync): new key ${m.nsPerDecision.fresh}, under limit ${m.nsPerDecision.underLimit}, over limit ${m.nsPerDecision.overLimit}.`,
+      '',
+    );
   }
   lines.push('| limit (log full) | memory store, heap bytes/key | Redis, `MEMORY USAGE` bytes/key |', '|--:|--:|--:|');
   for (const limit of [10, 60, 1000]) {

@@ -23,7 +23,14 @@ export interface Scenario extends BenchLimit {
 
 /** S1: 10 000 identities, all under their limits. S2: one identity flooding far over its limit. */
 export const SCENARIOS: readonly Scenario[] = [
-  { id: 'S1', title: '10 000 identities spread evenly, all under their limit', identities: 10_000, limit: 1_000_000, windowMs: 60_000, floor: 'floor-headers' },
+  {
+    id: 'S1',
+    title: '10 000 identities spread evenly, all under their limit',
+    identities: 10_000,
+    limit: 1_000_000,
+    windowMs: 60_000,
+    floor: 'floor-headers',
+  },
   { id: 'S2', title: 'one identity flooding far over its limit', identities: 1, limit: 10, windowMs: 60_000, floor: 'floor-429' },
 ];
 
@@ -59,7 +66,9 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, red
   try {
     const variants = variantsOf(scenario);
     // Started together (boots are the slow part of a --quick run); a server that fails stops the others in `finally`.
-    const started = await Promise.allSettled(variants.map(async (variant) => servers.set(variant, await startServer(variant, scenario, redis.url))));
+    const started = await Promise.allSettled(
+      variants.map(async (variant) => servers.set(variant, await startServer(variant, scenario, redis.url))),
+    );
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     for (let round = 1; round <= options.rounds; round++) {
@@ -71,7 +80,9 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, red
         const record = await measure(scenario, variant, round, false, server, options.durationS, options, redis);
         records.push(record);
         const { rps, p50Ms, p99Ms, statuses } = record.load;
-        log(`${scenario.id} round ${round}/${options.rounds} ${variant.padEnd(15)} ${Math.round(rps).toString().padStart(6)} req/s  p50 ${p50Ms} ms  p99 ${p99Ms} ms  ${JSON.stringify(statuses)}`);
+        log(
+          `${scenario.id} round ${round}/${options.rounds} ${variant.padEnd(15)} ${Math.round(rps).toString().padStart(6)} req/s  p50 ${p50Ms} ms  p99 ${p99Ms} ms  ${JSON.stringify(statuses)}`,
+        );
       }
     }
   } finally {
@@ -93,10 +104,21 @@ async function startServer(variant: Variant, scenario: Scenario, redisUrl: strin
 }
 
 async function measure(
-  scenario: Scenario, variant: Variant, round: number, warmup: boolean, server: ServerReady, durationS: number,
-  options: BenchOptions, redis: PrivateRedis,
+  scenario: Scenario,
+  variant: Variant,
+  round: number,
+  warmup: boolean,
+  server: ServerReady,
+  durationS: number,
+  options: BenchOptions,
+  redis: PrivateRedis,
 ): Promise<RunRecord> {
-  const spec: LoadSpec = { url: `http://127.0.0.1:${server.port}/hi`, connections: options.connections, durationS, identities: scenario.identities };
+  const spec: LoadSpec = {
+    url: `http://127.0.0.1:${server.port}/hi`,
+    connections: options.connections,
+    durationS,
+    identities: scenario.identities,
+  };
   const counting = REDIS_VARIANTS.has(variant) && !warmup;
   const before = counting ? await resetCounters(redis.admin) : undefined;
   const cpuBefore = processCpuUs(server.pid);

@@ -103,7 +103,15 @@ async function measureAll(admin: Redis, url: string, ms: number, concurrency: nu
       roundsPerS: r.map((x) => x.perS),
       decisions: r.reduce((n, x) => n + x.decisions, 0),
       errors: r.reduce((n, x) => n + x.errors, 0),
-      redis: c.mode === 'redis' ? { scriptCalls: sum((x) => x.scriptCalls), scriptUsec: sum((x) => x.scriptUsec), zaddCalls: sum((x) => x.zaddCalls), cpuUs: sum((x) => x.cpuUs) } : undefined,
+      redis:
+        c.mode === 'redis'
+          ? {
+              scriptCalls: sum((x) => x.scriptCalls),
+              scriptUsec: sum((x) => x.scriptUsec),
+              zaddCalls: sum((x) => x.zaddCalls),
+              cpuUs: sum((x) => x.cpuUs),
+            }
+          : undefined,
       note: c.name.includes('failure policy') ? offRedis : undefined,
     };
   });

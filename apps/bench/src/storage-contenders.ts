@@ -52,7 +52,8 @@ export async function openContenders(url: string): Promise<Contenders> {
   const moduleClient = RedisThrottleStorage.fromConnection(connectRedis({ kind: 'url', url }, 'throttle:'));
   await moduleClient.open();
   const moduleStore = createThrottleStorage(normalizeOptions({ scopes: { hi: `${LIMIT}/m` }, redis: { url } }), new MonotonicClock());
-  if (!(moduleStore instanceof ResilientThrottleStorage)) throw new Error('createThrottleStorage with redis did not give the failure-policy store');
+  if (!(moduleStore instanceof ResilientThrottleStorage))
+    throw new Error('createThrottleStorage with redis did not give the failure-policy store');
   await moduleStore.onApplicationBootstrap();
   const unbatchedStore = RedisThrottleStorage.fromConnection(connectRedis({ kind: 'url', url }, 'throttle:'), { batching: false });
   await unbatchedStore.open();
@@ -86,10 +87,26 @@ export async function openContenders(url: string): Promise<Contenders> {
         return (i) => limiter.consume(ids[i % S3_KEYS]);
       },
     },
-    { name: 'ours redis, RedisThrottleStorage (module client)', mode: 'redis', round: () => (i) => moduleClient.consume(requests[i % S3_KEYS]) },
-    { name: 'ours redis, unbatched (one script call per request, as before issue 10)', mode: 'redis', round: () => (i) => unbatchedStore.consume(requests[i % S3_KEYS]) },
-    { name: 'ours redis, as the module builds it (+ failure policy)', mode: 'redis', round: () => (i) => moduleStore.consume(requests[i % S3_KEYS]) },
-    { name: 'ours redis, RedisThrottleStorage (autopipelining client)', mode: 'redis', round: () => (i) => autoStore.consume(requests[i % S3_KEYS]) },
+    {
+      name: 'ours redis, RedisThrottleStorage (module client)',
+      mode: 'redis',
+      round: () => (i) => moduleClient.consume(requests[i % S3_KEYS]),
+    },
+    {
+      name: 'ours redis, unbatched (one script call per request, as before issue 10)',
+      mode: 'redis',
+      round: () => (i) => unbatchedStore.consume(requests[i % S3_KEYS]),
+    },
+    {
+      name: 'ours redis, as the module builds it (+ failure policy)',
+      mode: 'redis',
+      round: () => (i) => moduleStore.consume(requests[i % S3_KEYS]),
+    },
+    {
+      name: 'ours redis, RedisThrottleStorage (autopipelining client)',
+      mode: 'redis',
+      round: () => (i) => autoStore.consume(requests[i % S3_KEYS]),
+    },
     { name: 'rate-limiter-flexible RateLimiterRedis', mode: 'redis', round: () => (i) => rlfRedis.consume(ids[i % S3_KEYS]) },
   ];
   return {

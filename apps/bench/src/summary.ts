@@ -47,7 +47,12 @@ export interface VariantSummary {
   readonly failed: number;
   /** Redis: script calls per request, script µs per call, script µs per request, process CPU µs per request. */
   readonly redis?: {
-    callsPerRequest: number; admissionsPerRequest: number; usPerCall: number; scriptUsPerRequest: number; cpuUsPerRequest: number; decisionsPerCpuS: number;
+    callsPerRequest: number;
+    admissionsPerRequest: number;
+    usPerCall: number;
+    scriptUsPerRequest: number;
+    cpuUsPerRequest: number;
+    decisionsPerCpuS: number;
   };
 }
 
@@ -134,7 +139,11 @@ export function correctness(data: BenchData, summaries: Map<string, Map<Variant,
       const total = Object.values(s.statuses).reduce((a, b) => a + b, 0);
       const ok200 = s.statuses['200'] ?? 0;
       if (scenario.id === 'S1' || variant === 'baseline') {
-        verdicts.push({ what: `${scenario.id} ${variant}: every response 200`, figure: `${ok200} of ${total} (+${s.failed} errors/timeouts)`, ok: ok200 === total && s.failed === 0 });
+        verdicts.push({
+          what: `${scenario.id} ${variant}: every response 200`,
+          figure: `${ok200} of ${total} (+${s.failed} errors/timeouts)`,
+          ok: ok200 === total && s.failed === 0,
+        });
       } else if (PEERS[variant] !== undefined) {
         verdicts.push(admissionCheck(data, scenario, variant, s));
       }
@@ -154,7 +163,8 @@ function admissionCheck(data: BenchData, scenario: Scenario, variant: Variant, s
   const runs = data.records.filter((r) => r.scenario === scenario.id && r.variant === variant);
   const spanMs = Math.max(...runs.map((r) => r.endedAt)) - Math.min(...runs.map((r) => r.startedAt));
   const bound = scenario.limit * Math.ceil(spanMs / scenario.windowMs);
-  const bounded = (r: RunRecord) => (r.load.statuses['200'] ?? 0) <= scenario.limit * Math.ceil((r.endedAt - r.startedAt) / scenario.windowMs);
+  const bounded = (r: RunRecord) =>
+    (r.load.statuses['200'] ?? 0) <= scenario.limit * Math.ceil((r.endedAt - r.startedAt) / scenario.windowMs);
   const worstRun = Math.max(...runs.map((r) => r.load.statuses['200'] ?? 0));
   const admitted = s.statuses['200'] ?? 0;
   const others = Object.entries(s.statuses).filter(([code]) => code !== '200' && code !== '429');
@@ -169,7 +179,9 @@ function admissionCheck(data: BenchData, scenario: Scenario, variant: Variant, s
 export function targets(data: BenchData, summaries: Map<string, Map<Variant, VariantSummary>>): Verdict[] {
   const get = (scenario: string, variant: Variant) => summaries.get(scenario)?.get(variant);
   const verdict = (what: string, r: number | undefined, min: number): Verdict =>
-    r === undefined || !Number.isFinite(r) ? { what, figure: 'not measured', ok: undefined } : { what, figure: `${fmt(r, 2)}×`, ok: r >= min };
+    r === undefined || !Number.isFinite(r)
+      ? { what, figure: 'not measured', ok: undefined }
+      : { what, figure: `${fmt(r, 2)}×`, ok: r >= min };
   const rates = data.storage?.rates ?? [];
   const rateOf = (prefix: string) => rates.find((r) => r.name.startsWith(prefix))?.decisionsPerS;
   const batched = rateOf('ours redis, RedisThrottleStorage (module client)');
@@ -180,7 +192,11 @@ export function targets(data: BenchData, summaries: Map<string, Map<Variant, Var
     verdict('S1 redis ≥ 1.5× throttler-redis', get('S1', 'redis')?.xPeer?.median, 1.5),
     verdict('S2 memory ≥ 0.95× the 429 floor', get('S2', 'memory')?.xFloor.median, 0.95),
     verdict('S2 redis ≥ 0.95× the 429 floor', get('S2', 'redis')?.xFloor.median, 0.95),
-    verdict('S3 redis decisions/s (batched) ≥ 1.5× the unbatched store (one script per request, as before issue 10)', batched && unbatched ? batched / unbatched : undefined, 1.5),
+    verdict(
+      'S3 redis decisions/s (batched) ≥ 1.5× the unbatched store (one script per request, as before issue 10)',
+      batched && unbatched ? batched / unbatched : undefined,
+      1.5,
+    ),
   ];
 }
 

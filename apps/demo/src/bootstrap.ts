@@ -10,7 +10,13 @@ import { describeDemoRedis } from './redis-store-options';
 /** Nest's start-up chatter (route mapping, module loading) is dropped; warnings, errors and our own logs stay. */
 class QuietLogger extends ConsoleLogger {
   private static readonly NOISY = new Set([
-    'NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication', 'WebSocketsController', 'GraphQLModule',
+    'NestFactory',
+    'InstanceLoader',
+    'RoutesResolver',
+    'RouterExplorer',
+    'NestApplication',
+    'WebSocketsController',
+    'GraphQLModule',
   ]);
   override log(message: unknown, context?: string): void {
     if (context !== undefined && QuietLogger.NOISY.has(context)) return;

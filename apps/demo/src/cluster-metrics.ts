@@ -72,11 +72,16 @@ class Gathering {
 
   /** Asks every connected worker for its part; settles (once) when all answered, or at the first failure. */
   start(workers: Iterable<Worker>): void {
-    this.timer = setTimeout(() => this.fail(`worker ${[...this.waiting].map(pidOf).join(', ')} did not answer within ${GATHER_TIMEOUT_MS} ms`), GATHER_TIMEOUT_MS);
+    this.timer = setTimeout(
+      () => this.fail(`worker ${[...this.waiting].map(pidOf).join(', ')} did not answer within ${GATHER_TIMEOUT_MS} ms`),
+      GATHER_TIMEOUT_MS,
+    );
     for (const worker of workers) {
       if (!worker.isConnected()) continue;
       this.waiting.add(worker);
-      sendSafely(worker, { type: GATHER, id: this.id }, (error) => this.fail(`worker ${pidOf(worker)} could not be asked (${error.message})`));
+      sendSafely(worker, { type: GATHER, id: this.id }, (error) =>
+        this.fail(`worker ${pidOf(worker)} could not be asked (${error.message})`),
+      );
     }
     if (this.waiting.size === 0) this.fail('no worker is connected');
   }
@@ -132,10 +137,12 @@ export function serveClusterMetrics(): void {
       const gathering = new Gathering((error, parts) => {
         gatherings.delete(gathering.id);
         if (error) return answer(worker, { id, error: error.message });
-        Promise.resolve(parts).then((all) => AggregatorRegistry.aggregate(all).metrics()).then(
-          (text) => answer(worker, { id, text }),
-          (failure: Error) => answer(worker, { id, error: `metrics: aggregation failed: ${failure.message}` }),
-        );
+        Promise.resolve(parts)
+          .then((all) => AggregatorRegistry.aggregate(all).metrics())
+          .then(
+            (text) => answer(worker, { id, text }),
+            (failure: Error) => answer(worker, { id, error: `metrics: aggregation failed: ${failure.message}` }),
+          );
       });
       gatherings.set(gathering.id, gathering);
       gathering.start(shared);

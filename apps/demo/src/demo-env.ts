@@ -1,4 +1,3 @@
-
 /** The demo's environment, validated once at start-up (see .env.example). */
 export interface DemoEnv {
   port: number;
@@ -82,7 +81,8 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
     storeTimeoutMs: int('THROTTLE_STORE_TIMEOUT_MS', 100, 1, 60_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
   };
-  if (result.redisClusterNodes && result.redisSentinels) problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: use one (Cluster or Sentinel)');
+  if (result.redisClusterNodes && result.redisSentinels)
+    problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: use one (Cluster or Sentinel)');
   if (problems.length > 0) throw new DemoEnvError(problems.map((p) => `Invalid environment: ${p}`).join('\n'));
   return result;
 }
@@ -93,7 +93,10 @@ function text(raw: string | undefined): string | undefined {
 }
 
 function list(raw: string | undefined): string[] | undefined {
-  const items = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const items = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return items.length > 0 ? items : undefined;
 }
 

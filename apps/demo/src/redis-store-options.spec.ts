@@ -18,10 +18,19 @@ describe('demo Redis environment', () => {
 
   it('uses Sentinel with the default master name, node and sentinel credentials', () => {
     const env = readDemoEnv({
-      REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379', REDIS_USERNAME: 'throttle', REDIS_PASSWORD: 'pw', REDIS_SENTINEL_PASSWORD: 'spw', REDIS_WAIT_REPLICAS: '1',
+      REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379',
+      REDIS_USERNAME: 'throttle',
+      REDIS_PASSWORD: 'pw',
+      REDIS_SENTINEL_PASSWORD: 'spw',
+      REDIS_WAIT_REPLICAS: '1',
     });
     expect(demoRedisOptions(env)).toEqual({
-      sentinels: ['10.0.0.1:26379', '10.0.0.2:26379'], name: 'mymaster', username: 'throttle', password: 'pw', sentinelPassword: 'spw', waitReplicas: 1,
+      sentinels: ['10.0.0.1:26379', '10.0.0.2:26379'],
+      name: 'mymaster',
+      username: 'throttle',
+      password: 'pw',
+      sentinelPassword: 'spw',
+      waitReplicas: 1,
     });
     expect(describeDemoRedis(env)).toBe('sentinel mymaster via 10.0.0.1:26379,10.0.0.2:26379 as throttle');
   });
@@ -32,13 +41,17 @@ describe('demo Redis environment', () => {
     const env = readDemoEnv({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA: ca });
     expect(demoRedisOptions(env)).toEqual({ url: 'rediss://cache:6380', tls: { ca: Buffer.from('-----BEGIN CERTIFICATE-----\n') } });
     expect(describeDemoRedis(env)).toBe('rediss://cache:6380 (tls)');
-    expect(() => demoRedisOptions(readDemoEnv({ REDIS_TLS_CA: join(dir, 'missing.pem') }))).toThrow(/^REDIS_TLS_CA=".*missing\.pem": cannot read the CA file: ENOENT/);
+    expect(() => demoRedisOptions(readDemoEnv({ REDIS_TLS_CA: join(dir, 'missing.pem') }))).toThrow(
+      /^REDIS_TLS_CA=".*missing\.pem": cannot read the CA file: ENOENT/,
+    );
   });
 
   it('refuses Cluster and Sentinel together, and a bad replica count', () => {
     expect(() => readDemoEnv({ REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2' })).toThrow(
       'Invalid environment: REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: use one (Cluster or Sentinel)',
     );
-    expect(() => readDemoEnv({ REDIS_WAIT_REPLICAS: '0' })).toThrow('Invalid environment: REDIS_WAIT_REPLICAS="0": expected a whole number from 1 to 64');
+    expect(() => readDemoEnv({ REDIS_WAIT_REPLICAS: '0' })).toThrow(
+      'Invalid environment: REDIS_WAIT_REPLICAS="0": expected a whole number from 1 to 64',
+    );
   });
 });

@@ -63,7 +63,10 @@ export function applyRateOverrides(
   rates: string | undefined,
 ): Record<string, string | ScopeOptions> {
   if (rates === undefined) return scopes;
-  for (const entry of rates.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of rates
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = entry.indexOf('=');
     const name = entry.slice(0, eq).trim();
     const rate = entry.slice(eq + 1).trim();

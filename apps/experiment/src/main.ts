@@ -46,7 +46,17 @@ async function runSetup(setup: Setup, opts: ExperimentOptions, redis: StartedRed
   const running = await startSetup(setup, `api_key=${opts.rate}`, redis, db);
   try {
     const targets = running.urls.map((u) => `${u}/?api_key=1234`).join(',');
-    const parsed = parseLoadTestArgs(['-t', targets, '-n', String(opts.requests), '-d', String(opts.durationS), '--rate', opts.rate, '--no-keepalive']);
+    const parsed = parseLoadTestArgs([
+      '-t',
+      targets,
+      '-n',
+      String(opts.requests),
+      '-d',
+      String(opts.durationS),
+      '--rate',
+      opts.rate,
+      '--no-keepalive',
+    ]);
     if (parsed.kind !== 'run') throw new Error('unexpected load-test arguments');
     const { report, records } = await runLoadTest(parsed.options);
     const admittedAtMs: number[] = [];
@@ -75,7 +85,16 @@ async function main(): Promise<number> {
       const { report, timeline } = await runSetup(setup, opts, redis, ++db);
       const admitted = timeline.admittedAtMs.length;
       const refused = report.statuses['429'] ?? 0;
-      rows.push({ setup: setup.name, store: setup.store, admitted, refused, other: report.completed - admitted - refused, notSent: report.notSent, expected, maxInWindow: report.window?.maxAdmitted ?? 0 });
+      rows.push({
+        setup: setup.name,
+        store: setup.store,
+        admitted,
+        refused,
+        other: report.completed - admitted - refused,
+        notSent: report.notSent,
+        expected,
+        maxInWindow: report.window?.maxAdmitted ?? 0,
+      });
       timelines.push(timeline);
     }
   } finally {

@@ -90,16 +90,21 @@ Example: npm run loadtest -- -t 'http://127.0.0.1:3000/?api_key=K' -n 100 -d 10 
 type Flag = 'target' | 'requests' | 'duration' | 'concurrency' | 'rate' | 'timeout' | 'flood' | 'json' | 'noKeepAlive' | 'help';
 
 const FLAGS: Readonly<Record<string, Flag>> = {
-  '-t': 'target', '--target': 'target',
-  '-n': 'requests', '--requests': 'requests',
-  '-d': 'duration', '--duration': 'duration',
-  '-c': 'concurrency', '--concurrency': 'concurrency',
+  '-t': 'target',
+  '--target': 'target',
+  '-n': 'requests',
+  '--requests': 'requests',
+  '-d': 'duration',
+  '--duration': 'duration',
+  '-c': 'concurrency',
+  '--concurrency': 'concurrency',
   '--rate': 'rate',
   '--timeout': 'timeout',
   '--flood': 'flood',
   '--json': 'json',
   '--no-keepalive': 'noKeepAlive',
-  '-h': 'help', '--help': 'help',
+  '-h': 'help',
+  '--help': 'help',
 };
 const BOOLEAN: ReadonlySet<Flag> = new Set<Flag>(['flood', 'json', 'noKeepAlive', 'help']);
 
@@ -152,12 +157,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     options: {
       targets: targets.map(parseTarget),
       requests: parseInteger('-n', one('requests'), DEFAULTS.requests, 1, LIMITS.maxRequests),
-      durationMs:
-        durationText === undefined
-          ? flood ? undefined : DEFAULTS.durationS * 1_000
-          : parseDurationS(durationText) * 1_000,
+      durationMs: durationText === undefined ? (flood ? undefined : DEFAULTS.durationS * 1_000) : parseDurationS(durationText) * 1_000,
       flood,
-      concurrency: parseInteger('-c', concurrencyText, flood ? DEFAULTS.floodConcurrency : DEFAULTS.pacedConnections, 1, LIMITS.maxConcurrency),
+      concurrency: parseInteger(
+        '-c',
+        concurrencyText,
+        flood ? DEFAULTS.floodConcurrency : DEFAULTS.pacedConnections,
+        1,
+        LIMITS.maxConcurrency,
+      ),
       timeoutMs: parseInteger('--timeout', timeoutText, DEFAULTS.timeoutMs, 1, LIMITS.maxTimeoutMs),
       rate: rateText === undefined ? undefined : { text: rateText, parsed: parseRateFlag(rateText) },
       json: values.has('json'),

@@ -28,7 +28,11 @@ export function formatStatusTable(summary: Pick<Summary, 'statuses' | 'errors'>,
 
 /** A window length in its largest whole unit: `1s`, `10s`, `1m`, `15m`, `1h`, `1d`, `1.5s`. */
 export function formatWindow(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms / 1_000}s`;
@@ -77,7 +81,11 @@ export function formatReport(r: Report): string {
   if (r.perTarget) {
     lines.push('', 'Per target:');
     for (const t of r.perTarget) {
-      lines.push(`  ${t.target}  (${plural(t.completed, 'completed request')})`, ...formatStatusTable(t, '    '), `    ${formatLatency(t)}`);
+      lines.push(
+        `  ${t.target}  (${plural(t.completed, 'completed request')})`,
+        ...formatStatusTable(t, '    '),
+        `    ${formatLatency(t)}`,
+      );
       if (t.window) lines.push(`    ${formatWindowCheck(t.window)}`);
     }
   }

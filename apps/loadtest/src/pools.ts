@@ -21,13 +21,16 @@ export function createPools(targets: readonly URL[], connections: number, timeou
   const byOrigin = new Map<string, Pool>();
   for (const url of targets) {
     if (!byOrigin.has(url.origin)) {
-      byOrigin.set(url.origin, new Pool(url.origin, {
-        connections,
-        connectTimeout: timeoutMs,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        ...(keepAlive ? {} : { pipelining: 0 }), // undici: pipelining 0 closes each connection after its request
-      }));
+      byOrigin.set(
+        url.origin,
+        new Pool(url.origin, {
+          connections,
+          connectTimeout: timeoutMs,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          ...(keepAlive ? {} : { pipelining: 0 }), // undici: pipelining 0 closes each connection after its request
+        }),
+      );
     }
   }
   return {

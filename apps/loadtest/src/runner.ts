@@ -116,10 +116,13 @@ export async function runLoad(options: LoadTestOptions, control: RunControl = {}
       paceTimer = setTimeout(pace, Math.max(0, Math.ceil(sendOffsetMs(next, n, durationMs) - now())));
       return;
     }
-    paceTimer = setTimeout(() => {
-      sendingOver = true;
-      maybeFinish();
-    }, Math.max(0, Math.ceil(durationMs - now())));
+    paceTimer = setTimeout(
+      () => {
+        sendingOver = true;
+        maybeFinish();
+      },
+      Math.max(0, Math.ceil(durationMs - now())),
+    );
   };
 
   const stopSending = (reason: StopReason): void => {

@@ -58,7 +58,9 @@ export async function startDemoProcess(env: Record<string, string>, timeoutMs = 
       reject(new Error(`demo did not boot within ${timeoutMs} ms:\n${output()}`));
     }, timeoutMs);
     const check = () => {
-      const line = output().split('\n').find((l) => l.startsWith(BOOT_LINE_PREFIX));
+      const line = output()
+        .split('\n')
+        .find((l) => l.startsWith(BOOT_LINE_PREFIX));
       if (line) {
         clearTimeout(timer);
         resolve(line);
@@ -79,7 +81,10 @@ export async function startDemoProcess(env: Record<string, string>, timeoutMs = 
  * @example
  * const { code, output } = await runDemoExpectingFailure({ THROTTLE_RATES: 'hi=100/month' });
  */
-export async function runDemoExpectingFailure(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+export async function runDemoExpectingFailure(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
   const { proc, output, exited } = spawnDemo({ PORT: '0', ...env });
   let timedOut = false;
   const timer = setTimeout(() => ((timedOut = true), proc.kill('SIGKILL')), timeoutMs);

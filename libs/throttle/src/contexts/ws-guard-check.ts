@@ -51,5 +51,7 @@ function scoped(type: Function, method: string): boolean {
 
 function guarded(target: object): boolean {
   const guards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, target) ?? [];
-  return guards.some((g) => g === ThrottleGuard || (typeof g === 'function' && g.prototype instanceof ThrottleGuard) || g instanceof ThrottleGuard);
+  return guards.some(
+    (g) => g === ThrottleGuard || (typeof g === 'function' && g.prototype instanceof ThrottleGuard) || g instanceof ThrottleGuard,
+  );
 }

@@ -19,11 +19,19 @@ export interface RefusalResponse {
  * `onThrottled: 'problem+json'`, or whatever an `onThrottled` function returns (a body, sent with 429,
  * or an `HttpException`). The guard throws the exception; the Fastify fast lane sends it.
  */
-export function refusalResponse(onThrottled: OnThrottled | undefined, facts: RefusalFacts, request: any, context: ExecutionContext | undefined): RefusalResponse {
+export function refusalResponse(
+  onThrottled: OnThrottled | undefined,
+  facts: RefusalFacts,
+  request: any,
+  context: ExecutionContext | undefined,
+): RefusalResponse {
   if (onThrottled === undefined) return { exception: new ThrottleException(facts.scope, facts.retryAfter) };
-  if (onThrottled === 'problem+json') return { exception: new HttpException(problemBody(facts), HttpStatus.TOO_MANY_REQUESTS), contentType: 'application/problem+json' };
+  if (onThrottled === 'problem+json')
+    return { exception: new HttpException(problemBody(facts), HttpStatus.TOO_MANY_REQUESTS), contentType: 'application/problem+json' };
   const shaped = onThrottled({ ...facts, request, context });
-  return { exception: shaped instanceof HttpException ? shaped : new HttpException(shaped as object | string, HttpStatus.TOO_MANY_REQUESTS) };
+  return {
+    exception: shaped instanceof HttpException ? shaped : new HttpException(shaped as object | string, HttpStatus.TOO_MANY_REQUESTS),
+  };
 }
 
 /** An RFC 9457 problem document for an exceeded quota, with the contract's `scope` and `retryAfter` as extensions. */

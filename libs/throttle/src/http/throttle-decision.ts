@@ -41,14 +41,25 @@ export class ThrottleDecider {
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
-  decide(plan: RoutePlan, request: any, context: ExecutionContext | undefined, response: HeaderSink | undefined): Verdict | Promise<Verdict> {
+  decide(
+    plan: RoutePlan,
+    request: any,
+    context: ExecutionContext | undefined,
+    response: HeaderSink | undefined,
+  ): Verdict | Promise<Verdict> {
     if (plan.plain) return this.run(plan.scopes, plan.policy, request, context, response);
     const scopes = this.unskipped(plan.scopes, request, context);
     if (scopes.length === 0) return undefined;
     return this.run(scopes, scopes === plan.scopes ? plan.policy : policyOf(scopes), request, context, response);
   }
 
-  private run(scopes: readonly CompiledScope[], policy: string, request: any, context: ExecutionContext | undefined, response: HeaderSink | undefined): Verdict | Promise<Verdict> {
+  private run(
+    scopes: readonly CompiledScope[],
+    policy: string,
+    request: any,
+    context: ExecutionContext | undefined,
+    response: HeaderSink | undefined,
+  ): Verdict | Promise<Verdict> {
     const rules: ThrottleRule[] = new Array(scopes.length);
     for (let i = 0; i < scopes.length; i++) {
       const s = scopes[i];
@@ -66,7 +77,13 @@ export class ThrottleDecider {
   }
 
   /** A refusal by shadow scopes only admits the request; its enforced scopes then decide alone (and record it). */
-  private settle(scopes: readonly CompiledScope[], policy: string, rules: ThrottleRule[], decision: ThrottleDecision, response: HeaderSink | undefined): Verdict | Promise<Verdict> {
+  private settle(
+    scopes: readonly CompiledScope[],
+    policy: string,
+    rules: ThrottleRule[],
+    decision: ThrottleDecision,
+    response: HeaderSink | undefined,
+  ): Verdict | Promise<Verdict> {
     if (decision.allowed || !refusedByShadowOnly(scopes, decision)) return this.conclude(scopes, policy, decision, response);
     const enforced = scopes.flatMap((s, i) => (s.shadow ? [] : [i]));
     const merge = (alone: ThrottleDecision | undefined): Verdict => {
@@ -79,8 +96,19 @@ export class ThrottleDecider {
     return isPromise(alone) ? alone.then(merge) : merge(alone);
   }
 
-  private conclude(scopes: readonly CompiledScope[], policy: string, decision: ThrottleDecision, response: HeaderSink | undefined, shadowed?: ThrottleDecision): Verdict {
-    const retryAfter = response !== undefined ? writeHeaders(response, scopes, policy, decision, this.config.headers) : decision.allowed ? 0 : retryAfterSeconds(decision);
+  private conclude(
+    scopes: readonly CompiledScope[],
+    policy: string,
+    decision: ThrottleDecision,
+    response: HeaderSink | undefined,
+    shadowed?: ThrottleDecision,
+  ): Verdict {
+    const retryAfter =
+      response !== undefined
+        ? writeHeaders(response, scopes, policy, decision, this.config.headers)
+        : decision.allowed
+          ? 0
+          : retryAfterSeconds(decision);
     if (this.metrics !== undefined) this.count(scopes, decision.allowed, shadowed);
     if (decision.allowed) return undefined;
     const refused = refusedScope(decision);

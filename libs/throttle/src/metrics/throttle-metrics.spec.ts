@@ -9,7 +9,8 @@ describe('ThrottleMetrics: throttle_evictions_total', () => {
     const storage = new MemoryThrottleStorage({ maxKeys: 3 }, clock);
     const metrics = new ThrottleMetrics();
     const unsubscribe = metrics.observe(storage, 'local', 'memory');
-    const hit = (scope: string, id: number) => storage.decideSync({ rules: [{ key: storeKey(scopeKeyPrefix(scope), `q:${id}`), limit: 1, windowMs: 1_000 }] });
+    const hit = (scope: string, id: number) =>
+      storage.decideSync({ rules: [{ key: storeKey(scopeKeyPrefix(scope), `q:${id}`), limit: 1, windowMs: 1_000 }] });
     for (let i = 0; i < 10; i++) hit('api_key', i);
     for (let i = 0; i < 4; i++) hit('hi', i);
     clock.advance(1_000);

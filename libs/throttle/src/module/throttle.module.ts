@@ -75,6 +75,16 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
   ],
   // ThrottleGuard's own dependencies are exported so that `@UseGuards(ThrottleGuard)` resolves in any module
   // (WebSocket gateways need it: Nest applies no global guard to them).
-  exports: [ThrottleStorage, ThrottleClock, ThrottleGuard, ThrottleMetrics, THROTTLE_CONFIG, RoutePlans, ThrottleDecider, GraphqlThrottle, WsThrottle],
+  exports: [
+    ThrottleStorage,
+    ThrottleClock,
+    ThrottleGuard,
+    ThrottleMetrics,
+    THROTTLE_CONFIG,
+    RoutePlans,
+    ThrottleDecider,
+    GraphqlThrottle,
+    WsThrottle,
+  ],
 })
 export class ThrottleModule extends ThrottleConfigurableModule {}

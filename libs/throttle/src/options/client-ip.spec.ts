@@ -93,7 +93,9 @@ describe('trustProxy CIDR entries are parsed strictly', () => {
 
   it('refuses entries that are not strings, and a trust setting that is neither a hop count nor an array', () => {
     expect(refusal([8])).toThrow('trustProxy entry 8 is not a string');
-    expect(() => compileClientIp('10.0.0.0/8' as never)).toThrow(`trustProxy must be a hop count >= 0 or an array of CIDRs, got "10.0.0.0/8"`);
+    expect(() => compileClientIp('10.0.0.0/8' as never)).toThrow(
+      `trustProxy must be a hop count >= 0 or an array of CIDRs, got "10.0.0.0/8"`,
+    );
     expect(() => compileClientIp(true as never)).toThrow('got true');
     expect(() => compileClientIp(1.5)).toThrow('trustProxy must be a hop count');
     expect(() => compileClientIp(Number.NaN)).toThrow('trustProxy must be a hop count');
@@ -126,16 +128,33 @@ const octet = fc.integer({ min: 0, max: 255 });
 const group = fc.integer({ min: 0, max: 0xffff }).map((g) => g.toString(16));
 const inTen = fc.tuple(octet, octet, octet).map(([b, c, d]) => `10.${b}.${c}.${d}`);
 const inFd = fc.array(group, { minLength: 7, maxLength: 7 }).map((gs) => `fd00:${gs.join(':')}`);
-const trustedAddress = fc.oneof(inTen, inFd, inTen.map((ip) => `::ffff:${ip}`));
+const trustedAddress = fc.oneof(
+  inTen,
+  inFd,
+  inTen.map((ip) => `::ffff:${ip}`),
+);
 const testNet = fc.tuple(fc.constantFrom('192.0.2', '198.51.100', '203.0.113'), octet).map(([net, d]) => `${net}.${d}`);
-const untrusted = fc.oneof(testNet, testNet.map((ip) => `::ffff:${ip}`), fc.array(group, { minLength: 6, maxLength: 6 }).map((gs) => `2001:db8:${gs.join(':')}`));
-const prefixText = fc.oneof(fc.integer({ min: 0, max: 140 }).map(String), fc.string({ unit: fc.constantFrom(...'0123456789/x +-.e'), maxLength: 5 }));
+const untrusted = fc.oneof(
+  testNet,
+  testNet.map((ip) => `::ffff:${ip}`),
+  fc.array(group, { minLength: 6, maxLength: 6 }).map((gs) => `2001:db8:${gs.join(':')}`),
+);
+const prefixText = fc.oneof(
+  fc.integer({ min: 0, max: 140 }).map(String),
+  fc.string({ unit: fc.constantFrom(...'0123456789/x +-.e'), maxLength: 5 }),
+);
 const entry = fc
   .tuple(trustedAddress, fc.option(prefixText))
   .filter(([address, prefix]) => prefix === null || !(address.startsWith('::ffff:') ? /^0?96$/ : /^0{1,3}$/).test(prefix))
   .map(([address, prefix]) => (prefix === null ? address : `${address}/${prefix}`));
 const hop = fc.oneof(trustedAddress, untrusted, fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 12 }));
-const forwardedFor = fc.option(fc.oneof(fc.array(hop, { maxLength: 5 }).map((hops) => hops.join(', ')), fc.array(hop, { maxLength: 3 })), { nil: undefined });
+const forwardedFor = fc.option(
+  fc.oneof(
+    fc.array(hop, { maxLength: 5 }).map((hops) => hops.join(', ')),
+    fc.array(hop, { maxLength: 3 }),
+  ),
+  { nil: undefined },
+);
 
 describe('property: a client outside the trusted ranges never chooses its identity through X-Forwarded-For', () => {
   it('whatever the trustProxy entries, they are refused at boot or the untrusted peer is its own identity', () => {
@@ -157,13 +176,27 @@ describe('property: a client outside the trusted ranges never chooses its identi
   });
 
   it('behind trusted proxies, the identity is the first untrusted hop from the right, whatever the client sent before it', () => {
-    const ranges = fc.tuple(fc.constantFrom('10.0.0.0/8', '::ffff:10.0.0.0/104', '::ffff:a00:0/104', '10.0.0.0/08'), fc.constantFrom('fd00::/8', 'FD00::/8'));
-    const trustedHop = fc.oneof(inTen, inFd, inTen.map((ip) => `::ffff:${ip}`));
+    const ranges = fc.tuple(
+      fc.constantFrom('10.0.0.0/8', '::ffff:10.0.0.0/104', '::ffff:a00:0/104', '10.0.0.0/08'),
+      fc.constantFrom('fd00::/8', 'FD00::/8'),
+    );
+    const trustedHop = fc.oneof(
+      inTen,
+      inFd,
+      inTen.map((ip) => `::ffff:${ip}`),
+    );
     fc.assert(
-      fc.property(ranges, fc.array(hop, { maxLength: 4 }), untrusted, fc.array(trustedHop, { maxLength: 3 }), trustedHop, (list, sent, client, proxies, peer) => {
-        const ip = compileClientIp(list);
-        expect(ip(peer, [...sent, client, ...proxies].join(', '))).toBe(normalizeIp(client));
-      }),
+      fc.property(
+        ranges,
+        fc.array(hop, { maxLength: 4 }),
+        untrusted,
+        fc.array(trustedHop, { maxLength: 3 }),
+        trustedHop,
+        (list, sent, client, proxies, peer) => {
+          const ip = compileClientIp(list);
+          expect(ip(peer, [...sent, client, ...proxies].join(', '))).toBe(normalizeIp(client));
+        },
+      ),
       { seed: 20240611, numRuns: 1_000 },
     );
   });

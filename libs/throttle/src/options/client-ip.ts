@@ -11,7 +11,6 @@ export type TrustProxy = number | readonly string[];
 /** Resolves the client address of a request from the socket peer and `X-Forwarded-For`. */
 export type ClientIpResolver = (remoteAddress: string | undefined, forwardedFor: string | string[] | undefined) => string;
 
-
 /**
  * Builds the resolver once, at boot, from the trust setting (validated here).
  *
@@ -26,12 +25,14 @@ export function compileClientIp(trust: TrustProxy | undefined): ClientIpResolver
       const chain = forwardedChain(xff);
       // The socket peer is hop 1; each trusted hop reveals one more entry, read right to left.
       const index = chain.length - trust;
-      return normalizeIp(index >= 0 ? chain[index] : chain[0] ?? remote, remote);
+      return normalizeIp(index >= 0 ? chain[index] : (chain[0] ?? remote), remote);
     };
   }
   if (!Array.isArray(trust)) {
     const got = typeof trust === 'string' ? JSON.stringify(trust) : String(trust);
-    throw new TypeError(`Invalid throttle config: trustProxy must be a hop count >= 0 or an array of CIDRs, got ${got}: e.g. 1 or ['10.0.0.0/8']`);
+    throw new TypeError(
+      `Invalid throttle config: trustProxy must be a hop count >= 0 or an array of CIDRs, got ${got}: e.g. 1 or ['10.0.0.0/8']`,
+    );
   }
   const trusted = compileIpRanges(trust, 'trustProxy');
   return (remote, xff) => {
@@ -51,5 +52,8 @@ export function compileClientIp(trust: TrustProxy | undefined): ClientIpResolver
 function forwardedChain(xff: string | string[] | undefined): string[] {
   if (xff === undefined) return [];
   const joined = Array.isArray(xff) ? xff.join(',') : xff;
-  return joined.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return joined
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }

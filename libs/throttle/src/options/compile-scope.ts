@@ -32,7 +32,13 @@ const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
 
 /** Compiles one scope; pushes a readable line per problem and returns undefined when it cannot be used. */
-export function compileScope(name: string, value: unknown, opts: ThrottleModuleOptions, clientIp: ClientIpResolver, problems: string[]): CompiledScope | undefined {
+export function compileScope(
+  name: string,
+  value: unknown,
+  opts: ThrottleModuleOptions,
+  clientIp: ClientIpResolver,
+  problems: string[],
+): CompiledScope | undefined {
   if (!SCOPE_NAME.test(name)) {
     problems.push(`scope "${name}": names may use letters, digits, "_", "." and "-" only`);
     return undefined;
@@ -44,14 +50,29 @@ export function compileScope(name: string, value: unknown, opts: ThrottleModuleO
   }
   checkKnownKeys(spec, SCOPE_KEYS, `key in scope "${name}":`, problems);
   const problemCount = problems.length;
-  const rate = attempt(problems, () => parseRate(spec.rate), (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`);
-  const identity = attempt(problems, () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp, userMissingWarning(name)), (e) => `scope "${name}" ${e}`);
+  const rate = attempt(
+    problems,
+    () => parseRate(spec.rate),
+    (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`,
+  );
+  const identity = attempt(
+    problems,
+    () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp, userMissingWarning(name)),
+    (e) => `scope "${name}" ${e}`,
+  );
   const mode = spec.mode ?? opts.mode ?? 'enforce';
   if (!MODES.includes(mode)) problems.push(`scope "${name}" mode ${JSON.stringify(mode)} must be one of ${MODES.join(', ')}`);
   const skipIfs = [opts.skipIf, spec.skipIf].filter((f): f is SkipIf => f !== undefined);
   if (skipIfs.some((f) => typeof f !== 'function')) problems.push(`scope "${name}": skipIf must be a function (context) => boolean`);
   const allow = [...listOf(opts.allow, 'allow', problems), ...listOf(spec.allow, `scope "${name}" allow`, problems)];
-  const ranges = allow.length > 0 ? attempt(problems, () => compileIpRanges(allow, 'allow'), (e) => e.replace(/^Invalid throttle config: /, '')) : undefined;
+  const ranges =
+    allow.length > 0
+      ? attempt(
+          problems,
+          () => compileIpRanges(allow, 'allow'),
+          (e) => e.replace(/^Invalid throttle config: /, ''),
+        )
+      : undefined;
   if (!rate || !identity || problems.length > problemCount) return undefined;
   return {
     name,
@@ -72,7 +93,11 @@ export function policyItem(name: string, limit: number, windowMs: number): strin
   return `"${name}";q=${limit};w=${windowMs / 1000}`;
 }
 
-function skipOf(ranges: ReturnType<typeof compileIpRanges> | undefined, skipIfs: SkipIf[], clientIp: ClientIpResolver): CompiledScope['skip'] {
+function skipOf(
+  ranges: ReturnType<typeof compileIpRanges> | undefined,
+  skipIfs: SkipIf[],
+  clientIp: ClientIpResolver,
+): CompiledScope['skip'] {
   if (ranges === undefined && skipIfs.length === 0) return undefined;
   return (request, context) => {
     if (ranges !== undefined && ranges.contains(requestIp(request, clientIp).replace(/\/64$/, ''))) return true;

@@ -20,7 +20,10 @@ describe('compileIdentity', () => {
   it('says which identities are known before the guards run (the fast lane may decide them)', () => {
     const early = (['ip', 'header:x-key', 'query:k'] as ThrottleKey[]).map((s) => compileIdentity(s, ip).beforeGuards);
     const late = (['user', () => 'x'] as ThrottleKey[]).map((s) => compileIdentity(s, ip).beforeGuards);
-    expect([early, late]).toEqual([[true, true, true], [false, false]]);
+    expect([early, late]).toEqual([
+      [true, true, true],
+      [false, false],
+    ]);
     expect(compileIdentity(() => 'x', ip).label).toBe('function');
   });
 
@@ -29,16 +32,26 @@ describe('compileIdentity', () => {
     expect(resolve('header:x-key', req({ headers: { 'x-key': '' } }))).toBe(fallback);
     expect(resolve('query:k', req({ query: { k: { nested: 1 } } }))).toBe(fallback);
     expect(resolve('query:k', req({ query: null }))).toBe(fallback);
-    expect(resolve(() => { throw new Error('x'); }, req())).toBe(fallback);
+    expect(
+      resolve(() => {
+        throw new Error('x');
+      }, req()),
+    ).toBe(fallback);
     expect(resolve(() => null, req())).toBe(fallback);
   });
 
   // Regression (issue 9): `?api_key=a&api_key=b` was keyed by `a`, so a client could rotate `b`.
   it('keys a repeated query value or header by IP, never by one of the values', () => {
     expect(resolve('query:k', req({ query: { k: ['a', 'b'] } }))).toBe(fallback);
-    const repeated = req({ headers: { 'x-key': 'a, b' }, raw: { socket: { remoteAddress: '192.0.2.1' }, rawHeaders: ['X-Key', 'a', 'x-key', 'b'] } });
+    const repeated = req({
+      headers: { 'x-key': 'a, b' },
+      raw: { socket: { remoteAddress: '192.0.2.1' }, rawHeaders: ['X-Key', 'a', 'x-key', 'b'] },
+    });
     expect(resolve('header:x-key', repeated)).toBe(fallback);
-    const once = req({ headers: { 'x-key': 'a, b' }, raw: { socket: { remoteAddress: '192.0.2.1' }, rawHeaders: ['Host', 'h', 'X-Key', 'a, b'] } });
+    const once = req({
+      headers: { 'x-key': 'a, b' },
+      raw: { socket: { remoteAddress: '192.0.2.1' }, rawHeaders: ['Host', 'h', 'X-Key', 'a, b'] },
+    });
     expect(resolve('header:x-key', once)).toBe('h:a, b');
   });
 

@@ -37,7 +37,10 @@ export function unmapIpv4(ip: string): string {
 
 export function groupIp(ip: string): string {
   if (isIP(ip) !== 6) return ip;
-  return `${expandIpv6(ip).slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${expandIpv6(ip)
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** Expands a valid IPv6 address (as checked by `isIP`) into its eight 16-bit groups. */
@@ -52,7 +55,13 @@ function expandIpv6(ip: string): number[] {
     if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
   }
   const [left, right] = text.includes('::') ? text.split('::') : [text, undefined];
-  const parse = (part: string | undefined) => (part ? part.split(':').filter(Boolean).map((h) => parseInt(h, 16)) : []);
+  const parse = (part: string | undefined) =>
+    part
+      ? part
+          .split(':')
+          .filter(Boolean)
+          .map((h) => parseInt(h, 16))
+      : [];
   const head = parse(left);
   const rest = [...parse(right), ...tail];
   const zeros = right === undefined ? [] : new Array<number>(8 - head.length - rest.length).fill(0);

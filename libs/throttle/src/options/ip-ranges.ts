@@ -12,8 +12,6 @@ export interface IpRanges {
 
 const CIDR_EXAMPLE = 'expected an address or CIDR like 10.0.0.0/8 or 2001:db8::/32';
 
-
-
 /**
  * Compiles a list of addresses and CIDRs strictly; throws one line per bad entry, naming the option.
  *
@@ -46,10 +44,12 @@ function parseCidr(entry: unknown): { address: string; family: 4 | 6; bits: numb
   if (extra.length > 0) return `has more than one "/": ${CIDR_EXAMPLE}`;
   if (address.includes('%')) return `has a zone ("${address.slice(address.indexOf('%'))}"), which a range cannot have: ${CIDR_EXAMPLE}`;
   const family = isIP(address);
-  if (family !== 4 && family !== 6) return `${prefix === undefined ? 'is' : `has ${JSON.stringify(address)}, which is`} not an IP address: ${CIDR_EXAMPLE}`;
+  if (family !== 4 && family !== 6)
+    return `${prefix === undefined ? 'is' : `has ${JSON.stringify(address)}, which is`} not an IP address: ${CIDR_EXAMPLE}`;
   const max = family === 4 ? 32 : 128;
   if (prefix === '') return `has an empty prefix after "/": ${CIDR_EXAMPLE}`;
-  if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) return `has prefix ${JSON.stringify(prefix)}, not 1 to 3 decimal digits: ${CIDR_EXAMPLE}`;
+  if (prefix !== undefined && !/^\d{1,3}$/.test(prefix))
+    return `has prefix ${JSON.stringify(prefix)}, not 1 to 3 decimal digits: ${CIDR_EXAMPLE}`;
   const bits = prefix === undefined ? max : Number(prefix);
   if (bits > max) return `has prefix ${bits}, above ${max} for IPv${family}: ${CIDR_EXAMPLE}`;
   const ipv4 = family === 6 ? unmapIpv4(address) : address;

@@ -7,9 +7,22 @@ describe('normalizeOptions', () => {
   it('compiles scopes once: rate, policy, key prefix and identity', () => {
     const config = normalizeOptions({ scopes: { hi: '60/minute', api_key: { rate: '1/s', key: 'query:api_key' } } });
     expect(config.problems).toEqual([]);
-    expect(config.scopes.get('hi')).toMatchObject({ rate: '60/m', limit: 60, windowMs: 60_000, policy: '"hi";q=60;w=60', keyPrefix: 'hi:{' });
+    expect(config.scopes.get('hi')).toMatchObject({
+      rate: '60/m',
+      limit: 60,
+      windowMs: 60_000,
+      policy: '"hi";q=60;w=60',
+      keyPrefix: 'hi:{',
+    });
     expect(config.scopes.get('api_key')?.identity.label).toBe('query:api_key');
-    expect(config).toMatchObject({ headers: 'both', fastLane: true, metrics: false, onStoreError: 'local', storeTimeoutMs: 100, instances: 1 });
+    expect(config).toMatchObject({
+      headers: 'both',
+      fastLane: true,
+      metrics: false,
+      onStoreError: 'local',
+      storeTimeoutMs: 100,
+      instances: 1,
+    });
   });
 
   it('takes the store boot timeout in milliseconds (default 5 000), strictly', () => {
@@ -20,7 +33,9 @@ describe('normalizeOptions', () => {
         `storeBootTimeoutMs must be a number of milliseconds in (0, 60000], e.g. 5000; got ${JSON.stringify(bad)}`,
       ]);
     }
-    expect(problemsOf({ scopes: {}, storeBootTimeout: 5_000 })).toEqual(['unknown module option "storeBootTimeout" (did you mean "storeBootTimeoutMs"?)']);
+    expect(problemsOf({ scopes: {}, storeBootTimeout: 5_000 })).toEqual([
+      'unknown module option "storeBootTimeout" (did you mean "storeBootTimeoutMs"?)',
+    ]);
   });
 
   it('takes instances, the processes sharing the store: a positive integer', () => {
@@ -35,8 +50,12 @@ describe('normalizeOptions', () => {
 
   // Regression (issue 9): unknown and mistyped options used to be ignored silently.
   it('refuses unknown module, scope, memory, redis and metrics keys, naming the nearest known one', () => {
-    expect(problemsOf({ scopes: { hi: '1/s' }, trustproxy: 1 })).toEqual(['unknown module option "trustproxy" (did you mean "trustProxy"?)']);
-    expect(problemsOf({ scopes: { hi: { rate: '1/s', algorithm: 'gcra' } } })).toEqual(['unknown key in scope "hi": "algorithm" (known: rate, key, mode, allow, skipIf)']);
+    expect(problemsOf({ scopes: { hi: '1/s' }, trustproxy: 1 })).toEqual([
+      'unknown module option "trustproxy" (did you mean "trustProxy"?)',
+    ]);
+    expect(problemsOf({ scopes: { hi: { rate: '1/s', algorithm: 'gcra' } } })).toEqual([
+      'unknown key in scope "hi": "algorithm" (known: rate, key, mode, allow, skipIf)',
+    ]);
     expect(problemsOf({ scopes: { hi: { rate: '1/s', kye: 'ip' } } })).toEqual(['unknown key in scope "hi": "kye" (did you mean "key"?)']);
     expect(problemsOf({ scopes: {}, memory: { maxkeys: 5 } })).toEqual(['unknown memory option "maxkeys" (did you mean "maxKeys"?)']);
     expect(problemsOf({ scopes: {}, redis: { uri: 'redis://x' } })).toContain('unknown redis option "uri" (did you mean "url"?)');
@@ -70,20 +89,26 @@ describe('normalizeOptions', () => {
   });
 
   it('validates the operator controls: mode, allow, skipIf, onThrottled, headers', () => {
-    expect(problemsOf({ scopes: { hi: { rate: '1/s', mode: 'dry-run' } } })).toEqual(['scope "hi" mode "dry-run" must be one of enforce, shadow']);
+    expect(problemsOf({ scopes: { hi: { rate: '1/s', mode: 'dry-run' } } })).toEqual([
+      'scope "hi" mode "dry-run" must be one of enforce, shadow',
+    ]);
     expect(problemsOf({ scopes: { hi: '1/s' }, allow: ['10.0.0.0/'] })[0]).toMatch(/^allow entry "10\.0\.0\.0\/" has an empty prefix/);
     expect(problemsOf({ scopes: { hi: { rate: '1/s', allow: '10.0.0.1' } } })).toEqual([
       'scope "hi" allow must be a list of addresses or CIDRs, e.g. ["10.0.0.0/8"], got "10.0.0.1"',
     ]);
     expect(problemsOf({ scopes: { hi: '1/s' }, skipIf: true })).toEqual(['scope "hi": skipIf must be a function (context) => boolean']);
     expect(problemsOf({ scopes: {}, onThrottled: 'xml' })[0]).toMatch(/^onThrottled must be "problem\+json" or a function/);
-    expect(problemsOf({ scopes: {}, headers: 'draft' })).toEqual(['headers must be true, false or one of both, ietf, legacy, none, got "draft"']);
+    expect(problemsOf({ scopes: {}, headers: 'draft' })).toEqual([
+      'headers must be true, false or one of both, ietf, legacy, none, got "draft"',
+    ]);
     const config = normalizeOptions({ scopes: { hi: { rate: '1/s', mode: 'shadow' }, lo: '1/s' }, mode: 'enforce', headers: false });
     expect([config.scopes.get('hi')?.shadow, config.scopes.get('lo')?.shadow, config.headers]).toEqual([true, false, 'none']);
   });
 
   it('refuses a non-object options value and a storage that is no store', () => {
     expect(problemsOf(undefined)[0]).toMatch(/^the module options must be an object/);
-    expect(problemsOf({ scopes: {}, storage: {} })).toEqual(['storage must be a ThrottleStorage instance (an object with consume(request))']);
+    expect(problemsOf({ scopes: {}, storage: {} })).toEqual([
+      'storage must be a ThrottleStorage instance (an object with consume(request))',
+    ]);
   });
 });

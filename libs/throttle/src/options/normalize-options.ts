@@ -39,8 +39,24 @@ export interface ThrottleConfig {
 }
 
 const MODULE_KEYS = [
-  'scopes', 'key', 'trustProxy', 'storage', 'memory', 'keyPrefix', 'headers', 'redis', 'onStoreError', 'storeTimeoutMs', 'storeBootTimeoutMs',
-  'instances', 'fastLane', 'metrics', 'mode', 'allow', 'skipIf', 'onThrottled',
+  'scopes',
+  'key',
+  'trustProxy',
+  'storage',
+  'memory',
+  'keyPrefix',
+  'headers',
+  'redis',
+  'onStoreError',
+  'storeTimeoutMs',
+  'storeBootTimeoutMs',
+  'instances',
+  'fastLane',
+  'metrics',
+  'mode',
+  'allow',
+  'skipIf',
+  'onThrottled',
 ];
 const HEADER_MODES: readonly HeaderMode[] = ['both', 'ietf', 'legacy', 'none'];
 const STORE_ERROR_POLICIES: readonly OnStoreError[] = ['local', 'allow', 'deny'];
@@ -50,14 +66,22 @@ const MAX_STORE_TIMEOUT_MS = 60_000;
 export function normalizeOptions(options: ThrottleModuleOptions | undefined): ThrottleConfig {
   const problems: string[] = [];
   const opts = isObject(options) ? options : ({} as ThrottleModuleOptions);
-  if (!isObject(options)) problems.push(`the module options must be an object like { scopes: { hi: "60/minute" } }, got ${JSON.stringify(options)}`);
+  if (!isObject(options))
+    problems.push(`the module options must be an object like { scopes: { hi: "60/minute" } }, got ${JSON.stringify(options)}`);
   checkKnownKeys(opts, MODULE_KEYS, 'module option', problems);
   if (!isObject(opts.scopes)) problems.push('"scopes" must be an object mapping scope names to rates, e.g. { hi: "60/minute" }');
-  const clientIp = attempt(problems, () => compileClientIp(opts.trustProxy), (e) => e.replace(/^Invalid throttle config: /, '')) ?? compileClientIp(0);
+  const clientIp =
+    attempt(
+      problems,
+      () => compileClientIp(opts.trustProxy),
+      (e) => e.replace(/^Invalid throttle config: /, ''),
+    ) ?? compileClientIp(0);
   const keyPrefix = opts.keyPrefix ?? 'throttle:';
-  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) problems.push(`keyPrefix ${JSON.stringify(keyPrefix)} must be a string without "{" or "}"`);
+  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix))
+    problems.push(`keyPrefix ${JSON.stringify(keyPrefix)} must be a string without "{" or "}"`);
   const onStoreError = opts.onStoreError ?? 'local';
-  if (!STORE_ERROR_POLICIES.includes(onStoreError)) problems.push(`onStoreError ${JSON.stringify(onStoreError)} must be one of ${STORE_ERROR_POLICIES.join(', ')}`);
+  if (!STORE_ERROR_POLICIES.includes(onStoreError))
+    problems.push(`onStoreError ${JSON.stringify(onStoreError)} must be one of ${STORE_ERROR_POLICIES.join(', ')}`);
   const storeTimeoutMs = milliseconds(opts.storeTimeoutMs, 'storeTimeoutMs', DEFAULT_STORE_TIMEOUT_MS, problems);
   const storeBootTimeoutMs = milliseconds(opts.storeBootTimeoutMs, 'storeBootTimeoutMs', DEFAULT_STORE_BOOT_TIMEOUT_MS, problems);
   const scopes = new Map<string, CompiledScope>();
@@ -109,7 +133,9 @@ export function policyItem(name: string, limit: number, windowMs: number): strin
 function instancesOption(value: unknown, problems: string[]): number {
   if (value === undefined) return 1;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
-  problems.push(`instances must be a positive integer (the processes sharing the store, e.g. workers × replicas), got ${JSON.stringify(value)}`);
+  problems.push(
+    `instances must be a positive integer (the processes sharing the store, e.g. workers × replicas), got ${JSON.stringify(value)}`,
+  );
   return 1;
 }
 
@@ -148,7 +174,8 @@ function memoryOption(value: unknown, problems: string[]): MemoryStorageOptions 
   }
   checkKnownKeys(value, ['maxKeys'], 'memory option', problems);
   const maxKeys = (value as MemoryStorageOptions).maxKeys;
-  if (maxKeys !== undefined && !(Number.isSafeInteger(maxKeys) && maxKeys > 0)) problems.push(`memory.maxKeys must be a positive integer, got ${JSON.stringify(maxKeys)}`);
+  if (maxKeys !== undefined && !(Number.isSafeInteger(maxKeys) && maxKeys > 0))
+    problems.push(`memory.maxKeys must be a positive integer, got ${JSON.stringify(maxKeys)}`);
   return value as MemoryStorageOptions;
 }
 

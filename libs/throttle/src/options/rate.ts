@@ -76,7 +76,11 @@ export function parseRate(input: unknown): Rate {
 
 /** Formats a rate back into the grammar, in the largest whole unit (`60/m`, `100/15m`). */
 export function formatRate(rate: Rate): string {
-  for (const [unit, ms] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
+  for (const [unit, ms] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
     if (rate.windowMs % ms === 0) {
       const n = rate.windowMs / ms;
       return `${rate.limit}/${n === 1 ? '' : n}${unit}`;

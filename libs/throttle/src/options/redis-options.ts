@@ -66,7 +66,12 @@ export type RedisTarget =
     };
 
 type Kind = RedisTarget['kind'];
-const TARGET_KEYS: Record<Kind, 'client' | 'url' | 'clusterNodes' | 'sentinels'> = { client: 'client', url: 'url', cluster: 'clusterNodes', sentinel: 'sentinels' };
+const TARGET_KEYS: Record<Kind, 'client' | 'url' | 'clusterNodes' | 'sentinels'> = {
+  client: 'client',
+  url: 'url',
+  cluster: 'clusterNodes',
+  sentinel: 'sentinels',
+};
 const CONNECTING: readonly Kind[] = ['url', 'cluster', 'sentinel'];
 /** Which targets each modifier applies to (the wait options apply to all, and are compiled in replica-wait.ts). */
 const APPLIES_TO: Record<string, readonly Kind[]> = {
@@ -129,7 +134,10 @@ function compileTarget(kind: Kind, options: RedisStoreOptions & Record<string, u
   const sentinels = compileEndpoints(options.sentinels, 'redis.sentinels', '10.0.0.1:26379', problems);
   const name = options.name;
   const named = typeof name === 'string' && /^\S+$/.test(name);
-  if (!named) problems.push(`redis.name must name the master the sentinels monitor (sentinel monitor <name> ...), e.g. "mymaster"; got ${JSON.stringify(name)}`);
+  if (!named)
+    problems.push(
+      `redis.name must name the master the sentinels monitor (sentinel monitor <name> ...), e.g. "mymaster"; got ${JSON.stringify(name)}`,
+    );
   const sentinelAuth = compileAuth(options, 'sentinelUsername', 'sentinelPassword', 'redis', problems);
   const sentinelTls = compileTls(options.sentinelTls, 'redis.sentinelTls', problems);
   return sentinels && named ? { kind, sentinels, name, ...defined({ auth, sentinelAuth, tls, sentinelTls, natMap }) } : undefined;
@@ -144,13 +152,21 @@ function compileClient(client: unknown, problems: string[]): RedisTarget | undef
   }
   // With the offline queue on, calls made during an outage wait, then replay stale scripts on reconnect.
   if ((client as Redis | Cluster).options?.enableOfflineQueue !== false) {
-    problems.push('redis.client must be created with { enableOfflineQueue: false } (calls must fail fast while Redis is down, not queue and replay)');
+    problems.push(
+      'redis.client must be created with { enableOfflineQueue: false } (calls must fail fast while Redis is down, not queue and replay)',
+    );
     return undefined;
   }
   return { kind: 'client', client: client as Redis | Cluster };
 }
 
-function compileUrl(url: unknown, auth: RedisAuth | undefined, tls: RedisTlsOptions | undefined, rawTls: unknown, problems: string[]): RedisTarget | undefined {
+function compileUrl(
+  url: unknown,
+  auth: RedisAuth | undefined,
+  tls: RedisTlsOptions | undefined,
+  rawTls: unknown,
+  problems: string[],
+): RedisTarget | undefined {
   const bad = (why: string) => {
     problems.push(`redis.url ${JSON.stringify(redactUrl(url))} ${why} (e.g. redis://:password@host:6379/0 or rediss://host:6380)`);
     return undefined;
@@ -162,7 +178,8 @@ function compileUrl(url: unknown, auth: RedisAuth | undefined, tls: RedisTlsOpti
   } catch {
     return bad('is not a redis:// or rediss:// URL');
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return bad(`has scheme "${parsed.protocol}", expected redis: or rediss:`);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    return bad(`has scheme "${parsed.protocol}", expected redis: or rediss:`);
   if (parsed.hostname === '') return bad('has no host');
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) return bad(`has database "${db}", expected a number`);

@@ -52,7 +52,8 @@ export function compileTls(value: unknown, name: string, problems: string[]): Re
   for (const ca of cas) checkPem(ca, `${name}.ca`, 'CERTIFICATE', problems);
   if (tls.cert !== undefined) checkPem(tls.cert, `${name}.cert`, 'CERTIFICATE', problems);
   if (tls.key !== undefined) checkPem(tls.key, `${name}.key`, 'PRIVATE KEY', problems);
-  if ((tls.cert === undefined) !== (tls.key === undefined)) problems.push(`${name}.cert and ${name}.key go together (a client certificate needs its key)`);
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    problems.push(`${name}.cert and ${name}.key go together (a client certificate needs its key)`);
   if (tls.servername !== undefined && (typeof tls.servername !== 'string' || tls.servername.trim() === '')) {
     problems.push(`${name}.servername must be a host name, got ${JSON.stringify(tls.servername)}`);
   }
@@ -71,7 +72,9 @@ function checkPem(value: unknown, name: string, kind: string, problems: string[]
   }
   if (value.includes('-----BEGIN ')) return;
   const path = /^[^\n]{1,300}$/.test(value) && /[/\\.]/.test(value);
-  const hint = path ? `looks like a file path (${JSON.stringify(value)}), not a PEM ${kind.toLowerCase()}: pass readFileSync(path)` : `is not PEM (no "-----BEGIN ${kind}")`;
+  const hint = path
+    ? `looks like a file path (${JSON.stringify(value)}), not a PEM ${kind.toLowerCase()}: pass readFileSync(path)`
+    : `is not PEM (no "-----BEGIN ${kind}")`;
   problems.push(`${name} ${hint}`);
 }
 
@@ -82,14 +85,24 @@ function checkPem(value: unknown, name: string, kind: string, problems: string[]
  * @example
  * compileAuth({ username: 'throttle', password: 's3cret' }, 'username', 'password', 'redis', problems);
  */
-export function compileAuth(source: Record<string, unknown>, userKey: string, passwordKey: string, where: string, problems: string[]): RedisAuth | undefined {
+export function compileAuth(
+  source: Record<string, unknown>,
+  userKey: string,
+  passwordKey: string,
+  where: string,
+  problems: string[],
+): RedisAuth | undefined {
   const username = source[userKey];
   const password = source[passwordKey];
   const before = problems.length;
-  for (const [key, value] of [[userKey, username], [passwordKey, password]] as const) {
+  for (const [key, value] of [
+    [userKey, username],
+    [passwordKey, password],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'string' || value === '')) problems.push(`${where}.${key} must be a non-empty string`);
   }
-  if (username !== undefined && password === undefined) problems.push(`${where}.${userKey} needs ${where}.${passwordKey} (Redis authenticates a user with its password)`);
+  if (username !== undefined && password === undefined)
+    problems.push(`${where}.${userKey} needs ${where}.${passwordKey} (Redis authenticates a user with its password)`);
   if (problems.length > before || password === undefined) return undefined;
   return username === undefined ? { password: password as string } : { username: username as string, password: password as string };
 }

@@ -18,7 +18,8 @@ export function compileReplicaWait(redis: unknown, storeTimeoutMs: number, probl
   if (redis === null || typeof redis !== 'object') return undefined;
   const { waitReplicas, waitTimeoutMs } = redis as { waitReplicas?: unknown; waitTimeoutMs?: unknown };
   if (waitReplicas === undefined) {
-    if (waitTimeoutMs !== undefined) problems.push('redis.waitTimeoutMs applies only with redis.waitReplicas (e.g. { waitReplicas: 1, waitTimeoutMs: 50 })');
+    if (waitTimeoutMs !== undefined)
+      problems.push('redis.waitTimeoutMs applies only with redis.waitReplicas (e.g. { waitReplicas: 1, waitTimeoutMs: 50 })');
     return undefined;
   }
   const before = problems.length;

@@ -8,7 +8,9 @@ describe('batched sliding-log script', () => {
   });
 
   it('documents KEYS and ARGV at its top', () => {
-    const header = SLIDING_LOG_BATCH_SCRIPT.split('\n').filter((line) => line.startsWith('--')).join('\n');
+    const header = SLIDING_LOG_BATCH_SCRIPT.split('\n')
+      .filter((line) => line.startsWith('--'))
+      .join('\n');
     for (const name of ['KEYS', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]', 'ARGV[a]', 'ARGV[a+1]', 'ARGV[a+2j]', 'ARGV[a+1+2j]', 'Returns']) {
       expect(header).toContain(name);
     }

@@ -2,7 +2,13 @@ import { clusterOptions, describeTarget, reconnectDelay, sentinelOptions, single
 
 // What module-owned clients are created with, per topology: auth, TLS, and fail-fast timeouts everywhere.
 const tuning = { keyPrefix: 'throttle:', storeTimeoutMs: 100 };
-const FAIL_FAST = { connectTimeout: 1_000, socketTimeout: 2_000, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, disableClientInfo: true };
+const FAIL_FAST = {
+  connectTimeout: 1_000,
+  socketTimeout: 2_000,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  disableClientInfo: true,
+};
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 describe('module-owned client options', () => {
@@ -11,13 +17,28 @@ describe('module-owned client options', () => {
   });
 
   it('parses a URL into explicit options: ACL user, password, db, TLS for rediss:// merged with tls', () => {
-    const options = singleNodeOptions({ kind: 'url', url: 'rediss://throttle:p%40ss@cache.internal:6380/2', tls: { ca: PEM, servername: 'cache' } }, tuning);
+    const options = singleNodeOptions(
+      { kind: 'url', url: 'rediss://throttle:p%40ss@cache.internal:6380/2', tls: { ca: PEM, servername: 'cache' } },
+      tuning,
+    );
     expect(options).toMatchObject({
-      host: 'cache.internal', port: 6380, username: 'throttle', password: 'p@ss', db: 2,
-      tls: { ca: PEM, servername: 'cache' }, keyPrefix: 'throttle:', lazyConnect: true, enableOfflineQueue: false, ...FAIL_FAST,
+      host: 'cache.internal',
+      port: 6380,
+      username: 'throttle',
+      password: 'p@ss',
+      db: 2,
+      tls: { ca: PEM, servername: 'cache' },
+      keyPrefix: 'throttle:',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      ...FAIL_FAST,
     });
     expect(options.retryStrategy).toBe(reconnectDelay);
-    expect(singleNodeOptions({ kind: 'url', url: 'redis://[::1]', auth: { password: 'pw' } }, tuning)).toMatchObject({ host: '::1', port: 6379, password: 'pw' });
+    expect(singleNodeOptions({ kind: 'url', url: 'redis://[::1]', auth: { password: 'pw' } }, tuning)).toMatchObject({
+      host: '::1',
+      port: 6379,
+      password: 'pw',
+    });
     expect(singleNodeOptions({ kind: 'url', url: 'redis://a' }, tuning)).not.toHaveProperty('tls');
   });
 
@@ -26,23 +47,50 @@ describe('module-owned client options', () => {
   });
 
   it('asks sentinels for the master, with their own auth and TLS, and follows +switch-master', () => {
-    const options = sentinelOptions({
-      kind: 'sentinel', name: 'mymaster', sentinels: [{ host: 'h', port: 26379 }],
-      auth: { username: 'throttle', password: 'pw' }, sentinelAuth: { password: 'spw' }, tls: { ca: PEM }, sentinelTls: {},
-      natMap: { '10.0.0.5:6379': { host: 'public', port: 16379 } },
-    }, tuning);
+    const options = sentinelOptions(
+      {
+        kind: 'sentinel',
+        name: 'mymaster',
+        sentinels: [{ host: 'h', port: 26379 }],
+        auth: { username: 'throttle', password: 'pw' },
+        sentinelAuth: { password: 'spw' },
+        tls: { ca: PEM },
+        sentinelTls: {},
+        natMap: { '10.0.0.5:6379': { host: 'public', port: 16379 } },
+      },
+      tuning,
+    );
     expect(options).toMatchObject({
-      sentinels: [{ host: 'h', port: 26379 }], name: 'mymaster', role: 'master', username: 'throttle', password: 'pw',
-      sentinelPassword: 'spw', tls: { ca: PEM }, enableTLSForSentinelMode: true, sentinelTLS: {}, failoverDetector: true,
-      natMap: { '10.0.0.5:6379': { host: 'public', port: 16379 } }, keyPrefix: 'throttle:', enableOfflineQueue: false, ...FAIL_FAST,
+      sentinels: [{ host: 'h', port: 26379 }],
+      name: 'mymaster',
+      role: 'master',
+      username: 'throttle',
+      password: 'pw',
+      sentinelPassword: 'spw',
+      tls: { ca: PEM },
+      enableTLSForSentinelMode: true,
+      sentinelTLS: {},
+      failoverDetector: true,
+      natMap: { '10.0.0.5:6379': { host: 'public', port: 16379 } },
+      keyPrefix: 'throttle:',
+      enableOfflineQueue: false,
+      ...FAIL_FAST,
     });
     expect(options.sentinelRetryStrategy).toBe(reconnectDelay);
     expect(sentinelOptions({ kind: 'sentinel', name: 'm', sentinels: [{ host: 'h', port: 1 }] }, tuning)).not.toHaveProperty('tls');
   });
 
   it('gives every cluster node the auth, TLS and fail-fast options; with TLS, names are not resolved first', () => {
-    const options = clusterOptions({ kind: 'cluster', nodes: [{ host: 'h', port: 7000 }], auth: { password: 'pw' }, tls: { ca: PEM } }, tuning);
-    expect(options).toMatchObject({ keyPrefix: 'throttle:', lazyConnect: true, enableOfflineQueue: false, redisOptions: { password: 'pw', tls: { ca: PEM }, ...FAIL_FAST } });
+    const options = clusterOptions(
+      { kind: 'cluster', nodes: [{ host: 'h', port: 7000 }], auth: { password: 'pw' }, tls: { ca: PEM } },
+      tuning,
+    );
+    expect(options).toMatchObject({
+      keyPrefix: 'throttle:',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      redisOptions: { password: 'pw', tls: { ca: PEM }, ...FAIL_FAST },
+    });
     const lookup = jest.fn();
     options.dnsLookup!('redis-0.example.com', lookup);
     expect(lookup).toHaveBeenCalledWith(null, 'redis-0.example.com');
@@ -51,8 +99,17 @@ describe('module-owned client options', () => {
 
   it('describes targets for the logs without secrets', () => {
     expect(describeTarget({ kind: 'url', url: 'rediss://u:secret@cache:6380/1' })).toBe('rediss://u:***@cache:6380/1');
-    expect(describeTarget({ kind: 'sentinel', name: 'mymaster', sentinels: [{ host: 'a', port: 1 }, { host: '::1', port: 2 }], auth: { username: 'throttle', password: 'x' } }))
-      .toBe('sentinel mymaster via a:1,[::1]:2 as throttle');
+    expect(
+      describeTarget({
+        kind: 'sentinel',
+        name: 'mymaster',
+        sentinels: [
+          { host: 'a', port: 1 },
+          { host: '::1', port: 2 },
+        ],
+        auth: { username: 'throttle', password: 'x' },
+      }),
+    ).toBe('sentinel mymaster via a:1,[::1]:2 as throttle');
     expect(describeTarget({ kind: 'cluster', nodes: [{ host: 'a', port: 1 }], tls: {} })).toBe('cluster (tls) a:1');
   });
 });

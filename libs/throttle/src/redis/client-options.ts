@@ -88,7 +88,9 @@ export function sentinelOptions(target: Extract<RedisTarget, { kind: 'sentinel' 
     name: target.name,
     role: 'master',
     ...target.auth,
-    ...(target.sentinelAuth !== undefined ? { sentinelUsername: target.sentinelAuth.username, sentinelPassword: target.sentinelAuth.password } : {}),
+    ...(target.sentinelAuth !== undefined
+      ? { sentinelUsername: target.sentinelAuth.username, sentinelPassword: target.sentinelAuth.password }
+      : {}),
     ...(target.tls !== undefined ? { tls: { ...target.tls }, enableTLSForSentinelMode: true } : {}),
     ...(target.sentinelTls !== undefined ? { sentinelTLS: { ...target.sentinelTls } } : {}),
     ...(target.natMap !== undefined ? { natMap: target.natMap } : {}),
@@ -117,7 +119,9 @@ export function clusterOptions(target: Extract<RedisTarget, { kind: 'cluster' }>
       ...(target.tls !== undefined ? { tls: { ...target.tls } } : {}),
     },
     ...(target.natMap !== undefined ? { natMap: target.natMap } : {}),
-    ...(target.tls !== undefined ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+    ...(target.tls !== undefined
+      ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) }
+      : {}),
     clusterRetryStrategy: (times: number) => Math.min(100 + reconnectDelay(times), 1_000),
     retryDelayOnFailover: 50,
     retryDelayOnClusterDown: 50,
@@ -131,7 +135,8 @@ function copy(endpoint: RedisEndpoint): { host: string; port: number } {
 
 /** Where a target points, safe to log: no password, TLS shown. */
 export function describeTarget(target: Exclude<RedisTarget, { kind: 'client' }>): string {
-  const list = (endpoints: readonly RedisEndpoint[]) => endpoints.map((e) => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`)).join(',');
+  const list = (endpoints: readonly RedisEndpoint[]) =>
+    endpoints.map((e) => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`)).join(',');
   const user = target.auth?.username !== undefined ? ` as ${target.auth.username}` : '';
   if (target.kind === 'cluster') return `cluster${target.tls ? ' (tls)' : ''} ${list(target.nodes)}${user}`;
   if (target.kind === 'sentinel') return `sentinel ${target.name}${target.tls ? ' (tls)' : ''} via ${list(target.sentinels)}${user}`;

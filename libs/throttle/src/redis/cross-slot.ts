@@ -65,14 +65,22 @@ export class CrossSlotConsumer {
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g];
       const mode: RecordMode = !allowed ? 'check' : g < groups.length - 1 ? 'provisional' : 'record';
-      const result = await this.run(group.map((i) => rules[i]), suffix, mode);
+      const result = await this.run(
+        group.map((i) => rules[i]),
+        suffix,
+        mode,
+      );
       group.forEach((ruleIndex, j) => (states[ruleIndex] = result.states[j]));
       if (allowed && result.allowed) admitted.push({ group, nowUs: result.nowUs });
       allowed &&= result.allowed;
     }
     if (allowed) return { allowed, states };
     for (const { group, nowUs } of admitted) {
-      this.withdraw(group.map((i) => rules[i].key), `p${nowUs}:${suffix}`, nowUs);
+      this.withdraw(
+        group.map((i) => rules[i].key),
+        `p${nowUs}:${suffix}`,
+        nowUs,
+      );
       for (const i of group) states[i] = withdrawn(states[i], rules[i]);
     }
     return { allowed, states };

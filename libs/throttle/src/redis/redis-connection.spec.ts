@@ -13,7 +13,10 @@ const problemsOf = (redis: unknown) => {
 
 describe('redis options', () => {
   it('accepts redis:// and rediss:// URLs with auth and db', () => {
-    expect(problemsOf({ url: 'redis://:s3cret@cache:6380/2' })).toEqual({ target: { kind: 'url', url: 'redis://:s3cret@cache:6380/2' }, problems: [] });
+    expect(problemsOf({ url: 'redis://:s3cret@cache:6380/2' })).toEqual({
+      target: { kind: 'url', url: 'redis://:s3cret@cache:6380/2' },
+      problems: [],
+    });
     expect(problemsOf({ url: 'rediss://user:pw@cache.internal' }).problems).toEqual([]);
   });
 
@@ -32,7 +35,10 @@ describe('redis options', () => {
   it('accepts host:port cluster nodes (IPv6 in brackets) and names the bad ones', () => {
     expect(problemsOf({ clusterNodes: ['10.0.0.1:7000', '[::1]:7001'] }).target).toEqual({
       kind: 'cluster',
-      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '::1', port: 7001 }],
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
     });
     expect(problemsOf({ clusterNodes: ['10.0.0.1', 'h:99999'] }).problems).toEqual([
       'redis.clusterNodes entry "10.0.0.1" is not "host:port" (e.g. "10.0.0.1:6379")',
@@ -89,7 +95,12 @@ describe('redis options', () => {
     const single = connectRedis({ kind: 'url', url: 'redis://:s3cret@127.0.0.1:1/3' }, 'throttle:');
     expect(single.owned).toBe(true);
     expect(single.client.status).toBe('wait');
-    expect((single.client as Redis).options).toMatchObject({ keyPrefix: 'throttle:', enableOfflineQueue: false, db: 3, password: 's3cret' });
+    expect((single.client as Redis).options).toMatchObject({
+      keyPrefix: 'throttle:',
+      enableOfflineQueue: false,
+      db: 3,
+      password: 's3cret',
+    });
     expect(single.description).toBe('redis://:***@127.0.0.1:1/3');
     const cluster = connectRedis({ kind: 'cluster', nodes: [{ host: '127.0.0.1', port: 1 }] }, 'p:');
     expect(cluster.client).toBeInstanceOf(Cluster);

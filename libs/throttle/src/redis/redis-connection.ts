@@ -38,7 +38,11 @@ export function connectRedis(target: RedisTarget, keyPrefix: string, storeTimeou
   let client: Redis | Cluster;
   if (target.kind === 'url') client = new ioredis.Redis(singleNodeOptions(target, tuning));
   else if (target.kind === 'sentinel') client = new ioredis.Redis(sentinelOptions(target, tuning));
-  else client = new ioredis.Cluster(target.nodes.map((node) => ({ ...node })), clusterOptions(target, tuning));
+  else
+    client = new ioredis.Cluster(
+      target.nodes.map((node) => ({ ...node })),
+      clusterOptions(target, tuning),
+    );
   client.on('error', () => undefined); // reported through the store's failure policy, once per state change
   return { client, owned: true, description: describeTarget(target) };
 }

@@ -42,7 +42,10 @@ class FakeCluster extends FakeNode {
 const asClient = (fake: FakeNode) => fake as unknown as Redis;
 const settled = <T>(promise: Promise<T>) => {
   const state = { done: false, error: undefined as unknown };
-  promise.then(() => (state.done = true), (error) => ((state.done = true), (state.error = error)));
+  promise.then(
+    () => (state.done = true),
+    (error) => ((state.done = true), (state.error = error)),
+  );
   return state;
 };
 

@@ -75,7 +75,11 @@ export class RedisThrottleStorage extends ThrottleStorage {
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
     }
     // Every script this store may run is loaded at boot and after each reconnection.
-    const scripts = [SLIDING_LOG_SCRIPT, ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []), ...(options.batching !== false && options.replicaWait === undefined ? [SLIDING_LOG_BATCH_SCRIPT] : [])];
+    const scripts = [
+      SLIDING_LOG_SCRIPT,
+      ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []),
+      ...(options.batching !== false && options.replicaWait === undefined ? [SLIDING_LOG_BATCH_SCRIPT] : []),
+    ];
     this.readiness = new RedisReadiness(client, scripts);
     if (options.batching !== false && options.replicaWait === undefined) {
       const batchOptions = { cluster: this.crossSlot !== undefined, keyPrefix: this.keyPrefix, storeTime: options.storeTime };

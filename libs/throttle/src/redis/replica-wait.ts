@@ -12,8 +12,17 @@ import type { ReplicaWait } from '../options/replica-wait';
  * @example
  * const reply = await runThenWait(client, { replicas: 1, timeoutMs: 50 }, 1, ['hi:{abc}', '', 'a1:7', 0, 1, 60, 60000]);
  */
-export async function runThenWait(client: Redis | Cluster, wait: ReplicaWait, numKeys: number, args: (string | number)[]): Promise<number[]> {
-  const results = await client.pipeline().throttleSlidingLog(numKeys, ...args).wait(wait.replicas, wait.timeoutMs).exec();
+export async function runThenWait(
+  client: Redis | Cluster,
+  wait: ReplicaWait,
+  numKeys: number,
+  args: (string | number)[],
+): Promise<number[]> {
+  const results = await client
+    .pipeline()
+    .throttleSlidingLog(numKeys, ...args)
+    .wait(wait.replicas, wait.timeoutMs)
+    .exec();
   if (results === null) throw new Error('the script pipeline was discarded'); // only for MULTI, which this is not
   const [[scriptError, reply], [waitError]] = results;
   if (scriptError) throw scriptError;

@@ -8,7 +8,9 @@ describe('sliding-log script', () => {
   });
 
   it('documents KEYS and ARGV at its top', () => {
-    const header = SLIDING_LOG_SCRIPT.split('\n').filter((line) => line.startsWith('--')).join('\n');
+    const header = SLIDING_LOG_SCRIPT.split('\n')
+      .filter((line) => line.startsWith('--'))
+      .join('\n');
     for (const name of ['KEYS[i]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]', 'ARGV[4]', 'ARGV[3+2i]', 'ARGV[4+2i]', 'Returns']) {
       expect(header).toContain(name);
     }

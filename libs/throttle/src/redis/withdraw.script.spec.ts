@@ -9,7 +9,9 @@ describe('withdraw script', () => {
   });
 
   it('documents KEYS and ARGV at its top', () => {
-    const header = WITHDRAW_SCRIPT.split('\n').filter((line) => line.startsWith('--')).join('\n');
+    const header = WITHDRAW_SCRIPT.split('\n')
+      .filter((line) => line.startsWith('--'))
+      .join('\n');
     for (const name of ['KEYS[i]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]', 'Returns']) expect(header).toContain(name);
   });
 

@@ -27,7 +27,7 @@ describe('MemoryThrottleStorage: per-scope bounds', () => {
     expect(admitted(storage, hi('ip:192.0.2.1'), 5)).toBe(5);
   });
 
-  it('bounds each scope by maxKeys, evicting that scope\'s least recently used key', () => {
+  it("bounds each scope by maxKeys, evicting that scope's least recently used key", () => {
     const clock = new FakeClock();
     const storage = new MemoryThrottleStorage({ maxKeys: 3 }, clock);
     for (const client of ['a', 'b', 'c']) storage.decideSync(hi(client));
@@ -61,13 +61,15 @@ describe('MemoryThrottleStorage: per-scope bounds', () => {
   it('keeps lookups apart past the scopes it finds by prefix', () => {
     const clock = new FakeClock();
     const storage = new MemoryThrottleStorage({ maxKeys: 1 }, clock);
-    const key = (scope: number, id: string) => ({ rules: [{ key: storeKey(scopeKeyPrefix(`s${scope}`), id), limit: 1, windowMs: 60_000 }] });
+    const key = (scope: number, id: string) => ({
+      rules: [{ key: storeKey(scopeKeyPrefix(`s${scope}`), id), limit: 1, windowMs: 60_000 }],
+    });
     for (let s = 0; s < 40; s++) expect(storage.decideSync(key(s, 'a')).allowed).toBe(true);
     for (let s = 0; s < 40; s++) expect(storage.decideSync(key(s, 'a')).allowed).toBe(false);
     expect(storage.size).toBe(40);
   });
 
-  it('keeps the least-recently-used order while a scope\'s LRU grows to maxKeys', () => {
+  it("keeps the least-recently-used order while a scope's LRU grows to maxKeys", () => {
     const clock = new FakeClock();
     const storage = new MemoryThrottleStorage({ maxKeys: 1_000 }, clock);
     const evicted: string[] = [];

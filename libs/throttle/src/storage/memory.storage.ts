@@ -40,7 +40,11 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
       throw new TypeError(`Invalid throttle config: memory.maxKeys must be a positive integer, got ${maxKeys}`);
     }
-    this.logs = new ScopedLogs(maxKeys, () => this.clock.now(), (scope) => this.events.emit('eviction', { scope }));
+    this.logs = new ScopedLogs(
+      maxKeys,
+      () => this.clock.now(),
+      (scope) => this.events.emit('eviction', { scope }),
+    );
   }
 
   /** Number of keys currently tracked, over every scope. */
@@ -95,5 +99,4 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     const full = count >= rule.limit;
     return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs: full ? resetMs : 0 };
   }
-
 }

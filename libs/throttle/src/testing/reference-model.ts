@@ -8,9 +8,7 @@ export class ReferenceSlidingLog {
   private readonly logs = new Map<string, number[]>();
 
   consume(request: ThrottleRequest, now: number): ThrottleDecision {
-    const inWindow = request.rules.map((rule) =>
-      (this.logs.get(rule.key) ?? []).filter((t) => t > now - rule.windowMs),
-    );
+    const inWindow = request.rules.map((rule) => (this.logs.get(rule.key) ?? []).filter((t) => t > now - rule.windowMs));
     const allowed = request.rules.every((rule, i) => inWindow[i].length < rule.limit);
     const states = request.rules.map((rule, i) => {
       const times = allowed ? [...inWindow[i], now] : inWindow[i];

@@ -139,10 +139,10 @@ export function describeStorageConformance(
 
     it('agrees with the reference sliding log for any arrival sequence (property)', async () => {
       const fc = loadFastCheck();
-      const arrivals = fc.array(
-        fc.record({ gap: fc.integer({ min: 0, max: 700 }), which: fc.integer({ min: 0, max: 2 }) }),
-        { minLength: 1, maxLength: 40 },
-      );
+      const arrivals = fc.array(fc.record({ gap: fc.integer({ min: 0, max: 700 }), which: fc.integer({ min: 0, max: 2 }) }), {
+        minLength: 1,
+        maxLength: 40,
+      });
       await fc.assert(
         fc.asyncProperty(arrivals, fc.integer({ min: 1, max: 4 }), async (steps, limit) => {
           const a = { key: freshKey('p'), limit, windowMs: 1_000 };

@@ -8,8 +8,10 @@ describe('CircuitBreaker', () => {
   beforeEach(() => {
     clock = new FakeClock();
     changes = [];
-    breaker = new CircuitBreaker(clock, { failureThreshold: 3, cooldownMs: 1_000, maxCooldownMs: 4_000 }, (from: CircuitState, to: CircuitState) =>
-      changes.push(`${from}->${to}`),
+    breaker = new CircuitBreaker(
+      clock,
+      { failureThreshold: 3, cooldownMs: 1_000, maxCooldownMs: 4_000 },
+      (from: CircuitState, to: CircuitState) => changes.push(`${from}->${to}`),
     );
   });
   const fail = (n: number) => {
@@ -78,7 +80,9 @@ describe('CircuitBreaker', () => {
 
   it('close() (the client is ready again) closes at once, without waiting for a probe, and reports why', () => {
     const reasons: string[] = [];
-    const b = new CircuitBreaker(clock, { cooldownMs: 1_000, maxCooldownMs: 4_000 }, (from, to, reason) => reasons.push(`${from}->${to} ${reason}`));
+    const b = new CircuitBreaker(clock, { cooldownMs: 1_000, maxCooldownMs: 4_000 }, (from, to, reason) =>
+      reasons.push(`${from}->${to} ${reason}`),
+    );
     b.trip('ECONNREFUSED');
     clock.advance(1_000);
     expect(b.tryAcquire()).toBe(true); // a probe in flight

@@ -42,7 +42,11 @@ function setup(options: ResilientStorageOptions = {}) {
   const clock = new FakeClock();
   const shared = new SwitchableStore(new MemoryThrottleStorage({}, clock));
   const lines: string[] = [];
-  const logger: LoggerService = { log: (m) => lines.push(`log ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
+  const logger: LoggerService = {
+    log: (m) => lines.push(`log ${m}`),
+    warn: (m) => lines.push(`warn ${m}`),
+    error: (m) => lines.push(`error ${m}`),
+  };
   const storage = new ResilientThrottleStorage(shared, { clock, logger, breaker: { cooldownMs: 1_000 }, ...options });
   return { clock, shared, lines, storage };
 }
@@ -96,7 +100,10 @@ describe('ResilientThrottleStorage', () => {
     const { storage, shared } = setup({ policy: 'allow' });
     shared.mode = 'down';
     for (let i = 0; i < 5; i++) {
-      expect(await storage.consume(req('k', 3, 60_000))).toEqual({ allowed: true, states: [{ remaining: 2, resetMs: 60_000, retryAfterMs: 0 }] });
+      expect(await storage.consume(req('k', 3, 60_000))).toEqual({
+        allowed: true,
+        states: [{ remaining: 2, resetMs: 60_000, retryAfterMs: 0 }],
+      });
     }
   });
 
@@ -190,7 +197,11 @@ describe('ResilientThrottleStorage', () => {
   it('publishes decision, error and circuit events; a throwing listener fails nothing', async () => {
     const { storage, shared } = setup();
     const seen: string[] = [];
-    storage.subscribe({ decision: () => { throw new Error('metrics bug'); } });
+    storage.subscribe({
+      decision: () => {
+        throw new Error('metrics bug');
+      },
+    });
     const unsubscribe = storage.subscribe({
       decision: (e) => seen.push(`decision ${e.source} ${e.allowed}`),
       storeError: (e) => seen.push(`error ${e.reason}`),
@@ -203,9 +214,13 @@ describe('ResilientThrottleStorage', () => {
     await storage.consume(req('e3'));
     expect(seen).toEqual([
       'decision store true',
-      'error ECONNREFUSED', 'decision policy true',
-      'error ECONNREFUSED', 'decision policy true',
-      'error ECONNREFUSED', 'circuit closed->open', 'decision policy false',
+      'error ECONNREFUSED',
+      'decision policy true',
+      'error ECONNREFUSED',
+      'decision policy true',
+      'error ECONNREFUSED',
+      'circuit closed->open',
+      'decision policy false',
     ]);
   });
 

@@ -76,7 +76,13 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   private readonly storeName: string;
   private stopWatching?: () => void;
   private readonly counters: ThrottleStoreStats = {
-    decisions: 0, storeDecisions: 0, policyDecisions: 0, denyCacheHits: 0, storeErrors: 0, timeouts: 0, circuitOpens: 0,
+    decisions: 0,
+    storeDecisions: 0,
+    policyDecisions: 0,
+    denyCacheHits: 0,
+    storeErrors: 0,
+    timeouts: 0,
+    circuitOpens: 0,
   };
 
   constructor(
@@ -93,7 +99,10 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     this.breaker = new CircuitBreaker(this.clock, options.breaker, (from, to, reason) => this.onCircuitChange(from, to, reason));
     const denyKeys = options.denyCacheMaxKeys ?? DEFAULT_DENY_CACHE_MAX_KEYS;
     if (denyKeys > 0) this.denyCache = new DenyCache(this.clock, denyKeys);
-    this.fallback = LocalShareStorage.wrap(options.fallback ?? new MemoryThrottleStorage(options.memory, this.clock), options.instances ?? 1);
+    this.fallback = LocalShareStorage.wrap(
+      options.fallback ?? new MemoryThrottleStorage(options.memory, this.clock),
+      options.instances ?? 1,
+    );
     this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
   }
 

@@ -50,7 +50,8 @@ export function describeError(error: unknown): string {
   if (typeof code === 'string' && code !== '') return code;
   const message = error instanceof Error ? error.message : String(error);
   if (message.includes('enableOfflineQueue')) return 'not connected';
-  if (message.includes('None of startup nodes is available') || message.includes('Failed to refresh slots cache')) return 'no cluster node reachable';
+  if (message.includes('None of startup nodes is available') || message.includes('Failed to refresh slots cache'))
+    return 'no cluster node reachable';
   if (message.startsWith('Connection is closed')) return 'connection closed';
   return message.length > 120 ? `${message.slice(0, 117)}...` : message;
 }
