@@ -13,6 +13,11 @@ import { command, freePort, RedisCluster, RedisServer, startCluster, waitFor } f
 // Once a decision returns, its admission is on the replica; a silent replica costs waitTimeoutMs, not an error.
 const keyPrefix = filePrefix('replica-wait');
 const WAIT: ReplicaWait = { replicas: 1, timeoutMs: 50 };
+/**
+ * For the tests that read the replica right after a decision: a healthy replica acknowledges at once,
+ * so a generous WAIT bound costs nothing there, and a loaded machine cannot make WAIT time out first.
+ */
+const SYNC_WAIT: ReplicaWait = { replicas: 1, timeoutMs: 2_000 };
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** How many WAIT commands a server ran since its last CONFIG RESETSTAT. */
@@ -52,14 +57,14 @@ describeRedis('redis.waitReplicas on a master and its replica', () => {
     await Promise.all([master?.stop(), replica?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   });
-  const open = async () => {
-    const store = RedisThrottleStorage.fromConnection(connectRedis({ kind: 'url', url: master.url }, keyPrefix), { replicaWait: WAIT });
+  const open = async (replicaWait = WAIT) => {
+    const store = RedisThrottleStorage.fromConnection(connectRedis({ kind: 'url', url: master.url }, keyPrefix), { replicaWait });
     await store.open();
     return store;
   };
 
   it('sends one WAIT behind each script, and the replica holds each admission when the decision returns', async () => {
-    const store = await open();
+    const store = await open(SYNC_WAIT);
     await command(master.port, 'CONFIG', 'RESETSTAT');
     try {
       const rule = { key: 'hi:{wait-1}', limit: 100, windowMs: 60_000 };
@@ -109,7 +114,7 @@ describeRedis('redis.waitReplicas on Redis Cluster', () => {
   });
 
   it("waits on the node that ran the script (its WAITs, no other node's), and its replica holds every admission", async () => {
-    const store = new RedisThrottleStorage(client, { ownsClient: true, replicaWait: WAIT });
+    const store = new RedisThrottleStorage(client, { ownsClient: true, replicaWait: SYNC_WAIT });
     await store.open();
     for (const tag of ['a', 'b', 'c', 'd', 'e', 'f']) {
       await Promise.all(cluster.servers.map((s) => command(s.port, 'CONFIG', 'RESETSTAT')));
