@@ -10,7 +10,7 @@ export { ThrottleGuard } from './http/throttle.guard';
 export type { ThrottleModuleOptions, ScopeOptions } from './options/throttle-options';
 export type { ThrottleKey } from './options/identity';
 export type { RedisStoreOptions } from './options/redis-options';
-export type { OnStoreError } from './storage/resilient/resilient.storage';
+export type { OnStoreError } from './storage/resilient/resilient-options';
 export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
 export { parseRate } from './options/rate';
 

@@ -1,6 +1,6 @@
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
-import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError } from '../storage/resilient/resilient.storage';
+import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError } from '../storage/resilient/resilient-options';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS } from '../storage/resilient/store-timeout';
 import type { ThrottleStorage } from '../storage/throttle-storage';
 import { compileClientIp } from './client-ip';

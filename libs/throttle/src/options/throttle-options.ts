@@ -1,7 +1,7 @@
 import type { ExecutionContext, HttpException } from '@nestjs/common';
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
-import type { OnStoreError } from '../storage/resilient/resilient.storage';
+import type { OnStoreError } from '../storage/resilient/resilient-options';
 import type { ThrottleStorage } from '../storage/throttle-storage';
 import type { TrustProxy } from './client-ip';
 import type { ThrottleKey } from './identity';

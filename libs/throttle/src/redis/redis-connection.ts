@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisTarget } from '../options/redis-options';
-import { DEFAULT_STORE_TIMEOUT_MS } from '../storage/resilient/resilient.storage';
+import { DEFAULT_STORE_TIMEOUT_MS } from '../storage/resilient/resilient-options';
 import { clusterOptions, describeTarget, sentinelOptions, singleNodeOptions } from './client-options';
 
 /** How long one connection attempt of a module-owned client may take (boot itself waits `storeBootTimeoutMs`). */

@@ -2,7 +2,8 @@
 import { FakeClock } from '../../testing';
 import { scopeKeyPrefix, storeKey } from '../store-key';
 import { ThrottleDecision, ThrottleRequest, ThrottleStorage } from '../throttle-storage';
-import { ResilientStorageOptions, ResilientThrottleStorage } from './resilient.storage';
+import { ResilientStorageOptions } from './resilient-options';
+import { ResilientThrottleStorage } from './resilient.storage';
 
 /** A shared store that is down: every call fails at once. */
 class DownStore extends ThrottleStorage {

@@ -2,7 +2,8 @@ import { LoggerService } from '@nestjs/common';
 import { FakeClock } from '../../testing';
 import { MemoryThrottleStorage } from '../memory.storage';
 import { ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
-import { ResilientThrottleStorage, ResilientStorageOptions } from './resilient.storage';
+import { ResilientStorageOptions } from './resilient-options';
+import { ResilientThrottleStorage } from './resilient.storage';
 
 /** A shared store stand-in: a real memory store that can be switched to fail or hang. */
 class SwitchableStore extends ThrottleStorage {

@@ -1,49 +1,13 @@
 import { Logger, LoggerService, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MonotonicClock, ThrottleClock } from '../../clock';
-import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circuit-breaker';
+import { CircuitBreaker, CircuitState } from './circuit-breaker';
 import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
-import { MemoryStorageOptions, MemoryThrottleStorage } from '../memory.storage';
+import { MemoryThrottleStorage } from '../memory.storage';
 import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
+import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
 import { DecisionSource, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
-
-export const DEFAULT_STORE_TIMEOUT_MS = 100;
-
-/** What to do when the shared store cannot answer in time: `local` (this process's memory store decides), `allow` (admit) or `deny` (503). */
-export type OnStoreError = 'local' | 'allow' | 'deny';
-
-/** A shared store the wrapper opens at boot (ready within `waitMs`, else rejects), closes at shutdown, and hears from when it is ready again. */
-export type PrimaryStorage = ThrottleStorage & {
-  open?(waitMs: number): Promise<void>;
-  close?(): Promise<void>;
-  watchReady?(listener: () => void): () => void;
-};
-
-/** Options of {@link ResilientThrottleStorage}. */
-export interface ResilientStorageOptions {
-  /** `local` (default): this process's own memory store decides; `allow`: admit; `deny`: throw {@link ThrottleStoreUnavailableError} (503). */
-  policy?: OnStoreError;
-  /** The longest a request waits for the store. Default 100. */
-  timeoutMs?: number;
-  /** The longest boot waits for the store to be ready before starting degraded. Default 5 000. */
-  bootTimeoutMs?: number;
-  /** Local time of the breaker, the deny cache and the local fallback. Default monotonic. */
-  clock?: ThrottleClock;
-  /** The `local` policy's store. Default: a {@link MemoryThrottleStorage} with `memory` options. */
-  fallback?: ThrottleStorage;
-  memory?: MemoryStorageOptions;
-  /** Processes sharing the store (workers × replicas), default 1: `local` decides under `ceil(limit / instances)`. */
-  instances?: number;
-  breaker?: CircuitBreakerOptions;
-  /** Most keys the local deny cache remembers. Default 10 000; 0 disables it. */
-  denyCacheMaxKeys?: number;
-  /** The name `health()` reports, and the log lines use. Default `redis`. */
-  storeName?: string;
-  /** Where the store is, for the log (no secrets). */
-  description?: string;
-  logger?: LoggerService;
-}
 
 const POLICY_TEXT: Record<OnStoreError, string> = {
   local: 'falling back to local limits (per process)',
