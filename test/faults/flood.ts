@@ -85,13 +85,17 @@ export function steadyTraffic(url: string, path: string, everyMs = 50): () => Pr
   };
 }
 
-/** The sum of every sample of metric `name` (all label sets) in the demo's /metrics (summed over its workers). */
-export async function metricTotal(url: string, name: string): Promise<number> {
+/**
+ * The sum of every sample of metric `name` in the demo's /metrics (summed over its workers): all label
+ * sets, or only those containing `label` (e.g. `to="half-open"`).
+ */
+export async function metricTotal(url: string, name: string, label?: string): Promise<number> {
   const res = await request(`${url}/metrics`, { signal: AbortSignal.timeout(6_000) });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}: ${text}`);
   return text
     .split('\n')
     .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => label === undefined || line.includes(label))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
