@@ -63,7 +63,7 @@ export class ThrottleDecider {
     const rules: ThrottleRule[] = new Array(scopes.length);
     for (let i = 0; i < scopes.length; i++) {
       const s = scopes[i];
-      rules[i] = { key: storeKey(s.keyPrefix, s.identity.resolve(request, context)), limit: s.limit, windowMs: s.windowMs };
+      rules[i] = { key: storeKey(s.keyPrefix, s.identity.resolve(request, context)), limit: s.limit, windowMs: s.windowMs, scope: s.name };
     }
     const decided = this.ask(rules);
     if (isPromise(decided)) return decided.then((d) => this.settle(scopes, policy, rules, d, response)).catch(unavailable);

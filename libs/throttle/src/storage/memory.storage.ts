@@ -70,7 +70,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     const now = this.clock.now();
     const rules = request.rules;
     if (rules.length === 1) return this.consumeOne(rules[0], now);
-    const logs = rules.map((rule) => this.logs.logFor(rule.key, rule.limit, rule.windowMs));
+    const logs = rules.map((rule) => this.logs.logFor(rule));
     const counts = rules.map((rule, i) => logs[i].prune(now, rule.windowMs));
     const allowed = rules.every((rule, i) => counts[i] < rule.limit);
     const states = rules.map((rule, i): RuleState => {
@@ -84,7 +84,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   }
 
   private consumeOne(rule: ThrottleRule, now: number): ThrottleDecision {
-    const log = this.logs.logFor(rule.key, rule.limit, rule.windowMs);
+    const log = this.logs.logFor(rule);
     const count = log.prune(now, rule.windowMs);
     if (count < rule.limit) {
       log.push(now);

@@ -1,29 +1,24 @@
 import { LRUCache } from 'lru-cache';
 import { SlidingLog } from './sliding-log';
-import { scopeKeyPrefix, scopeOfKey } from './store-key';
+import { scopeOfKey } from './store-key';
+import type { ThrottleRule } from './throttle-storage';
 
 /** Called when a bound drops a log that still holds an admission inside its window; `scope` is '' for the shared LRU. */
 export type LiveEvictionListener = (scope: string) => void;
 
-/** One scope's LRU (replaced by a larger one as it fills), and the key prefix that selects it. */
+/** One scope's LRU (replaced by a larger one as it fills). */
 interface ScopeLogs {
   readonly scope: string;
-  readonly prefix: string;
   logs: LRUCache<string, SlidingLog>;
 }
 
-/**
- * Scopes found by prefix tests (no allocation, ~10 ns each); a scope past them is found by slicing its
- * name out of the key and a Map lookup, which allocates but costs less than a longer scan.
- */
-const SCANNED_SCOPES = 8;
 /** Scopes with an LRU of their own; keys of further scopes (custom key schemes only) share one more. */
 export const MAX_SCOPES = 1_000;
 /** Slots of a new LRU; it doubles as it fills, up to `maxKeys`. */
 const INITIAL_SLOTS = 256;
 
 /**
- * The memory store's sliding logs: one LRU per scope (read from the key, see `store-key.ts`), each
+ * The memory store's sliding logs: one LRU per scope (the rule's `scope`, else read from the key: `store-key.ts`), each
  * bounded by `maxKeys`, so a flood of new identities in one scope evicts only that scope's least
  * recently used logs and never another scope's counters. Keys outside the `<scope>:{…}` format, and
  * keys of scopes past {@link MAX_SCOPES}, share one more LRU of the same bound.
@@ -34,14 +29,10 @@ const INITIAL_SLOTS = 256;
  *
  * @example
  * const logs = new ScopedLogs(100_000, () => clock.now(), (scope) => evictions.inc({ scope }));
- * const log = logs.logFor('hi:{Xb3…}', 60, 60_000);
+ * const log = logs.logFor({ key: 'hi:{Xb3…}', limit: 60, windowMs: 60_000, scope: 'hi' });
  */
 export class ScopedLogs {
-  /** The scopes seen first, found by prefix (allocation-free); the first {@link SCANNED_SCOPES} of {@link byName}. */
-  private readonly scanned: ScopeLogs[] = [];
   private readonly byName = new Map<string, ScopeLogs>();
-  /** The scope found last: a run of decisions in one scope (a flood) costs one prefix test each. */
-  private last?: ScopeLogs;
   private shared?: ScopeLogs;
   /**
    * Given to every `get`: its default, a fresh `{}`, is allocated on each call the JIT does not inline
@@ -56,9 +47,10 @@ export class ScopedLogs {
     private readonly onLiveEviction: LiveEvictionListener,
   ) {}
 
-  /** The log of `key`, created for the rule's `limit` and `windowMs` if it has none (the least recently used key of its scope may go). */
-  logFor(key: string, limit: number, windowMs: number): SlidingLog {
-    const entry = this.entryOf(key);
+  /** The log of the rule's key, created for its `limit` and `windowMs` if it has none (the least recently used key of its scope may go). */
+  logFor(rule: ThrottleRule): SlidingLog {
+    const { key, limit, windowMs } = rule;
+    const entry = this.entryOf(rule.scope ?? scopeOfKey(key));
     const options = this.getOptions;
     options.status = undefined;
     let log = entry.logs.get(key, options);
@@ -77,27 +69,18 @@ export class ScopedLogs {
     return n;
   }
 
-  private entryOf(key: string): ScopeLogs {
-    const last = this.last;
-    if (last !== undefined && key.startsWith(last.prefix)) return last;
-    const scanned = this.scanned;
-    for (let i = 0; i < scanned.length; i++) {
-      if (key.startsWith(scanned[i].prefix)) return (this.last = scanned[i]);
-    }
-    const scope = scopeOfKey(key);
+  /** The LRU of `scope` (created on first use); the shared one for keys with no scope, or past {@link MAX_SCOPES}. */
+  private entryOf(scope: string | undefined): ScopeLogs {
     let entry = scope === undefined ? undefined : this.byName.get(scope);
-    if (entry === undefined) {
-      // The shared LRU is never scanned nor remembered as `last`: its prefix is never tested.
-      if (scope === undefined || this.byName.size >= MAX_SCOPES) return (this.shared ??= this.create('', '\0'));
-      entry = this.create(scope, scopeKeyPrefix(scope));
-      this.byName.set(scope, entry);
-      if (scanned.length < SCANNED_SCOPES) scanned.push(entry);
-    }
-    return (this.last = entry);
+    if (entry !== undefined) return entry;
+    if (scope === undefined || this.byName.size >= MAX_SCOPES) return (this.shared ??= this.create(''));
+    entry = this.create(scope);
+    this.byName.set(scope, entry);
+    return entry;
   }
 
-  private create(scope: string, prefix: string): ScopeLogs {
-    return { scope, prefix, logs: this.lru(scope, Math.min(INITIAL_SLOTS, this.maxKeys)) };
+  private create(scope: string): ScopeLogs {
+    return { scope, logs: this.lru(scope, Math.min(INITIAL_SLOTS, this.maxKeys)) };
   }
 
   /** Replaces a full LRU by one twice its size (at most `maxKeys`), least recently used entries first, so the order survives. */

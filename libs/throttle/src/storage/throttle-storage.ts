@@ -6,6 +6,8 @@ export interface ThrottleRule {
   readonly key: string;
   readonly limit: number;
   readonly windowMs: number;
+  /** The scope the key belongs to, when the caller knows it (the module's guard always does); else read from the key. */
+  readonly scope?: string;
 }
 
 /** What the guard asks the store: every rule is checked, then all are recorded or none. */

@@ -38,11 +38,7 @@ export class LocalShareStorage extends ThrottleStorage {
   }
 
   async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
-    const rules = request.rules.map((rule): ThrottleRule => ({
-      key: rule.key,
-      limit: localShare(rule.limit, this.instances),
-      windowMs: rule.windowMs,
-    }));
+    const rules = request.rules.map((rule): ThrottleRule => ({ ...rule, limit: localShare(rule.limit, this.instances) }));
     const decision = await this.local.consume({ rules });
     const states = decision.states.map((state, i): RuleState => ({ ...state, limit: rules[i].limit }));
     return { allowed: decision.allowed, states };
