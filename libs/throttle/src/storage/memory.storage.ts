@@ -1,4 +1,5 @@
 import { MonotonicClock, ThrottleClock } from '../clock';
+import { GcraCell, gcraNext, gcraRefusedState, gcraState } from './gcra';
 import { StoreEventHub, ThrottleStoreEvents } from './resilient/store-events';
 import { ScopedLogs } from './scoped-logs';
 import type { SlidingLog } from './sliding-log';
@@ -16,7 +17,7 @@ export interface MemoryStorageOptions {
 export const DEFAULT_MAX_KEYS = 100_000;
 
 /**
- * The embedded, per-process store: sliding logs in one bounded LRU per scope (the scope is read from
+ * The embedded, per-process store: sliding logs and GCRA cells in one bounded LRU per scope (the scope is read from
  * the store key, `<scope>:{<hash>}`), so a flood of new identities in one scope never evicts another
  * scope's counters. Exact within one process; with several workers or replicas each keeps its own
  * counts (use the Redis store to share). An eviction that drops a log still holding an admission inside
@@ -69,16 +70,23 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   override decideSync(request: ThrottleRequest): ThrottleDecision {
     const now = this.clock.now();
     const rules = request.rules;
-    if (rules.length === 1) return this.consumeOne(rules[0], now);
-    const logs = rules.map((rule) => this.logs.logFor(rule));
-    const counts = rules.map((rule, i) => logs[i].prune(now, rule.windowMs));
-    const allowed = rules.every((rule, i) => counts[i] < rule.limit);
+    if (rules.length === 1 && rules[0].algorithm !== 'gcra') return this.consumeOne(rules[0], now);
+    const nowUs = Math.round(now * 1000);
+    const counters = rules.map((rule) => (rule.algorithm === 'gcra' ? this.logs.cellFor(rule) : this.logs.logFor(rule)));
+    // Per rule: a sliding log's count in the window; a GCRA cell's next arrival time if it admits, else -1.
+    const marks = rules.map((rule, i) => {
+      const counter = counters[i];
+      return counter instanceof GcraCell ? gcraNext(counter, rule, nowUs) : counter.prune(now, rule.windowMs);
+    });
+    const allowed = rules.every((rule, i) => (counters[i] instanceof GcraCell ? marks[i] >= 0 : marks[i] + (rule.cost ?? 1) <= rule.limit));
     const states = rules.map((rule, i): RuleState => {
-      if (allowed) {
-        logs[i].push(now);
-        return { remaining: rule.limit - counts[i] - 1, resetMs: rule.windowMs - (now - logs[i].oldest()), retryAfterMs: 0 };
+      const counter = counters[i];
+      if (counter instanceof GcraCell) {
+        if (!allowed) return gcraRefusedState(counter, rule, nowUs);
+        counter.tat = marks[i];
+        return gcraState(rule, marks[i] - nowUs, 0);
       }
-      return this.refusedState(rule, logs[i], counts[i], now);
+      return allowed ? this.admitted(rule, counter, marks[i], now) : this.refusedState(rule, counter, marks[i], now);
     });
     return { allowed, states };
   }
@@ -86,17 +94,21 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   private consumeOne(rule: ThrottleRule, now: number): ThrottleDecision {
     const log = this.logs.logFor(rule);
     const count = log.prune(now, rule.windowMs);
-    if (count < rule.limit) {
-      log.push(now);
-      const state = { remaining: rule.limit - count - 1, resetMs: rule.windowMs - (now - log.oldest()), retryAfterMs: 0 };
-      return { allowed: true, states: [state] };
-    }
+    if (count + (rule.cost ?? 1) <= rule.limit) return { allowed: true, states: [this.admitted(rule, log, count, now)] };
     return { allowed: false, states: [this.refusedState(rule, log, count, now)] };
   }
 
+  private admitted(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
+    const cost = rule.cost ?? 1;
+    log.push(now, cost, rule.limit, rule.windowMs);
+    return { remaining: rule.limit - count - cost, resetMs: rule.windowMs - (now - log.oldest()), retryAfterMs: 0 };
+  }
+
+  /** A refused request's state: admissible once the oldest `count + cost - limit` units have left the window. */
   private refusedState(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
     const resetMs = count === 0 ? 0 : rule.windowMs - (now - log.oldest());
-    const full = count >= rule.limit;
-    return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs: full ? resetMs : 0 };
+    const mustLeave = count + (rule.cost ?? 1) - rule.limit;
+    const retryAfterMs = mustLeave > 0 ? rule.windowMs - (now - log.at(mustLeave - 1)) : 0;
+    return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs };
   }
 }

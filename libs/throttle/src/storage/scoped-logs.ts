@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { GcraCell } from './gcra';
 import { SlidingLog } from './sliding-log';
 import { scopeOfKey } from './store-key';
 import type { ThrottleRule } from './throttle-storage';
@@ -6,10 +7,13 @@ import type { ThrottleRule } from './throttle-storage';
 /** Called when a bound drops a log that still holds an admission inside its window; `scope` is '' for the shared LRU. */
 export type LiveEvictionListener = (scope: string) => void;
 
+/** What a key holds: a sliding log, or a GCRA cell. */
+export type Counter = SlidingLog | GcraCell;
+
 /** One scope's LRU (replaced by a larger one as it fills). */
 interface ScopeLogs {
   readonly scope: string;
-  logs: LRUCache<string, SlidingLog>;
+  logs: LRUCache<string, Counter>;
 }
 
 /** Scopes with an LRU of their own; keys of further scopes (custom key schemes only) share one more. */
@@ -18,7 +22,7 @@ export const MAX_SCOPES = 1_000;
 const INITIAL_SLOTS = 256;
 
 /**
- * The memory store's sliding logs: one LRU per scope (the rule's `scope`, else read from the key: `store-key.ts`), each
+ * The memory store's counters (sliding logs and GCRA cells): one LRU per scope (the rule's `scope`, else read from the key: `store-key.ts`), each
  * bounded by `maxKeys`, so a flood of new identities in one scope evicts only that scope's least
  * recently used logs and never another scope's counters. Keys outside the `<scope>:{…}` format, and
  * keys of scopes past {@link MAX_SCOPES}, share one more LRU of the same bound.
@@ -39,7 +43,7 @@ export class ScopedLogs {
    * (this one, below the store's decision). lru-cache writes its diagnostics `status` into it, so that
    * is cleared before each call.
    */
-  private readonly getOptions: LRUCache.GetOptions<string, SlidingLog, unknown> = { status: undefined };
+  private readonly getOptions: LRUCache.GetOptions<string, Counter, unknown> = { status: undefined };
 
   constructor(
     private readonly maxKeys: number,
@@ -49,17 +53,31 @@ export class ScopedLogs {
 
   /** The log of the rule's key, created for its `limit` and `windowMs` if it has none (the least recently used key of its scope may go). */
   logFor(rule: ThrottleRule): SlidingLog {
-    const { key, limit, windowMs } = rule;
-    const entry = this.entryOf(rule.scope ?? scopeOfKey(key));
+    const entry = this.entryOf(rule.scope ?? scopeOfKey(rule.key));
+    const log = this.lookup(entry, rule.key);
+    if (log instanceof SlidingLog) return log;
+    return this.store(entry, rule.key, new SlidingLog(rule.limit, rule.windowMs));
+  }
+
+  /** The GCRA cell of the rule's key, created if it has none. */
+  cellFor(rule: ThrottleRule): GcraCell {
+    const entry = this.entryOf(rule.scope ?? scopeOfKey(rule.key));
+    const cell = this.lookup(entry, rule.key);
+    if (cell instanceof GcraCell) return cell;
+    return this.store(entry, rule.key, new GcraCell());
+  }
+
+  private lookup(entry: ScopeLogs, key: string): Counter | undefined {
     const options = this.getOptions;
     options.status = undefined;
-    let log = entry.logs.get(key, options);
-    if (log === undefined) {
-      log = new SlidingLog(limit, windowMs);
-      if (entry.logs.size === entry.logs.max && entry.logs.max < this.maxKeys) this.grow(entry);
-      entry.logs.set(key, log);
-    }
-    return log;
+    return entry.logs.get(key, options);
+  }
+
+  /** Sets a new counter (replacing one of the other kind, if a caller reused a key across algorithms). */
+  private store<C extends Counter>(entry: ScopeLogs, key: string, counter: C): C {
+    if (entry.logs.size === entry.logs.max && entry.logs.max < this.maxKeys) this.grow(entry);
+    entry.logs.set(key, counter);
+    return counter;
   }
 
   /** Keys tracked, over every scope. */
@@ -90,8 +108,8 @@ export class ScopedLogs {
     entry.logs = larger; // the old one is dropped, not cleared: nothing is disposed
   }
 
-  private lru(scope: string, max: number): LRUCache<string, SlidingLog> {
-    return new LRUCache<string, SlidingLog>({
+  private lru(scope: string, max: number): LRUCache<string, Counter> {
+    return new LRUCache<string, Counter>({
       max,
       dispose: (log, _key, reason) => {
         if (reason === 'evict' && log.isLive(this.now())) this.onLiveEviction(scope);

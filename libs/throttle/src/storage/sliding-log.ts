@@ -1,7 +1,7 @@
 /**
- * The admission times of one key, oldest first, in a growable ring buffer that never holds
- * more than `limit` entries. Expired entries are dropped from the front as time passes, so
- * each decision does amortised O(1) work and no timer is ever set.
+ * The admission times of one key (one entry per admitted unit), oldest first, in a growable ring buffer
+ * that holds no more entries than the largest limit it served. Expired entries are dropped from the
+ * front as time passes, so each decision does amortised O(1) work per unit and no timer is ever set.
  */
 export class SlidingLog {
   private times: Float64Array;
@@ -9,12 +9,12 @@ export class SlidingLog {
   private size = 0;
 
   /**
-   * @param limit most admissions the log ever holds (the rule's limit)
-   * @param windowMs the rule's window, for {@link isLive}
+   * @param limit the rule's limit (the ring grows up to it; a higher limit later, a client's new tier, grows it further)
+   * @param windowMs the rule's window, for {@link isLive} (the latest admission's rule sets it)
    */
   constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
+    limit: number,
+    private windowMs: number,
   ) {
     this.times = new Float64Array(Math.min(limit, 4));
   }
@@ -35,20 +35,27 @@ export class SlidingLog {
     return this.times[this.head];
   }
 
-  /** Whether an admission is still inside the window at `now`: dropping this log would forget it. */
-  isLive(now: number): boolean {
-    if (this.size === 0) return false;
-    const last = this.head + this.size - 1;
-    return this.times[last >= this.times.length ? last - this.times.length : last] > now - this.windowMs;
+  /** The `index`-th oldest admission (0 = the oldest); call `prune` first, `index < size`. */
+  at(index: number): number {
+    const at = this.head + index;
+    return this.times[at >= this.times.length ? at - this.times.length : at];
   }
 
-  /** Records an admission; callers must have checked `size < limit` via `prune`. */
-  push(now: number): void {
-    if (this.size === this.times.length) this.grow();
+  /** Whether an admission is still inside the window at `now`: dropping this log would forget it. */
+  isLive(now: number): boolean {
+    return this.size > 0 && this.at(this.size - 1) > now - this.windowMs;
+  }
+
+  /** Records `units` admissions at `now` under a rule of `limit` per `windowMs`; callers checked `size + units <= limit` via `prune`. */
+  push(now: number, units: number, limit: number, windowMs: number): void {
+    this.windowMs = windowMs;
+    if (this.size + units > this.times.length) this.grow(this.size + units, limit);
     const capacity = this.times.length;
-    const tail = this.head + this.size;
-    this.times[tail >= capacity ? tail - capacity : tail] = now;
-    this.size++;
+    for (let i = 0; i < units; i++) {
+      const tail = this.head + this.size;
+      this.times[tail >= capacity ? tail - capacity : tail] = now;
+      this.size++;
+    }
   }
 
   /** Bytes held by the ring (for memory accounting). */
@@ -56,12 +63,10 @@ export class SlidingLog {
     return this.times.byteLength;
   }
 
-  private grow(): void {
-    const next = new Float64Array(Math.min(this.limit, this.times.length * 2));
-    for (let i = 0; i < this.size; i++) {
-      const at = this.head + i;
-      next[i] = this.times[at >= this.times.length ? at - this.times.length : at];
-    }
+  /** Doubles the ring (at most to `limit`, at least to `needed`), oldest entry first. */
+  private grow(needed: number, limit: number): void {
+    const next = new Float64Array(Math.max(needed, Math.min(limit, this.times.length * 2)));
+    for (let i = 0; i < this.size; i++) next[i] = this.at(i);
     this.times = next;
     this.head = 0;
   }

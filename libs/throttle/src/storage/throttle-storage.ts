@@ -1,6 +1,18 @@
 import type { ThrottleStoreEvents } from './resilient/store-events';
 
-/** One counter to check: at most `limit` admissions under `key` in any trailing `windowMs`. */
+/** How a rule counts: an exact sliding log (the default), or GCRA, the leaky bucket as a meter. */
+export type ThrottleAlgorithm = 'sliding-log' | 'gcra';
+
+/**
+ * One counter to check, at the rate `limit` per `windowMs`:
+ * - `sliding-log` (default): admitted iff the units admitted under `key` in the trailing `windowMs`,
+ *   plus this request's `cost`, stay within `limit`; an admission logs `cost` units at now.
+ * - `gcra`: the key holds one number, its theoretical arrival time `tat` (integer microseconds). With the
+ *   emission interval `T = ceil(windowMs * 1000 / limit)` µs: `next = max(tat, now) + cost * T`; admitted
+ *   iff `next - now <= burst * T`, and then `tat = next`. So `burst` requests pass at once when idle,
+ *   then one per `T`; a request is admitted at the very microsecond its interval has elapsed.
+ * `cost` never exceeds `limit` (sliding log) or `burst` (GCRA): the module refuses such a config at boot.
+ */
 export interface ThrottleRule {
   /** The store key for one (scope, identity); identical across routes of the scope. */
   readonly key: string;
@@ -8,6 +20,12 @@ export interface ThrottleRule {
   readonly windowMs: number;
   /** The scope the key belongs to, when the caller knows it (the module's guard always does); else read from the key. */
   readonly scope?: string;
+  /** Default `sliding-log`. A key is only ever used with one algorithm (the module's keys say which: `store-key.ts`). */
+  readonly algorithm?: ThrottleAlgorithm;
+  /** Units this request consumes; default 1. */
+  readonly cost?: number;
+  /** GCRA only: requests (units) admissible at once when the key is idle; default `limit`. */
+  readonly burst?: number;
 }
 
 /** What the guard asks the store: every rule is checked, then all are recorded or none. */
@@ -17,11 +35,14 @@ export interface ThrottleRequest {
 
 /** The state of one rule after the decision, in milliseconds. */
 export interface RuleState {
-  /** Admissions still possible in the current trailing window (after this one, if admitted). */
+  /** Units still admissible now (after this request, if admitted): in the trailing window, or left in the GCRA bucket. */
   readonly remaining: number;
-  /** Milliseconds until more quota becomes available (the oldest logged admission leaves the window); 0 if none is logged. */
+  /**
+   * Milliseconds until more quota becomes available: the oldest logged admission leaves the window
+   * (sliding log), the bucket regains one unit (GCRA); 0 if nothing is logged (the bucket is full).
+   */
   readonly resetMs: number;
-  /** Milliseconds until this rule would admit again; 0 when it admits now. */
+  /** Milliseconds until this rule would admit this request (its cost) again; 0 when it admits now. */
   readonly retryAfterMs: number;
   /**
    * Only on a refusal that counted admissions another request may still withdraw (Redis Cluster: a
@@ -45,9 +66,9 @@ export interface ThrottleDecision {
 }
 
 /**
- * The storage contract and its DI token. Implementations must be exact sliding logs:
- * a request is admitted iff every rule has fewer than `limit` admissions in its trailing window,
- * and a refused request is recorded under no rule. One required method, {@link consume}; stores that
+ * The storage contract and its DI token. Implementations must be exact, as {@link ThrottleRule} defines each
+ * algorithm: a request is admitted iff every rule admits its cost, and a refused request is recorded
+ * under no rule. One required method, {@link consume}; stores that
  * can sometimes decide without waiting also implement {@link decideSync}.
  *
  * @example

@@ -1,5 +1,5 @@
 // nest-scoped-throttle/testing: what tests of an app (or of a custom store) use.
 export { FakeClock } from './fake-clock';
-export { ReferenceSlidingLog } from './reference-model';
+export { ReferenceModel, ReferenceSlidingLog } from './reference-model';
 export { describeStorageConformance } from './storage-conformance';
 export type { ConformanceSubject, ConformanceOptions } from './storage-conformance';

@@ -1,28 +1,77 @@
-import type { ThrottleDecision, ThrottleRequest } from '../storage/throttle-storage';
+import type { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from '../storage/throttle-storage';
 
 /**
- * The sliding log in its plainest form (a list of admission times per key, scanned in full):
- * slow and obviously right, for property tests to compare every store against.
+ * Both algorithms of {@link ThrottleRule} in their plainest form, for property tests to compare every
+ * store against: a sliding log is a list of unit admission times per key, scanned in full; a GCRA key is
+ * its theoretical arrival time, computed straight from the definition. Slow and obviously right.
+ *
+ * @example
+ * const model = new ReferenceModel();
+ * model.consume({ rules: [{ key: 'hi:{a}', limit: 3, windowMs: 1_000, algorithm: 'gcra', burst: 2 }] }, clock.now());
  */
-export class ReferenceSlidingLog {
+export class ReferenceModel {
   private readonly logs = new Map<string, number[]>();
+  private readonly tats = new Map<string, number>();
 
   consume(request: ThrottleRequest, now: number): ThrottleDecision {
-    const inWindow = request.rules.map((rule) => (this.logs.get(rule.key) ?? []).filter((t) => t > now - rule.windowMs));
-    const allowed = request.rules.every((rule, i) => inWindow[i].length < rule.limit);
-    const states = request.rules.map((rule, i) => {
-      const times = allowed ? [...inWindow[i], now] : inWindow[i];
-      if (allowed) this.logs.set(rule.key, times);
-      const full = !allowed && times.length >= rule.limit;
-      // The admission whose expiry frees a slot is the oldest of the last `limit` (all of them when not full).
-      const freeing = times.length >= rule.limit ? times[times.length - rule.limit] : times[0];
-      const resetMs = times.length === 0 ? 0 : Math.min(...times) + rule.windowMs - now;
-      return {
-        remaining: Math.max(0, rule.limit - times.length),
-        resetMs,
-        retryAfterMs: full ? freeing + rule.windowMs - now : 0,
-      };
-    });
-    return { allowed, states };
+    const checks = request.rules.map((rule) => (rule.algorithm === 'gcra' ? this.gcra(rule, now) : this.slidingLog(rule, now)));
+    const allowed = checks.every((c) => c.admits);
+    return { allowed, states: checks.map((c) => (allowed ? c.admit() : c.refuse())) };
+  }
+
+  private slidingLog(rule: ThrottleRule, now: number): Check {
+    const cost = rule.cost ?? 1;
+    const times = (this.logs.get(rule.key) ?? []).filter((t) => t > now - rule.windowMs);
+    const expiry = (t: number) => t + rule.windowMs - now;
+    return {
+      admits: times.length + cost <= rule.limit,
+      admit: () => {
+        const logged = [...times, ...Array<number>(cost).fill(now)];
+        this.logs.set(rule.key, logged);
+        return { remaining: rule.limit - logged.length, resetMs: expiry(Math.min(...logged)), retryAfterMs: 0 };
+      },
+      refuse: () => {
+        // Admissible once the oldest `times.length + cost - limit` units have left the window.
+        const mustLeave = times.length + cost - rule.limit;
+        return {
+          remaining: Math.max(0, rule.limit - times.length),
+          resetMs: times.length === 0 ? 0 : expiry(Math.min(...times)),
+          retryAfterMs: mustLeave > 0 ? expiry(times[mustLeave - 1]) : 0,
+        };
+      },
+    };
+  }
+
+  private gcra(rule: ThrottleRule, now: number): Check {
+    const nowUs = Math.round(now * 1000);
+    const interval = Math.ceil((rule.windowMs * 1000) / rule.limit);
+    const tolerance = (rule.burst ?? rule.limit) * interval;
+    const tat = Math.max(this.tats.get(rule.key) ?? nowUs, nowUs);
+    const next = tat + (rule.cost ?? 1) * interval;
+    // After a decision the key is `debt` µs ahead of now: the bucket holds what that debt leaves of the tolerance.
+    const state = (debt: number, retryUs: number): RuleState => {
+      const remaining = Math.max(0, Math.floor((tolerance - debt) / interval));
+      const resetUs = debt > 0 ? debt - (tolerance - (remaining + 1) * interval) : 0;
+      return { remaining, resetMs: resetUs / 1000, retryAfterMs: retryUs / 1000 };
+    };
+    return {
+      admits: next - nowUs <= tolerance,
+      admit: () => {
+        this.tats.set(rule.key, next);
+        return state(next - nowUs, 0);
+      },
+      refuse: () => state(tat - nowUs, Math.max(0, next - nowUs - tolerance)),
+    };
   }
 }
+
+interface Check {
+  readonly admits: boolean;
+  admit(): RuleState;
+  refuse(): RuleState;
+}
+
+/** The former name of {@link ReferenceModel} (0.2), which held sliding logs only. */
+export const ReferenceSlidingLog = ReferenceModel;
+/** The former name of {@link ReferenceModel} (0.2). */
+export type ReferenceSlidingLog = ReferenceModel;

@@ -1,46 +1,13 @@
-import type * as FastCheck from 'fast-check';
-import type { ThrottleDecision, ThrottleStorage, ThrottleRule } from '../storage/throttle-storage';
-import { FakeClock } from './fake-clock';
-import { ReferenceSlidingLog } from './reference-model';
+import type { ThrottleRule } from '../storage/throttle-storage';
+import { describeAlgorithmConformance } from './conformance-algorithms';
+import { ConformanceSubject, freshKey, loadFastCheck, withoutHints } from './conformance-helpers';
+import { ReferenceModel } from './reference-model';
 
-/** What a store under test provides: the store, the fake clock it reads, and a cleanup. */
-export interface ConformanceSubject {
-  storage: ThrottleStorage;
-  clock: FakeClock;
-  close?: () => Promise<void> | void;
-}
+export type { ConformanceSubject };
 
 export interface ConformanceOptions {
   /** fast-check runs for the property tests (default 100; fewer for network stores). */
   numRuns?: number;
-}
-
-let keySeq = 0;
-/** A key unique to this process run, so suites on a shared server never see each other's logs. */
-function freshKey(label: string): string {
-  keySeq += 1;
-  return `conf-${process.pid}-${Date.now()}-${keySeq}:{${label}}`;
-}
-
-/**
- * The decision without the optional `certainRetryAfterMs` hint (a store may report it on any refusal),
- * after checking the hint's bounds: never negative, never longer than `retryAfterMs`.
- */
-function withoutHints(decision: ThrottleDecision): ThrottleDecision {
-  const states = decision.states.map(({ certainRetryAfterMs, ...state }) => {
-    if (certainRetryAfterMs !== undefined) {
-      expect(certainRetryAfterMs).toBeGreaterThanOrEqual(0);
-      expect(certainRetryAfterMs).toBeLessThanOrEqual(state.retryAfterMs);
-    }
-    return state;
-  });
-  return { allowed: decision.allowed, states };
-}
-
-/** fast-check, loaded when the suite runs (an optional peer dependency, needed only by this suite). */
-function loadFastCheck(): typeof FastCheck {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('fast-check') as typeof FastCheck;
 }
 
 /**
@@ -148,7 +115,7 @@ export function describeStorageConformance(
           const a = { key: freshKey('p'), limit, windowMs: 1_000 };
           const b = { key: freshKey('q'), limit: limit + 1, windowMs: 2_500 };
           const requests = [{ rules: [a] }, { rules: [b] }, { rules: [a, b] }];
-          const model = new ReferenceSlidingLog();
+          const model = new ReferenceModel();
           const admitted: number[] = [];
           for (const step of steps) {
             subject.clock.advance(step.gap);
@@ -167,5 +134,7 @@ export function describeStorageConformance(
         { numRuns: options.numRuns ?? 100 },
       );
     });
+
+    describeAlgorithmConformance(() => subject, options.numRuns ?? 100);
   });
 }
