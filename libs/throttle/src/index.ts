@@ -3,12 +3,13 @@
 
 // Module, decorators, guard
 export { ThrottleModule } from './module/throttle.module';
-export { ThrottleScope, SkipThrottle } from './http/throttle-scope.decorator';
+export { ThrottleScope, SkipThrottle, ThrottleCost } from './http/throttle-scope.decorator';
 export { ThrottleGuard } from './http/throttle.guard';
 
 // Options
 export type { ThrottleModuleOptions, ScopeOptions } from './options/throttle-options';
 export type { ThrottleKey } from './options/identity';
+export type { ThrottleTier } from './options/tier';
 export type { RedisStoreOptions } from './options/redis-options';
 export type { OnStoreError } from './storage/resilient/resilient-options';
 export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
@@ -16,7 +17,7 @@ export { parseRate } from './options/rate';
 
 // Storage contract and the two stores
 export { ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
-export type { ThrottleRule, ThrottleRequest, ThrottleDecision, StorageHealth } from './storage/throttle-storage';
+export type { ThrottleRule, ThrottleAlgorithm, ThrottleRequest, ThrottleDecision, StorageHealth } from './storage/throttle-storage';
 export { MemoryThrottleStorage } from './storage/memory.storage';
 export { RedisThrottleStorage } from './redis/redis.storage';
 export { ThrottleClock } from './clock';

@@ -1,6 +1,7 @@
-import { CompiledScope, policyItem } from '../options/compile-scope';
+import type { CompiledScope } from '../options/compile-scope';
+import { policyItem } from '../options/scope-rate';
 import type { HeaderMode } from '../options/throttle-options';
-import type { ThrottleDecision } from '../storage/throttle-storage';
+import type { ThrottleDecision, ThrottleRule } from '../storage/throttle-storage';
 import { mostRestrictive, refusedScope } from './scope-pick';
 
 /** Whole seconds, rounded up: what every header reports. */
@@ -15,7 +16,8 @@ export type HeaderSink = { header?: (name: string, value: string) => unknown; se
  * Writes the HTTP contract's headers: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10;
  * mode `ietf` or `both`), `X-RateLimit-*` for the most restrictive scope (mode `legacy` or `both`), and
  * `Retry-After` on a refusal (always). Limits are the ones the store decided under (a state's own `limit`,
- * the `local` fallback's share, else the scope's). Returns Retry-After in seconds (0 if admitted).
+ * the `local` fallback's share, else the rule's: the client's tier's or the scope's). Returns Retry-After
+ * in seconds (0 if admitted). `policy` is the scopes' own policy, used when every rule has its scope's rate.
  *
  * @example
  * // RateLimit-Policy: "hi";q=60;w=60
@@ -24,6 +26,7 @@ export type HeaderSink = { header?: (name: string, value: string) => unknown; se
 export function writeHeaders(
   res: HeaderSink,
   scopes: readonly CompiledScope[],
+  rules: readonly ThrottleRule[],
   policy: string,
   decision: ThrottleDecision,
   mode: HeaderMode,
@@ -38,13 +41,13 @@ export function writeHeaders(
       const s = decision.states[i];
       const t = toSeconds(decision.allowed ? s.resetMs : Math.max(s.resetMs, s.retryAfterMs));
       rateLimit += `${i === 0 ? '' : ', '}"${scopes[i].name}";r=${s.remaining};t=${t}`;
-      if (s.limit !== undefined) ownLimits = true;
+      if (s.limit !== undefined || rules[i].limit !== scopes[i].limit || rules[i].windowMs !== scopes[i].windowMs) ownLimits = true;
     }
-    set('RateLimit-Policy', ownLimits ? policyDecided(scopes, decision) : policy);
+    set('RateLimit-Policy', ownLimits ? policyDecided(scopes, rules, decision) : policy);
     set('RateLimit', rateLimit);
   }
   if (mode === 'both' || mode === 'legacy') {
-    set('X-RateLimit-Limit', String(state.limit ?? scopes[pick].limit));
+    set('X-RateLimit-Limit', String(state.limit ?? rules[pick].limit));
     set('X-RateLimit-Remaining', String(state.remaining));
     set('X-RateLimit-Reset', String(toSeconds(decision.allowed ? state.resetMs : state.retryAfterMs)));
   }
@@ -59,7 +62,7 @@ export function retryAfterSeconds(decision: ThrottleDecision): number {
   return Math.max(1, toSeconds(decision.states[refusedScope(decision)].retryAfterMs));
 }
 
-/** The policy the store actually applied, when a state carries its own limit (the `local` fallback's share). */
-function policyDecided(scopes: readonly CompiledScope[], decision: ThrottleDecision): string {
-  return scopes.map((scope, i) => policyItem(scope.name, decision.states[i].limit ?? scope.limit, scope.windowMs)).join(', ');
+/** The policy the store actually applied, when it is not the scopes' own: a client's tier, the `local` fallback's share. */
+function policyDecided(scopes: readonly CompiledScope[], rules: readonly ThrottleRule[], decision: ThrottleDecision): string {
+  return scopes.map((scope, i) => policyItem(scope.name, decision.states[i].limit ?? rules[i].limit, rules[i].windowMs)).join(', ');
 }

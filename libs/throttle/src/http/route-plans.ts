@@ -3,7 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import { ThrottleConfigError } from '../options/config-error';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
-import { SKIP_THROTTLE, THROTTLE_SCOPES } from './throttle-scope.decorator';
+import { SKIP_THROTTLE, THROTTLE_COST, THROTTLE_SCOPES } from './throttle-scope.decorator';
 
 /** What the guard does for one handler, computed once. */
 export interface RoutePlan {
@@ -14,6 +14,8 @@ export interface RoutePlan {
   readonly fastLane: boolean;
   /** No scope is in shadow mode and none can be skipped: the decision is one store call, nothing more. */
   readonly plain: boolean;
+  /** The route's `@ThrottleCost`, replacing each scope's `cost`; undefined when it names none. */
+  readonly cost: number | undefined;
 }
 
 /**
@@ -52,9 +54,15 @@ export class RoutePlans implements OnModuleInit {
       const handler = type.prototype[method] as Function;
       const names = this.scopesOf(handler, type);
       if (onlyNamed && names.length === 0) continue;
+      const cost = this.costOf(handler, type);
       for (const name of names) {
         if (!this.config.scopeNames.includes(name)) {
           problems.add(`unknown scope "${name}" on ${type.name}.${method} (known scopes: ${this.known()})`);
+        }
+        const scope = this.config.scopes.get(name);
+        if (cost !== undefined && scope !== undefined && cost > scope.maxCost) {
+          const what = scope.algorithm === 'gcra' ? 'burst' : 'limit';
+          problems.add(`@ThrottleCost(${cost}) on ${type.name}.${method} exceeds scope "${name}"'s ${what} ${scope.maxCost}`);
         }
       }
       this.remember(type, handler, this.compile(handler, type, names));
@@ -82,6 +90,10 @@ export class RoutePlans implements OnModuleInit {
     byHandler.set(handler, plan);
   }
 
+  private costOf(handler: Function, type: Function): number | undefined {
+    return this.reflector.getAllAndOverride<number | undefined>(THROTTLE_COST, [handler, type]);
+  }
+
   private scopesOf(handler: Function, type: Function): string[] {
     return this.reflector.getAllAndOverride<string[]>(THROTTLE_SCOPES, [handler, type]) ?? [];
   }
@@ -90,9 +102,14 @@ export class RoutePlans implements OnModuleInit {
     if (this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE, [handler, type]) === true) return null;
     const scopes = names.map((n) => this.config.scopes.get(n)).filter((s): s is CompiledScope => s !== undefined);
     if (scopes.length === 0) return null;
-    const fastLane = scopes.every((s) => s.identity.beforeGuards && !s.needsContext);
+    const fastLane = scopes.every((s) => s.identity.beforeGuards && !s.needsContext && (s.tier?.beforeGuards ?? true));
     const plain = scopes.every((s) => !s.shadow && s.skip === undefined);
-    return { scopes, policy: policyOf(scopes), fastLane, plain };
+    const cost = this.costOf(handler, type);
+    // A cost no scope of the route can hold (reported at boot; a handler planned later is only logged) never applies.
+    const usable = cost === undefined || scopes.every((s) => cost <= s.maxCost);
+    if (!usable)
+      this.logger.error(`@ThrottleCost(${cost}) on ${type.name}.${handler.name} exceeds a scope's limit; each scope's own cost used`);
+    return { scopes, policy: policyOf(scopes), fastLane, plain, cost: usable ? cost : undefined };
   }
 
   private known(): string {

@@ -3,11 +3,11 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
-import { storeKey } from '../storage/store-key';
 import { ThrottleDecision, ThrottleRule, ThrottleStorage, ThrottleStoreUnavailableError } from '../storage/throttle-storage';
 import { HeaderSink, retryAfterSeconds, writeHeaders } from './headers';
 import type { RefusalFacts } from './refusal';
 import { policyOf, RoutePlan } from './route-plans';
+import { buildRules } from './rule-builder';
 import { refusedScope } from './scope-pick';
 
 /**
@@ -47,24 +47,21 @@ export class ThrottleDecider {
     context: ExecutionContext | undefined,
     response: HeaderSink | undefined,
   ): Verdict | Promise<Verdict> {
-    if (plan.plain) return this.run(plan.scopes, plan.policy, request, context, response);
+    if (plan.plain) return this.run(plan.scopes, plan.policy, plan.cost, request, context, response);
     const scopes = this.unskipped(plan.scopes, request, context);
     if (scopes.length === 0) return undefined;
-    return this.run(scopes, scopes === plan.scopes ? plan.policy : policyOf(scopes), request, context, response);
+    return this.run(scopes, scopes === plan.scopes ? plan.policy : policyOf(scopes), plan.cost, request, context, response);
   }
 
   private run(
     scopes: readonly CompiledScope[],
     policy: string,
+    cost: number | undefined,
     request: any,
     context: ExecutionContext | undefined,
     response: HeaderSink | undefined,
   ): Verdict | Promise<Verdict> {
-    const rules: ThrottleRule[] = new Array(scopes.length);
-    for (let i = 0; i < scopes.length; i++) {
-      const s = scopes[i];
-      rules[i] = { key: storeKey(s.keyPrefix, s.identity.resolve(request, context)), limit: s.limit, windowMs: s.windowMs, scope: s.name };
-    }
+    const rules = buildRules(scopes, cost, request, context);
     const decided = this.ask(rules);
     if (isPromise(decided)) return decided.then((d) => this.settle(scopes, policy, rules, d, response)).catch(unavailable);
     const verdict = this.settle(scopes, policy, rules, decided, response);
@@ -84,12 +81,12 @@ export class ThrottleDecider {
     decision: ThrottleDecision,
     response: HeaderSink | undefined,
   ): Verdict | Promise<Verdict> {
-    if (decision.allowed || !refusedByShadowOnly(scopes, decision)) return this.conclude(scopes, policy, decision, response);
+    if (decision.allowed || !refusedByShadowOnly(scopes, decision)) return this.conclude(scopes, rules, policy, decision, response);
     const enforced = scopes.flatMap((s, i) => (s.shadow ? [] : [i]));
     const merge = (alone: ThrottleDecision | undefined): Verdict => {
       const states = decision.states.slice();
       enforced.forEach((i, j) => (states[i] = alone!.states[j]));
-      return this.conclude(scopes, policy, { allowed: alone?.allowed ?? true, states }, response, decision);
+      return this.conclude(scopes, rules, policy, { allowed: alone?.allowed ?? true, states }, response, decision);
     };
     if (enforced.length === 0) return merge(undefined);
     const alone = this.ask(enforced.map((i) => rules[i]));
@@ -98,6 +95,7 @@ export class ThrottleDecider {
 
   private conclude(
     scopes: readonly CompiledScope[],
+    rules: readonly ThrottleRule[],
     policy: string,
     decision: ThrottleDecision,
     response: HeaderSink | undefined,
@@ -105,15 +103,16 @@ export class ThrottleDecider {
   ): Verdict {
     const retryAfter =
       response !== undefined
-        ? writeHeaders(response, scopes, policy, decision, this.config.headers)
+        ? writeHeaders(response, scopes, rules, policy, decision, this.config.headers)
         : decision.allowed
           ? 0
           : retryAfterSeconds(decision);
     if (this.metrics !== undefined) this.count(scopes, decision.allowed, shadowed);
     if (decision.allowed) return undefined;
     const refused = refusedScope(decision);
-    const scope = scopes[refused];
-    return { status: 429, refusal: { scope: scope.name, limit: scope.limit, remaining: decision.states[refused].remaining, retryAfter } };
+    const state = decision.states[refused];
+    const limit = state.limit ?? rules[refused].limit;
+    return { status: 429, refusal: { scope: scopes[refused].name, limit, remaining: state.remaining, retryAfter } };
   }
 
   private count(scopes: readonly CompiledScope[], allowed: boolean, shadowed: ThrottleDecision | undefined): void {

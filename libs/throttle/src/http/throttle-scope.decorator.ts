@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 
 export const THROTTLE_SCOPES = 'throttle:scopes';
 export const SKIP_THROTTLE = 'throttle:skip';
+export const THROTTLE_COST = 'throttle:cost';
 
 /**
  * Throttles a controller (every handler) or one handler under the named scopes; the handler's
@@ -37,4 +38,19 @@ export function ThrottleScope(...scopes: string[]): ClassDecorator & MethodDecor
  */
 export function SkipThrottle(skip = true): ClassDecorator & MethodDecorator {
   return SetMetadata(SKIP_THROTTLE, skip);
+}
+
+/**
+ * Makes each request of a handler (or of every handler of a controller) consume `units` of every scope
+ * it passes, atomically, instead of each scope's `cost` (default 1). A cost above any of those scopes'
+ * limit (sliding log) or burst (GCRA), in any tier, stops boot.
+ *
+ * @example
+ * @ThrottleScope('api') @ThrottleCost(5) @Post('export') export() { ... }
+ */
+export function ThrottleCost(units: number): ClassDecorator & MethodDecorator {
+  if (!Number.isSafeInteger(units) || units < 1) {
+    throw new TypeError(`@ThrottleCost(): the cost must be a whole number >= 1, got ${JSON.stringify(units)}`);
+  }
+  return SetMetadata(THROTTLE_COST, units);
 }

@@ -1,24 +1,32 @@
 import { ExecutionContext, Logger } from '@nestjs/common';
 import { scopeKeyPrefix } from '../storage/store-key';
+import type { ThrottleAlgorithm } from '../storage/throttle-storage';
 import type { ClientIpResolver } from './client-ip';
 import { compileIdentity, CompiledIdentity, requestIp, USER_MISSING_AFTER } from './identity';
 import { compileIpRanges } from './ip-ranges';
 import { checkKnownKeys } from './known-keys';
-import { formatRate, parseRate } from './rate';
+import { formatRate, MAX_LIMIT, parseRate } from './rate';
+import { capacityOf, ScopeRate, scopeRate } from './scope-rate';
+import { compileTier, CompiledTier } from './tier';
 import type { ScopeOptions, SkipIf, ThrottleMode, ThrottleModuleOptions } from './throttle-options';
 
-/** One scope, compiled at boot so the hot path never parses or branches on option variants. */
-export interface CompiledScope {
+/** One scope, compiled at boot so the hot path never parses or branches on option variants. Its own rate is the {@link ScopeRate} fields. */
+export interface CompiledScope extends ScopeRate {
   readonly name: string;
   /** The rate in its shortest form (`60/m`). */
   readonly rate: string;
-  readonly limit: number;
-  readonly windowMs: number;
   readonly identity: CompiledIdentity;
-  /** `"hi";q=60;w=60` */
-  readonly policy: string;
+  readonly algorithm: ThrottleAlgorithm;
+  /** Units a request of the scope costs, unless its route says (`@ThrottleCost`). */
+  readonly cost: number;
+  /** The most one request may cost: the smallest limit (sliding log) or burst (GCRA) over the scope's rate and tiers. */
+  readonly maxCost: number;
+  /** The client's tier, when the scope has tiers. */
+  readonly tier?: CompiledTier;
   /** The start of every store key of the scope (see `storage/store-key.ts`). */
   readonly keyPrefix: string;
+  /** The end of every store key of the scope: `}` (sliding log), `}:gcra` (one algorithm per key, even across config changes). */
+  readonly keyEnd: string;
   /** Shadow mode: decided and counted, never refused. */
   readonly shadow: boolean;
   /** Whether a request skips this scope (allow list, `skipIf`); undefined when nothing can skip it. */
@@ -27,7 +35,8 @@ export interface CompiledScope {
   readonly needsContext: boolean;
 }
 
-const SCOPE_KEYS = ['rate', 'key', 'mode', 'allow', 'skipIf'];
+const SCOPE_KEYS = ['rate', 'key', 'mode', 'allow', 'skipIf', 'algorithm', 'burst', 'cost', 'tier', 'tiers'];
+const ALGORITHMS: readonly ThrottleAlgorithm[] = ['sliding-log', 'gcra'];
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
 
@@ -73,24 +82,45 @@ export function compileScope(
           (e) => e.replace(/^Invalid throttle config: /, ''),
         )
       : undefined;
+  const algorithm = spec.algorithm ?? 'sliding-log';
+  if (!ALGORITHMS.includes(algorithm)) {
+    problems.push(`scope "${name}" algorithm ${JSON.stringify(algorithm)} must be one of ${ALGORITHMS.join(', ')}`);
+  }
+  const burst = countOption(spec.burst, `scope "${name}" burst`, problems);
+  if (burst !== undefined && algorithm !== 'gcra')
+    problems.push(`scope "${name}" burst applies to algorithm gcra only (add algorithm: gcra)`);
+  const cost = countOption(spec.cost, `scope "${name}" cost`, problems) ?? 1;
   if (!rate || !identity || problems.length > problemCount) return undefined;
+  const counting = { algorithm, burst };
+  const own = scopeRate(name, rate, counting);
+  if (cost > capacityOf(own))
+    problems.push(`scope "${name}" cost ${cost} exceeds its ${burst !== undefined ? 'burst' : 'limit'} ${capacityOf(own)}`);
+  const tier = compileTier(name, spec.tier, spec.tiers, own, counting, cost, problems);
+  if (problems.length > problemCount) return undefined;
+  const capacities = [own, ...(tier?.rates.values() ?? [])].map(capacityOf);
   return {
     name,
     rate: formatRate(rate),
-    limit: rate.limit,
-    windowMs: rate.windowMs,
+    ...own,
     identity,
-    policy: policyItem(name, rate.limit, rate.windowMs),
+    algorithm,
+    cost,
+    maxCost: Math.min(...capacities),
+    tier,
     keyPrefix: scopeKeyPrefix(name),
+    keyEnd: algorithm === 'gcra' ? '}:gcra' : '}',
     shadow: mode === 'shadow',
     skip: skipOf(ranges, skipIfs, clientIp),
     needsContext: skipIfs.length > 0,
   };
 }
 
-/** One scope's `RateLimit-Policy` item: `"hi";q=60;w=60` (the quota, and the window in seconds). */
-export function policyItem(name: string, limit: number, windowMs: number): string {
-  return `"${name}";q=${limit};w=${windowMs / 1000}`;
+/** A positive whole number option (`burst`, `cost`), at most {@link MAX_LIMIT}; undefined when absent. */
+function countOption(value: unknown, what: string, problems: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_LIMIT) return value;
+  problems.push(`${what} must be a whole number from 1 to ${MAX_LIMIT}, got ${JSON.stringify(value)}`);
+  return undefined;
 }
 
 function skipOf(

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { ClientIpResolver } from './client-ip';
+import { headerValue, isHeaderName, queryValue } from './request-values';
 
 /**
  * A function identity: return the client's identity, or `undefined`/`''` to fall back to its IP.
@@ -28,8 +29,6 @@ export class ThrottleKeyError extends Error {
   override readonly name = 'ThrottleKeyError';
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-
 /** Requests without `request.user` after which a `user` key that never saw one reports it (once). */
 export const USER_MISSING_AFTER = 100;
 
@@ -51,10 +50,10 @@ export function compileIdentity(spec: ThrottleKey, clientIp: ClientIpResolver, o
   if (spec === 'user') return { resolve: byUser(ipOf, onUserMissing), beforeGuards: false, label: spec };
   if (typeof spec === 'string' && spec.startsWith('header:')) {
     const name = spec.slice('header:'.length).toLowerCase();
-    if (!HEADER_NAME.test(name)) throw new ThrottleKeyError(`key "${spec}": "${name}" is not a header name`);
+    if (!isHeaderName(name)) throw new ThrottleKeyError(`key "${spec}": "${name}" is not a header name`);
     const resolve = (req: any) => {
-      const value = single(req?.headers?.[name]);
-      return value !== undefined && !repeatedHeader(req, name) ? `h:${value}` : ipOf(req);
+      const value = headerValue(req, name);
+      return value !== undefined ? `h:${value}` : ipOf(req);
     };
     return { resolve, beforeGuards: true, label: spec };
   }
@@ -62,8 +61,7 @@ export function compileIdentity(spec: ThrottleKey, clientIp: ClientIpResolver, o
     const name = spec.slice('query:'.length);
     if (name.length === 0) throw new ThrottleKeyError(`key "${spec}": the query parameter name is empty`);
     const resolve = (req: any) => {
-      const query = req?.query;
-      const value = query !== null && typeof query === 'object' ? single(query[name]) : undefined;
+      const value = queryValue(req, name);
       return value !== undefined ? `q:${value}` : ipOf(req);
     };
     return { resolve, beforeGuards: true, label: spec };
@@ -114,25 +112,6 @@ function remoteAddress(req: any): string | undefined {
   return req?.raw?.socket?.remoteAddress ?? req?.socket?.remoteAddress ?? req?.ip;
 }
 
-/** The one non-empty string (or number) value; undefined when missing, empty, nested or repeated. */
-function single(value: unknown): string | undefined {
-  const v = Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
-  if (typeof v === 'string') return v.length > 0 ? v : undefined;
-  return typeof v === 'number' ? String(v) : undefined;
-}
-
-/** Whether the client sent the header more than once (Node joins repeats into one string). */
-function repeatedHeader(req: any, name: string): boolean {
-  const raw: unknown = req?.raw?.rawHeaders ?? req?.rawHeaders;
-  if (!Array.isArray(raw)) return false;
-  let seen = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const header = raw[i];
-    if (typeof header === 'string' && header.length === name.length && header.toLowerCase() === name && ++seen > 1) return true;
-  }
-  return false;
-}
-
-function present(value: unknown): boolean {
+export function present(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }

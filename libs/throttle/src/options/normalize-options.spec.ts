@@ -53,8 +53,8 @@ describe('normalizeOptions', () => {
     expect(problemsOf({ scopes: { hi: '1/s' }, trustproxy: 1 })).toEqual([
       'unknown module option "trustproxy" (did you mean "trustProxy"?)',
     ]);
-    expect(problemsOf({ scopes: { hi: { rate: '1/s', algorithm: 'gcra' } } })).toEqual([
-      'unknown key in scope "hi": "algorithm" (known: rate, key, mode, allow, skipIf)',
+    expect(problemsOf({ scopes: { hi: { rate: '1/s', algoritm: 'gcra' } } })).toEqual([
+      'unknown key in scope "hi": "algoritm" (did you mean "algorithm"?)',
     ]);
     expect(problemsOf({ scopes: { hi: { rate: '1/s', kye: 'ip' } } })).toEqual(['unknown key in scope "hi": "kye" (did you mean "key"?)']);
     expect(problemsOf({ scopes: {}, memory: { maxkeys: 5 } })).toEqual(['unknown memory option "maxkeys" (did you mean "maxKeys"?)']);

@@ -124,11 +124,6 @@ function onThrottledOption(value: unknown, problems: string[]): OnThrottled | un
   return undefined;
 }
 
-/** One scope's `RateLimit-Policy` item: `"hi";q=60;w=60` (the quota, and the window in seconds). */
-export function policyItem(name: string, limit: number, windowMs: number): string {
-  return `"${name}";q=${limit};w=${windowMs / 1000}`;
-}
-
 /** How many processes (workers × replicas) share the store: a positive integer, default 1. */
 function instancesOption(value: unknown, problems: string[]): number {
   if (value === undefined) return 1;

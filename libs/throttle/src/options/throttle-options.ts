@@ -2,10 +2,11 @@ import type { ExecutionContext, HttpException } from '@nestjs/common';
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import type { OnStoreError } from '../storage/resilient/resilient-options';
-import type { ThrottleStorage } from '../storage/throttle-storage';
+import type { ThrottleAlgorithm, ThrottleStorage } from '../storage/throttle-storage';
 import type { TrustProxy } from './client-ip';
 import type { ThrottleKey } from './identity';
 import type { RedisStoreOptions } from './redis-options';
+import type { ThrottleTier } from './tier';
 
 /**
  * A scope with its own identity; a plain string is just the rate, keyed by the module default.
@@ -24,6 +25,19 @@ export interface ScopeOptions {
   allow?: string[];
   /** Skip this scope for a request when it returns true (in addition to the module's `skipIf`). */
   skipIf?: SkipIf;
+  /**
+   * `sliding-log` (default: at most N in any trailing period, exact) or `gcra` (the leaky bucket as a
+   * meter: `burst` at once when idle, then one every period/N; one number per client in the store).
+   */
+  algorithm?: ThrottleAlgorithm;
+  /** GCRA only: requests admitted at once by an idle client. Default: the rate's N. */
+  burst?: number;
+  /** Units each request of this scope consumes (default 1); a route's `@ThrottleCost` overrides it. */
+  cost?: number;
+  /** Where the client's tier is read (`user:plan`, `header:x-plan`, `query:plan`, or a function); selects a rate from `tiers`. */
+  tier?: ThrottleTier;
+  /** Tier name to rate, e.g. `{ pro: '10000/hour', free: '20/hour' }`; unknown or missing tiers use `rate`. */
+  tiers?: Record<string, string>;
 }
 
 /** `enforce` refuses over-limit requests; `shadow` only reports them (metrics `result="shadow_throttled"`, headers). */

@@ -18,9 +18,12 @@ export function scopeKeyPrefix(scope: string): string {
   return scope + SCOPE_END;
 }
 
-/** The store key of one (scope, identity): the scope's {@link scopeKeyPrefix}, the hashed identity, `}`. */
-export function storeKey(scopePrefix: string, identity: string): string {
-  return scopePrefix + hashIdentity(identity) + '}';
+/**
+ * The store key of one (scope, identity): the scope's {@link scopeKeyPrefix}, the hashed identity, then
+ * `end`: `}`, or `}:gcra` for a GCRA scope (a scope switched between algorithms never reads the other's data).
+ */
+export function storeKey(scopePrefix: string, identity: string, end = '}'): string {
+  return scopePrefix + hashIdentity(identity) + end;
 }
 
 /**

@@ -1,13 +1,21 @@
 import { LRUCache } from 'lru-cache';
 import type { ThrottleClock } from '../../clock';
-import type { RuleState, ThrottleDecision, ThrottleRequest } from '../throttle-storage';
+import type { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from '../throttle-storage';
+
+/** A full key: until when, and for which rule (its rate and the cost that was refused). */
+interface FullKey {
+  readonly until: number;
+  readonly rule: ThrottleRule;
+}
 
 export const DEFAULT_DENY_CACHE_MAX_KEYS = 10_000;
 
 /**
  * Keys the shared store reported full, with the local time until which no admission is possible.
  * Until then the key is refused here, without a store call: exact, since the store cannot admit
- * before that time whatever happens elsewhere. Bounded (LRU); no timers.
+ * before that time whatever happens elsewhere. Only requests the refusal covers are refused: the same
+ * rate (a client whose tier changed asks the store) and at least the refused cost (a cheaper request
+ * may fit sooner). Bounded (LRU); no timers.
  *
  * @example
  * const cache = new DenyCache(clock);
@@ -17,13 +25,13 @@ export const DEFAULT_DENY_CACHE_MAX_KEYS = 10_000;
  * cache.check(request); // a refusal while the full key lasts, else undefined
  */
 export class DenyCache {
-  private readonly until: LRUCache<string, number>;
+  private readonly until: LRUCache<string, FullKey>;
 
   constructor(
     private readonly clock: ThrottleClock,
     maxKeys: number = DEFAULT_DENY_CACHE_MAX_KEYS,
   ) {
-    this.until = new LRUCache<string, number>({ max: maxKeys });
+    this.until = new LRUCache<string, FullKey>({ max: maxKeys });
   }
 
   get size(): number {
@@ -39,7 +47,7 @@ export class DenyCache {
     if (decision.allowed) return;
     decision.states.forEach((state, i) => {
       const certainMs = state.certainRetryAfterMs ?? state.retryAfterMs;
-      if (certainMs > 0) this.until.set(request.rules[i].key, sentAt + certainMs);
+      if (certainMs > 0) this.until.set(request.rules[i].key, { until: sentAt + certainMs, rule: request.rules[i] });
     });
   }
 
@@ -53,9 +61,10 @@ export class DenyCache {
     let now = -1;
     let states: RuleState[] | undefined;
     for (let i = 0; i < rules.length; i++) {
-      const until = this.until.get(rules[i].key);
-      if (until === undefined) continue;
+      const full = this.until.get(rules[i].key);
+      if (full === undefined || !covers(full.rule, rules[i])) continue;
       if (now < 0) now = this.clock.now();
+      const until = full.until;
       if (until <= now) {
         this.until.delete(rules[i].key);
         continue;
@@ -65,4 +74,15 @@ export class DenyCache {
     }
     return states === undefined ? undefined : { allowed: false, states };
   }
+}
+
+/** Whether a refusal of `refused` also refuses `rule`: the same rate and algorithm, and a cost at least as high. */
+function covers(refused: ThrottleRule, rule: ThrottleRule): boolean {
+  return (
+    refused.limit === rule.limit &&
+    refused.windowMs === rule.windowMs &&
+    refused.burst === rule.burst &&
+    refused.algorithm === rule.algorithm &&
+    (rule.cost ?? 1) >= (refused.cost ?? 1)
+  );
 }

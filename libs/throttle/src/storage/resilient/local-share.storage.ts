@@ -14,7 +14,7 @@ export function localShare(limit: number, instances: number): number {
 
 /**
  * The `local` policy's store when `instances` processes share the store: decides every rule under this
- * process's share of its limit ({@link localShare}; the window unchanged), so while the shared store is
+ * process's share of its limit and GCRA burst ({@link localShare}; the window unchanged), so while the shared store is
  * down the whole fleet stays near the global limit instead of `instances` times it. Each state reports
  * the limit it was decided under (`RuleState.limit`), so the headers tell the truth.
  *
@@ -38,7 +38,13 @@ export class LocalShareStorage extends ThrottleStorage {
   }
 
   async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
-    const rules = request.rules.map((rule): ThrottleRule => ({ ...rule, limit: localShare(rule.limit, this.instances) }));
+    const rules = request.rules.map((rule): ThrottleRule => {
+      // A share never below the request's cost (it could never be admitted); a GCRA burst is shared too.
+      const cost = rule.cost ?? 1;
+      const limit = Math.max(localShare(rule.limit, this.instances), cost);
+      const burst = rule.burst === undefined ? undefined : Math.max(localShare(rule.burst, this.instances), cost);
+      return { ...rule, limit, burst };
+    });
     const decision = await this.local.consume({ rules });
     const states = decision.states.map((state, i): RuleState => ({ ...state, limit: rules[i].limit }));
     return { allowed: decision.allowed, states };

@@ -1,0 +1,40 @@
+import type { ThrottleAlgorithm } from '../storage/throttle-storage';
+import type { Rate } from './rate';
+
+/** One rate a scope may decide under: its own, or one of its tiers'. */
+export interface ScopeRate {
+  readonly limit: number;
+  readonly windowMs: number;
+  /** GCRA: requests admissible at once when idle (the scope's `burst`, else this rate's limit); undefined for the sliding log. */
+  readonly burst: number | undefined;
+  /** This rate's `RateLimit-Policy` item: `"hi";q=60;w=60`. */
+  readonly policy: string;
+}
+
+/** How a scope counts, shared by all its rates. */
+export interface ScopeCounting {
+  readonly algorithm: ThrottleAlgorithm;
+  /** The configured GCRA burst; undefined: each rate's own limit. */
+  readonly burst: number | undefined;
+}
+
+/** A scope's rate, compiled: its policy item and effective burst. */
+export function scopeRate(scope: string, rate: Rate, counting: ScopeCounting): ScopeRate {
+  const burst = counting.algorithm === 'gcra' ? (counting.burst ?? rate.limit) : undefined;
+  return { limit: rate.limit, windowMs: rate.windowMs, burst, policy: policyItem(scope, rate.limit, rate.windowMs) };
+}
+
+/** Units one request may cost under `rate`: its limit (sliding log) or its burst (GCRA). */
+export function capacityOf(rate: ScopeRate): number {
+  return rate.burst ?? rate.limit;
+}
+
+/** Whether `rate` gives more than `base`: a higher limit, a faster rate, or a larger burst. */
+export function isAbove(rate: ScopeRate, base: ScopeRate): boolean {
+  return rate.limit > base.limit || rate.limit * base.windowMs > base.limit * rate.windowMs || capacityOf(rate) > capacityOf(base);
+}
+
+/** One scope's `RateLimit-Policy` item: `"hi";q=60;w=60` (the quota, and the window in seconds). */
+export function policyItem(name: string, limit: number, windowMs: number): string {
+  return `"${name}";q=${limit};w=${windowMs / 1000}`;
+}
