@@ -108,7 +108,8 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   private refusedState(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
     const resetMs = count === 0 ? 0 : rule.windowMs - (now - log.oldest());
     const mustLeave = count + (rule.cost ?? 1) - rule.limit;
-    const retryAfterMs = mustLeave > 0 ? rule.windowMs - (now - log.at(mustLeave - 1)) : 0;
+    // (A cost above the limit, which boot refuses, would never fit: it reports a whole window.)
+    const retryAfterMs = mustLeave <= 0 ? 0 : mustLeave > count ? rule.windowMs : rule.windowMs - (now - log.at(mustLeave - 1));
     return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs };
   }
 }

@@ -68,4 +68,16 @@ describe('DenyCache', () => {
     expect(cache.check({ rules: [{ key: 'k9', limit: 1, windowMs: 1_000 }] })?.allowed).toBe(false);
     expect(cache.check({ rules: [{ key: 'k0', limit: 1, windowMs: 1_000 }] })).toBeUndefined();
   });
+
+  it('covers only requests its refusal decides: the same rate and at least the refused cost', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const costly = { ...a, cost: 2 };
+    cache.remember({ rules: [costly] }, { allowed: false, states: [{ remaining: 1, resetMs: 400, retryAfterMs: 400 }] }, clock.now());
+    expect(cache.check({ rules: [costly] })?.allowed).toBe(false);
+    expect(cache.check({ rules: [{ ...a, cost: 3 }] })?.allowed).toBe(false);
+    expect(cache.check({ rules: [a] })).toBeUndefined(); // one unit may fit now: ask the store
+    expect(cache.check({ rules: [{ ...costly, limit: 5 }] })).toBeUndefined(); // another tier's rate
+    expect(cache.check({ rules: [{ ...costly, algorithm: 'gcra', burst: 2 }] })).toBeUndefined();
+  });
 });

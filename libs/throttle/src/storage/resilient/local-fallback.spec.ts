@@ -56,6 +56,17 @@ describe('the local fallback: each instance its share of the limit', () => {
     expect((await storage.consume(rule('burst', 'ip:a', 7))).states[0].remaining).toBe(1); // the refusal recorded nothing
   });
 
+  it('shares a GCRA burst too, and never shares below the request cost', async () => {
+    const { storage } = degraded({ instances: 4 });
+    const [gcra] = rule('hi', 'ip:a', 10, 1_000).rules;
+    const bucket = { ...gcra, algorithm: 'gcra' as const, burst: 8 };
+    const flood = [];
+    for (let i = 0; i < 4; i++) flood.push(await storage.consume({ rules: [bucket] }));
+    expect(flood.map((d) => d.allowed)).toEqual([true, true, false, false]); // ceil(8 / 4) = 2 at once
+    const costly = { ...rule('api', 'ip:a', 10).rules[0], cost: 5 };
+    expect((await storage.consume({ rules: [costly] })).states[0]).toMatchObject({ limit: 5, remaining: 0 }); // share 3 < cost 5
+  });
+
   it('with one instance (the default), decides under the full limit and adds nothing to the states', async () => {
     const { storage } = degraded();
     const decision = await storage.consume(rule('api_key', 'q:k', 10));
