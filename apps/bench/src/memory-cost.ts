@@ -1,9 +1,11 @@
-import { MemoryThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
+import { MemoryThrottleStorage, ThrottleAlgorithm, ThrottleRule } from 'nest-scoped-throttle';
 
 /** Cost of the embedded store: time per decision and heap per tracked key. */
 export interface MemoryCost {
-  nsPerDecision: { fresh: number; underLimit: number; overLimit: number };
+  nsPerDecision: { fresh: number; underLimit: number; overLimit: number; gcraUnderLimit?: number; gcraOverLimit?: number };
   bytesPerKey: Record<number, number>;
+  /** The same for GCRA keys (one arrival time each, whatever the limit). */
+  bytesPerKeyGcra: Record<number, number>;
 }
 
 const KEYS = 20_000;
@@ -28,15 +30,16 @@ function heapUsed(): number {
 }
 
 /**
- * Heap bytes per key holding a full log at `limit` (key strings as the guard makes them).
- * Needs `node --expose-gc` for stable figures.
+ * Heap bytes per key holding a full log (or an empty GCRA bucket) at `limit` (key strings as the guard
+ * makes them). Needs `node --expose-gc` for stable figures.
  */
-function bytesPerKey(limit: number): number {
+function bytesPerKey(limit: number, algorithm: ThrottleAlgorithm = 'sliding-log'): number {
   const keys = limit >= 1000 ? 2_000 : KEYS;
   const storage = new MemoryThrottleStorage({ maxKeys: keys });
   const before = heapUsed();
   for (let k = 0; k < keys; k++) {
-    const rule: ThrottleRule = { key: `hi:{${k.toString(36).padStart(27, '_')}}`, limit, windowMs: 3_600_000 };
+    const end = algorithm === 'gcra' ? '}:gcra' : '}';
+    const rule: ThrottleRule = { key: `hi:{${k.toString(36).padStart(27, '_')}${end}`, limit, windowMs: 3_600_000, algorithm };
     for (let i = 0; i < limit; i++) storage.decideSync({ rules: [rule] });
   }
   const after = heapUsed();
@@ -54,9 +57,22 @@ export function measureMemoryStore(): MemoryCost {
   const underLimit = timePerCall(500_000, (i) => storage.decideSync(spread[i % spread.length]));
   const hot = { rules: [{ key: 'hot:{1}', limit: 10, windowMs: 3_600_000 }] };
   const overLimit = timePerCall(500_000, () => storage.decideSync(hot));
+  const gcra = { algorithm: 'gcra' as const, windowMs: 60_000 };
+  const spreadGcra = Array.from({ length: 10_000 }, (_, k) => ({ rules: [{ key: `g:{${k}}:gcra`, limit: 1e6, ...gcra }] }));
+  const gcraUnderLimit = timePerCall(500_000, (i) => storage.decideSync(spreadGcra[i % spreadGcra.length]));
+  const hotGcra = { rules: [{ key: 'hot:{1}:gcra', limit: 10, ...gcra, windowMs: 3_600_000 }] };
+  const gcraOverLimit = timePerCall(500_000, () => storage.decideSync(hotGcra));
+  const ns = (n: number) => Math.round(n);
   return {
-    nsPerDecision: { fresh: Math.round(fresh), underLimit: Math.round(underLimit), overLimit: Math.round(overLimit) },
+    nsPerDecision: {
+      fresh: ns(fresh),
+      underLimit: ns(underLimit),
+      overLimit: ns(overLimit),
+      gcraUnderLimit: ns(gcraUnderLimit),
+      gcraOverLimit: ns(gcraOverLimit),
+    },
     bytesPerKey: { 10: bytesPerKey(10), 60: bytesPerKey(60), 1000: bytesPerKey(1000) },
+    bytesPerKeyGcra: { 10: bytesPerKey(10, 'gcra'), 60: bytesPerKey(60, 'gcra'), 1000: bytesPerKey(1000, 'gcra') },
   };
 }
 

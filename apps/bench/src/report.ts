@@ -124,13 +124,17 @@ function memorySection(data: BenchData): string[] {
   const lines = ['## Memory cost', ''];
   if (m) {
     lines.push(
-      `Memory store, ns per decision (\`memory-cost.ts\`, decideSync): new key ${m.nsPerDecision.fresh}, under limit ${m.nsPerDecision.underLimit}, over limit ${m.nsPerDecision.overLimit}.`,
+      `Memory store, ns per decision (\`memory-cost.ts\`, decideSync): new key ${m.nsPerDecision.fresh}, under limit ${m.nsPerDecision.underLimit}, over limit ${m.nsPerDecision.overLimit}; GCRA under limit ${m.nsPerDecision.gcraUnderLimit ?? '-'}, over limit ${m.nsPerDecision.gcraOverLimit ?? '-'}.`,
       '',
     );
   }
-  lines.push('| limit (log full) | memory store, heap bytes/key | Redis, `MEMORY USAGE` bytes/key |', '|--:|--:|--:|');
+  lines.push(
+    '| limit (log full) | memory store, heap bytes/key | memory store, GCRA bytes/key | Redis, `MEMORY USAGE` bytes/key |',
+    '|--:|--:|--:|--:|',
+  );
   for (const limit of [10, 60, 1000]) {
-    lines.push(`| ${limit} | ${m ? m.bytesPerKey[limit] : 'not measured'} | ${bytes ? bytes[limit] : 'not measured'} |`);
+    const cells = [m?.bytesPerKey[limit], m?.bytesPerKeyGcra?.[limit], bytes?.[limit]].map((v) => (v === undefined ? 'not measured' : v));
+    lines.push(`| ${limit} | ${cells.join(' | ')} |`);
   }
   return [...lines, ''];
 }

@@ -70,7 +70,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   override decideSync(request: ThrottleRequest): ThrottleDecision {
     const now = this.clock.now();
     const rules = request.rules;
-    if (rules.length === 1 && rules[0].algorithm !== 'gcra') return this.consumeOne(rules[0], now);
+    if (rules.length === 1) return rules[0].algorithm === 'gcra' ? this.consumeOneGcra(rules[0], now) : this.consumeOne(rules[0], now);
     const nowUs = Math.round(now * 1000);
     const counters = rules.map((rule) => (rule.algorithm === 'gcra' ? this.logs.cellFor(rule) : this.logs.logFor(rule)));
     // Per rule: a sliding log's count in the window; a GCRA cell's next arrival time if it admits, else -1.
@@ -96,6 +96,15 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     const count = log.prune(now, rule.windowMs);
     if (count + (rule.cost ?? 1) <= rule.limit) return { allowed: true, states: [this.admitted(rule, log, count, now)] };
     return { allowed: false, states: [this.refusedState(rule, log, count, now)] };
+  }
+
+  private consumeOneGcra(rule: ThrottleRule, now: number): ThrottleDecision {
+    const cell = this.logs.cellFor(rule);
+    const nowUs = Math.round(now * 1000);
+    const next = gcraNext(cell, rule, nowUs);
+    if (next < 0) return { allowed: false, states: [gcraRefusedState(cell, rule, nowUs)] };
+    cell.tat = next;
+    return { allowed: true, states: [gcraState(rule, next - nowUs, 0)] };
   }
 
   private admitted(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
