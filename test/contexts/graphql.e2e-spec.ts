@@ -5,6 +5,7 @@ import { UseGuards } from '@nestjs/common';
 import { Field, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import {
   SkipThrottle,
+  ThrottleCost,
   ThrottleGuard,
   ThrottleModuleOptions,
   ThrottleScope,
@@ -21,6 +22,16 @@ class HiResolver {
   }
   @Query(() => String) free() {
     return 'free';
+  }
+}
+
+@Resolver()
+class CostlyResolver {
+  @ThrottleScope('hi') @ThrottleCost(3) @Query(() => String, { nullable: true }) report() {
+    return 'report';
+  }
+  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() {
+    return 'Hello Hello!';
   }
 }
 
@@ -93,6 +104,13 @@ describe.each(DRIVERS)('GraphQL on %s (%s)', (driver) => {
     expect(refused.body).toEqual({ data: { hello: null }, errors: [throttled(['hello'], 57)] });
     a.clock.advance(57_000);
     expect((await a.post('{ hello }')).body).toEqual({ data: { hello: 'Hello Hello!' } });
+  });
+
+  it('a costly field consumes its cost, and a GCRA scope admits its burst', async () => {
+    const a = await start({ scopes: { hi: { rate: '4/m', algorithm: 'gcra' } } }, [CostlyResolver]);
+    const res = await a.post('{ r: report h: hello s: hello }');
+    expect(res.body.data).toEqual({ r: 'report', h: 'Hello Hello!', s: null });
+    expect(res.body.errors).toEqual([throttled(['s'], 15, 'hi', 22)]);
   });
 
   it('decides per field: a query selecting three throttled fields consumes three, and only the field over the limit is refused', async () => {
