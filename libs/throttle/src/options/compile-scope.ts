@@ -5,9 +5,10 @@ import type { ClientIpResolver } from './client-ip';
 import { compileIdentity, CompiledIdentity, requestIp, USER_MISSING_AFTER } from './identity';
 import { compileIpRanges } from './ip-ranges';
 import { checkKnownKeys } from './known-keys';
-import { formatRate, MAX_LIMIT, parseRate } from './rate';
-import { capacityOf, ScopeRate, scopeRate } from './scope-rate';
-import { compileTier, CompiledTier } from './tier';
+import { compileRates } from './compile-rates';
+import { formatRate, parseRate } from './rate';
+import type { ScopeRate } from './scope-rate';
+import type { CompiledTier } from './tier';
 import type { ScopeOptions, SkipIf, ThrottleMode, ThrottleModuleOptions } from './throttle-options';
 
 /** One scope, compiled at boot so the hot path never parses or branches on option variants. Its own rate is the {@link ScopeRate} fields. */
@@ -36,7 +37,6 @@ export interface CompiledScope extends ScopeRate {
 }
 
 const SCOPE_KEYS = ['rate', 'key', 'mode', 'allow', 'skipIf', 'algorithm', 'burst', 'cost', 'tier', 'tiers'];
-const ALGORITHMS: readonly ThrottleAlgorithm[] = ['sliding-log', 'gcra'];
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
 
@@ -82,45 +82,23 @@ export function compileScope(
           (e) => e.replace(/^Invalid throttle config: /, ''),
         )
       : undefined;
-  const algorithm = spec.algorithm ?? 'sliding-log';
-  if (!ALGORITHMS.includes(algorithm)) {
-    problems.push(`scope "${name}" algorithm ${JSON.stringify(algorithm)} must be one of ${ALGORITHMS.join(', ')}`);
-  }
-  const burst = countOption(spec.burst, `scope "${name}" burst`, problems);
-  if (burst !== undefined && algorithm !== 'gcra')
-    problems.push(`scope "${name}" burst applies to algorithm gcra only (add algorithm: gcra)`);
-  const cost = countOption(spec.cost, `scope "${name}" cost`, problems) ?? 1;
-  if (!rate || !identity || problems.length > problemCount) return undefined;
-  const counting = { algorithm, burst };
-  const own = scopeRate(name, rate, counting);
-  if (cost > capacityOf(own))
-    problems.push(`scope "${name}" cost ${cost} exceeds its ${burst !== undefined ? 'burst' : 'limit'} ${capacityOf(own)}`);
-  const tier = compileTier(name, spec.tier, spec.tiers, own, counting, cost, problems);
-  if (problems.length > problemCount) return undefined;
-  const capacities = [own, ...(tier?.rates.values() ?? [])].map(capacityOf);
+  const rates = compileRates(name, spec, rate, problems);
+  if (!rate || !rates || !identity || problems.length > problemCount) return undefined;
   return {
     name,
     rate: formatRate(rate),
-    ...own,
+    ...rates.own,
     identity,
-    algorithm,
-    cost,
-    maxCost: Math.min(...capacities),
-    tier,
+    algorithm: rates.algorithm,
+    cost: rates.cost,
+    maxCost: rates.maxCost,
+    tier: rates.tier,
     keyPrefix: scopeKeyPrefix(name),
-    keyEnd: algorithm === 'gcra' ? '}:gcra' : '}',
+    keyEnd: rates.algorithm === 'gcra' ? '}:gcra' : '}',
     shadow: mode === 'shadow',
     skip: skipOf(ranges, skipIfs, clientIp),
     needsContext: skipIfs.length > 0,
   };
-}
-
-/** A positive whole number option (`burst`, `cost`), at most {@link MAX_LIMIT}; undefined when absent. */
-function countOption(value: unknown, what: string, problems: string[]): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_LIMIT) return value;
-  problems.push(`${what} must be a whole number from 1 to ${MAX_LIMIT}, got ${JSON.stringify(value)}`);
-  return undefined;
 }
 
 function skipOf(

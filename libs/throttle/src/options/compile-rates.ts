@@ -1,0 +1,60 @@
+import type { ThrottleAlgorithm } from '../storage/throttle-storage';
+import { MAX_LIMIT, Rate } from './rate';
+import { capacityOf, ScopeRate, scopeRate } from './scope-rate';
+import { compileTier, CompiledTier } from './tier';
+import type { ScopeOptions } from './throttle-options';
+
+/** How a scope counts and which rates it decides under, compiled at boot. */
+export interface CompiledRates {
+  readonly algorithm: ThrottleAlgorithm;
+  /** The scope's own rate. */
+  readonly own: ScopeRate;
+  /** Units a request costs unless its route says otherwise. */
+  readonly cost: number;
+  /** The smallest limit (sliding log) or burst (GCRA) over the scope's rate and its tiers. */
+  readonly maxCost: number;
+  readonly tier?: CompiledTier;
+}
+
+const ALGORITHMS: readonly ThrottleAlgorithm[] = ['sliding-log', 'gcra'];
+
+/**
+ * Compiles a scope's `algorithm`, `burst`, `cost`, `tier` and `tiers` around its parsed `rate`; pushes
+ * one problem per mistake (a mistyped algorithm, a burst without GCRA, a cost above a limit or burst in
+ * any tier, a bad tier rate) and returns undefined when the scope cannot be used (also when its own
+ * `rate` did not parse: the options are still checked, so one boot error lists every problem).
+ *
+ * @example
+ * compileRates('hi', { rate: '10/s', algorithm: 'gcra', burst: 3 }, parseRate('10/s'), problems);
+ * // { algorithm: 'gcra', own: { limit: 10, windowMs: 1000, burst: 3, policy: '"hi";q=10;w=1' }, cost: 1, maxCost: 3 }
+ */
+export function compileRates(name: string, spec: ScopeOptions, rate: Rate | undefined, problems: string[]): CompiledRates | undefined {
+  const count = problems.length;
+  const algorithm = spec.algorithm ?? 'sliding-log';
+  if (!ALGORITHMS.includes(algorithm)) {
+    problems.push(`scope "${name}" algorithm ${JSON.stringify(algorithm)} must be one of ${ALGORITHMS.join(', ')}`);
+  }
+  const burst = countOption(spec.burst, `scope "${name}" burst`, problems);
+  if (burst !== undefined && algorithm !== 'gcra') {
+    problems.push(`scope "${name}" burst applies to algorithm gcra only (add algorithm: gcra)`);
+  }
+  const cost = countOption(spec.cost, `scope "${name}" cost`, problems) ?? 1;
+  if (rate === undefined || problems.length > count) return undefined;
+  const counting = { algorithm, burst };
+  const own = scopeRate(name, rate, counting);
+  if (cost > capacityOf(own)) {
+    problems.push(`scope "${name}" cost ${cost} exceeds its ${algorithm === 'gcra' ? 'burst' : 'limit'} ${capacityOf(own)}`);
+  }
+  const tier = compileTier(name, spec.tier, spec.tiers, own, counting, cost, problems);
+  if (problems.length > count) return undefined;
+  const maxCost = Math.min(...[own, ...(tier?.rates.values() ?? [])].map(capacityOf));
+  return { algorithm, own, cost, maxCost, tier };
+}
+
+/** A positive whole number option (`burst`, `cost`), at most {@link MAX_LIMIT}; undefined when absent. */
+function countOption(value: unknown, what: string, problems: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_LIMIT) return value;
+  problems.push(`${what} must be a whole number from 1 to ${MAX_LIMIT}, got ${JSON.stringify(value)}`);
+  return undefined;
+}
