@@ -23,19 +23,21 @@ export type RunScript = (rules: readonly ThrottleRule[], suffix: string, mode: R
  * The Redis Cluster path of a request whose rules hash to several slots (scopes with different
  * identities on one route): one script per slot group, in order. Every group but the last logs its
  * admission provisionally; when a later group refuses, the request is refused and those admissions are
- * withdrawn (a GCRA admission by what is left of its debt: withdraw.script.ts says why that is exact).
- * Never over-admits; the withdrawn admission briefly held its slot.
+ * withdrawn (a GCRA admission by what is left of its debt: exact, or else never below the truth, as
+ * withdraw.script.ts shows). Never over-admits; the withdrawn admission briefly held its slot.
  *
  * Two guarantees around the withdrawal (issue 9, item 7):
  * - A request Redis refused stays refused, whatever happens to the withdrawal (error, timeout, too
  *   late): the refusal is returned without waiting for it, so neither its error nor its slowness can
  *   reach the failure policy. A lost withdrawal over-counts the request's cost in that slot until the
- *   window passes, or its GCRA debt drains (never over-admits); it is counted ({@link withdrawFailures}) and logged once per run of failures.
+ *   window passes, or its GCRA debt drains (never over-admits); it is counted ({@link withdrawFailures})
+ *   and logged once per run of failures.
  * - Another request refused because of a provisional admission is not deny-cached on its account: the
  *   script reports, per refused rule, how long the key stays full counting only admissions that can no
  *   longer be withdrawn (`certainRetryAfterMs`), and the deny cache uses that. Provisional admissions
  *   are marked in the log (a GCRA key keeps their total as its pending debt: `lua-fragments.ts`) and can
- *   be withdrawn only within `WITHDRAW_HORIZON_MS`; after that they count as certain, so a full key is deny-cached again a second after its last cross-slot admission.
+ *   be withdrawn only within `WITHDRAW_HORIZON_MS`; after that they count as certain, so a full key is
+ *   deny-cached again a second after its last cross-slot admission.
  *   (Never deny-caching cross-slot refusals would miss the single-scope routes that share the key;
  *   ignoring marked admissions for good would keep a flood on a cross-slot route off the deny cache.)
  *

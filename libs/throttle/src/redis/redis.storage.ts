@@ -40,7 +40,8 @@ export interface RedisThrottleStorageOptions {
 }
 
 /**
- * The shared store: one sorted set per key holding its admission log, and one Lua script call per
+ * The shared store: per sliding-log key a sorted set holding its admission log (one member per unit of
+ * cost), per GCRA key a string holding its theoretical arrival time (µs), and one Lua script call per
  * event-loop turn deciding each request that arrived in it (all its rules atomically, requests in arrival
  * order; see {@link ScriptBatcher}) with Redis `TIME` as the clock. Works with `Redis` and `Cluster`.
  * Keys get the client's `keyPrefix`. On a cluster, rules whose keys hash to different slots (scopes
