@@ -23,8 +23,8 @@ export type RunScript = (rules: readonly ThrottleRule[], suffix: string, mode: R
  * The Redis Cluster path of a request whose rules hash to several slots (scopes with different
  * identities on one route): one script per slot group, in order. Every group but the last logs its
  * admission provisionally; when a later group refuses, the request is refused and those admissions are
- * withdrawn (a GCRA admission by what is left of its debt: exact, or else never below the truth, as
- * withdraw.script.ts shows). Never over-admits; the withdrawn admission briefly held its slot.
+ * withdrawn (a GCRA admission by what is left of its debt: never below the truth, as withdraw.script.ts
+ * shows). Never over-admits; the withdrawn admission briefly held its slot.
  *
  * Two guarantees around the withdrawal (issue 9, item 7):
  * - A request Redis refused stays refused, whatever happens to the withdrawal (error, timeout, too
@@ -83,7 +83,7 @@ export class CrossSlotConsumer {
     if (allowed) return { allowed, states };
     for (const { group, result } of admitted) {
       const reply = result.reply ?? [];
-      const perKey = group.flatMap((i, j) => withdrawArgs(rules[i], reply, 2 + 4 * j, result.nowUs));
+      const perKey = group.flatMap((i) => withdrawArgs(rules[i]));
       this.withdraw(
         group.map((i) => rules[i].key),
         `p${result.nowUs}:${suffix}`,

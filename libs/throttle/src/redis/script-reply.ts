@@ -52,11 +52,9 @@ export function pushRuleArgs(args: (string | number)[], rule: ThrottleRule): voi
 
 /**
  * What the withdrawal script needs to take back one rule's provisional admission (see withdraw.script.ts):
- * its algorithm, its units (a sliding log's cost; a GCRA rule's `cost * T` µs) and, for GCRA, the tat the
- * admission wrote (`now + debt + cost * T`, from the provisional run's `reply` at `at`).
+ * its algorithm and its units (a sliding log's cost; a GCRA rule's `cost * T`, µs).
  */
-export function withdrawArgs(rule: ThrottleRule, reply: readonly number[], at: number, nowUs: number): (string | number)[] {
-  if (rule.algorithm !== 'gcra') return ['sliding-log', rule.cost ?? 1, 0];
-  const units = (rule.cost ?? 1) * emissionIntervalUs(rule);
-  return ['gcra', units, String(nowUs + reply[at] + units)];
+export function withdrawArgs(rule: ThrottleRule): (string | number)[] {
+  if (rule.algorithm !== 'gcra') return ['sliding-log', rule.cost ?? 1];
+  return ['gcra', (rule.cost ?? 1) * emissionIntervalUs(rule)];
 }
