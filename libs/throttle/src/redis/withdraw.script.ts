@@ -1,41 +1,78 @@
 import { createHash } from 'node:crypto';
 import type { Result } from 'ioredis';
-import { WITHDRAW_HORIZON_MS } from './sliding-log.script';
+import { GCRA_LUA, NOW_LUA, WITHDRAW_HORIZON_MS } from './lua-fragments';
 
 /**
- * The withdrawal script of the Redis store's cross-slot path: removes a refused request's provisional
- * admission from the keys of one slot group, unless it is older than {@link WITHDRAW_HORIZON_MS}. The
- * sliding-log script treats older provisional admissions as certain (refusals counting them may be
- * deny-cached), so a late withdrawal must leave them: the key then over-counts by one until it expires,
- * which never over-admits.
+ * The withdrawal script of the Redis store's cross-slot path: takes a refused request's provisional
+ * admission back from the keys of one slot group, unless it is older than {@link WITHDRAW_HORIZON_MS}.
+ * The store's script treats older provisional admissions as certain (refusals counting them may be
+ * deny-cached), so a late withdrawal must leave them: the key then over-counts until it expires, which
+ * never over-admits.
+ *
+ * A sliding log loses the admission's members. A GCRA key loses what is left, at now, of the debt the
+ * admission added: `tat -= max(0, cost * T - (now - admittedAt))`. Why that never takes the key below
+ * where it would be without the admission (so never over-admits), whatever came between: the admission
+ * at `t` mapped the key's (effective) tat `e >= t` to `e + cost * T`. Every later admission maps both
+ * histories, with and without it, through `x -> max(x, t') + c' * T`, which keeps their difference or
+ * shrinks it by at most the time the key without it spent idle (`t' - x`); earlier withdrawals lower
+ * both alike. Those idle spells all lie in `(t, now]`, so the difference is still at least
+ * `cost * T - (now - t)`. Subtracting exactly that is exact when the withdrawal runs at the admission's
+ * instant (the test clock), or when the key was idle at `t` and nothing came between; otherwise it
+ * leaves the key at most `now - t` µs (the withdrawal's delay, a round trip or two) too far ahead: it
+ * errs towards refusing. The plain `tat - cost * T` would be exact only if nothing came between:
+ * after an admission on a key that was idle, or after another withdrawal, it can go below the truth.
+ * The subtracted units also leave the key's pending debt (see `lua-fragments.ts`).
  *
  * @example
  * client.defineCommand(WITHDRAW_COMMAND, { lua: WITHDRAW_SCRIPT });
- * // the admission logged at 1700000000000000 us by request 'a1:7' under two keys of one slot; now from Redis TIME
- * await client.throttleWithdraw(2, 'a:{u1}', 'b:{u1}', '', 'p1700000000000000:a1:7', '1700000000000000'); // 2
+ * // the admission logged at 1700000000000000 us by request 'a1:7' under a sliding log (cost 1) and a
+ * // GCRA key (cost 1, T = 100 ms) of one slot; now from Redis TIME
+ * await client.throttleWithdraw(2, 'a:{u1}', 'b:{u1}', '', 'p1700000000000000:a1:7', '1700000000000000', 0,
+ *   'sliding-log', 1, 'gcra', 100000); // 2
  */
-export const WITHDRAW_SCRIPT = `-- Withdraws a provisional admission (sliding-log script, ARGV[4] = "2") from every key of one slot
--- group, unless it is as old as the horizon (${WITHDRAW_HORIZON_MS} ms): from then on it is certain, and stays.
+export const WITHDRAW_SCRIPT = `-- Withdraws a provisional admission (store script, ARGV[4] = "2") from every key of one slot group,
+-- unless it is as old as the horizon (${WITHDRAW_HORIZON_MS} ms): from then on it is certain, and stays.
 --
--- KEYS[i]   the sorted sets the admission was logged under (one slot)
--- ARGV[1]   now in microseconds (an integer in decimal), or "" to read Redis TIME (production)
--- ARGV[2]   the admission's member: "p<time us>:<suffix>"
--- ARGV[3]   the admission's time in microseconds (its score)
+-- KEYS[i]     the keys the admission was recorded under (one slot)
+-- ARGV[1]     now in microseconds (an integer in decimal), or "" to read Redis TIME (production)
+-- ARGV[2]     the admission's member: "p<time us>:<suffix>" (a sliding log's first unit; unit u is "<member>:<u>")
+-- ARGV[3]     the admission's time in microseconds (its score)
+-- ARGV[4]     extra milliseconds added to a rewritten GCRA key's TTL (0 in production)
+-- ARGV[2i+3]  algorithm of key i: "sliding-log" or "gcra"
+-- ARGV[2i+4]  units of key i: a sliding log's cost (members to remove); a GCRA key's cost * T (us)
 --
--- Returns the number of keys it was removed from, or -1 when it is too old to withdraw (nothing removed).
-local now
-if ARGV[1] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-else
-  now = tonumber(ARGV[1])
-end
+-- Returns the number of keys it was withdrawn from, or -1 when it is too old to withdraw (nothing changed).
+${NOW_LUA}
+${GCRA_LUA}
 if now - tonumber(ARGV[3]) >= ${WITHDRAW_HORIZON_MS * 1000} then return -1 end
-local removed = 0
+local withdrawn = 0
 for i = 1, #KEYS do
-  removed = removed + redis.call('ZREM', KEYS[i], ARGV[2])
+  local units = tonumber(ARGV[2 * i + 4])
+  if ARGV[2 * i + 3] == 'gcra' then
+    local tat, pendingUntil, pending = gcraRead(KEYS[i])
+    if tat then
+      -- What is left at now of the debt the admission added (see the module's comment: never below the truth).
+      tat = tat - math.max(0, units - (now - tonumber(ARGV[3])))
+      if tat > now then
+        gcraWrite(KEYS[i], tat, pendingUntil, math.max(0, pending - units), tonumber(ARGV[4]))
+      else
+        redis.call('DEL', KEYS[i])
+      end
+      withdrawn = withdrawn + 1
+    end
+  else
+    local removed, members = 0, { ARGV[2] }
+    for u = 2, units + 1 do
+      if u > units or #members >= 1000 then
+        removed = removed + redis.call('ZREM', KEYS[i], unpack(members))
+        members = {}
+      end
+      members[#members + 1] = ARGV[2] .. ':' .. u
+    end
+    if removed > 0 then withdrawn = withdrawn + 1 end
+  end
 end
-return removed
+return withdrawn
 `;
 
 /** SHA1 of {@link WITHDRAW_SCRIPT} (pinned by a unit test). */
@@ -46,7 +83,7 @@ export const WITHDRAW_COMMAND = 'throttleWithdraw';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** The withdrawal script (see {@link WITHDRAW_SCRIPT}): numkeys, keys, now, member, admission time. */
+    /** The withdrawal script (see {@link WITHDRAW_SCRIPT}): numkeys, keys, now, member, admission time, TTL slack, 2 per key. */
     throttleWithdraw(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
   }
 }
