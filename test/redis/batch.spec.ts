@@ -1,52 +1,66 @@
 import fc from 'fast-check';
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRequest } from 'nest-scoped-throttle';
-import { FakeClock } from 'nest-scoped-throttle/testing';
+import { FakeClock, ReferenceModel } from 'nest-scoped-throttle/testing';
 import { RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
 import { describeRedis, filePrefix } from './harness';
 
 // Batching (issue 10): the requests of one event-loop turn go to Redis as one script call, and each
-// is decided exactly as it would be alone, in arrival order.
+// is decided exactly as it would be alone, in arrival order: sliding logs and GCRA keys, with costs.
 const keyPrefix = filePrefix('batch');
 
-/** Scopes a request may use: a key's scope fixes its limit and window, as in the library. */
-const SCOPES = [
+/** Scopes a request may use: a key's scope fixes its algorithm, limit, window and burst, as in the library. */
+const SCOPES: { name: string; limit: number; windowMs: number; algorithm?: 'gcra'; burst?: number }[] = [
   { name: 'a', limit: 2, windowMs: 1_000 },
   { name: 'b', limit: 3, windowMs: 2_500 },
   { name: 'c', limit: 1, windowMs: 700 },
+  { name: 'g', limit: 4, windowMs: 1_000, algorithm: 'gcra', burst: 2 },
+  { name: 'h', limit: 3, windowMs: 900, algorithm: 'gcra' },
 ];
 const IDENTITIES = ['u1', 'u2'];
 
 const scopesArb = fc.uniqueArray(fc.integer({ min: 0, max: SCOPES.length - 1 }), { minLength: 1, maxLength: 3 });
-/** A request: distinct scopes, an identity per rule (on a single node every request takes the batched path). */
+/** A request: distinct scopes, an identity per rule (on a single node every request takes the batched path), and a cost. */
 const mixedRequestArb = scopesArb.chain((scopes) =>
-  fc.tuple(fc.constant(scopes), fc.array(fc.constantFrom(...IDENTITIES), { minLength: scopes.length, maxLength: scopes.length })),
+  fc.tuple(
+    fc.constant(scopes),
+    fc.array(fc.constantFrom(...IDENTITIES), { minLength: scopes.length, maxLength: scopes.length }),
+    fc.integer({ min: 1, max: 2 }),
+  ),
 );
 /** A request whose rules share one identity (one hash tag: the batched path on a Cluster too). */
 const oneTagRequestArb = scopesArb.chain((scopes) =>
   fc.tuple(
     fc.constant(scopes),
     fc.constantFrom(...IDENTITIES).map((id) => scopes.map(() => id)),
+    fc.integer({ min: 1, max: 2 }),
   ),
 );
+type RequestSpec = [number[], string[], number];
 /** Turns: the requests that arrive together, then how far the clock moves before the next turn. */
-const turnsOf = (request: fc.Arbitrary<[number[], string[]]>) =>
+const turnsOf = (request: fc.Arbitrary<RequestSpec>) =>
   fc.array(fc.tuple(fc.array(request, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 900 })), { minLength: 1, maxLength: 8 });
 
 let run = 0;
-function requestOf([scopes, identities]: [number[], string[]], store: string, prefix: string): ThrottleRequest {
+/** The request; its cost capped per rule at what the rule can ever admit (the module refuses larger costs at boot). */
+function requestOf([scopes, identities, cost]: RequestSpec, store: string, prefix: string): ThrottleRequest {
   return {
-    rules: scopes.map((s, i) => ({
-      key: `${prefix}${store}${SCOPES[s].name}:{${identities[i]}}`,
-      limit: SCOPES[s].limit,
-      windowMs: SCOPES[s].windowMs,
-    })),
+    rules: scopes.map((s, i) => {
+      const { name, burst, ...scope } = SCOPES[s];
+      return {
+        ...scope,
+        ...(burst === undefined ? {} : { burst }),
+        key: `${prefix}${store}${name}:{${identities[i]}}`,
+        cost: Math.min(cost, burst ?? scope.limit),
+      };
+    }),
   };
 }
 
-/** Batched (each turn at once) and one-by-one (each request awaited in arrival order) decide alike. */
-async function batchEqualsSequential(client: Redis | Cluster, turns: [[number[], string[]][], number][]): Promise<void> {
+/** Batched (each turn at once) and one-by-one (each request awaited in arrival order) decide alike, and as the reference model. */
+async function batchEqualsSequential(client: Redis | Cluster, turns: [RequestSpec[], number][]): Promise<void> {
   const clock = new FakeClock();
+  const model = new ReferenceModel();
   const batched = new RedisThrottleStorage(client, { storeTime: clock.storeTime() });
   const sequential = new RedisThrottleStorage(client, { storeTime: clock.storeTime(), batching: false });
   const prefix = `r${run++}-`;
@@ -55,6 +69,7 @@ async function batchEqualsSequential(client: Redis | Cluster, turns: [[number[],
     const oneByOne = [];
     for (const r of requests) oneByOne.push(await sequential.consume(requestOf(r, 'S', prefix)));
     expect(together).toEqual(oneByOne);
+    expect(together).toEqual(requests.map((r) => model.consume(requestOf(r, 'B', prefix), clock.now())));
     clock.advance(advanceMs);
   }
 }
@@ -147,11 +162,8 @@ describeRedis('Redis store batching', () => {
       await batchEqualsSequential(client, [
         [
           [
-            [[0], ['u2']],
-            [
-              [0, 2],
-              ['u2', 'u1'],
-            ],
+            [[0], ['u2'], 1],
+            [[0, 2], ['u2', 'u1'], 1],
           ],
           0,
         ],

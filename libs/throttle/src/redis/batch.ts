@@ -4,7 +4,7 @@ import { hashTag } from '../storage/store-key';
 import type { ThrottleRule } from '../storage/throttle-storage';
 import { SLIDING_LOG_BATCH_COMMAND, SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
 import type { ScriptResult } from './cross-slot';
-import { stateOf } from './script-reply';
+import { pushRuleArgs, stateOf } from './script-reply';
 
 /** Requests per script call at most: bounds how long one call holds Redis (and its reply's size). */
 export const MAX_BATCH_REQUESTS = 128;
@@ -91,7 +91,7 @@ export class ScriptBatcher {
       args.push(sequence, rules.length);
       for (const rule of rules) {
         keys.push(rule.key);
-        args.push(rule.limit, rule.windowMs);
+        pushRuleArgs(args, rule);
       }
     }
     let reply: Promise<number[]>;

@@ -12,7 +12,7 @@ import { RedisReadiness } from './redis-readiness';
 import { runThenWait } from './replica-wait';
 import { servingNode } from './serving-node';
 import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
-import { stateOf } from './script-reply';
+import { pushRuleArgs, stateOf } from './script-reply';
 import { groupBySlot } from './slot-groups';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
 
@@ -148,12 +148,12 @@ export class RedisThrottleStorage extends ThrottleStorage {
     const args: (string | number)[] = rules.map((rule) => rule.key);
     const time = this.options.storeTime;
     args.push(time ? String(Math.round(time.now() * 1000)) : '', suffix, time ? time.ttlSlackMs : 0, RECORD_MODE_ARG[mode]);
-    for (const rule of rules) args.push(rule.limit, rule.windowMs);
+    for (const rule of rules) pushRuleArgs(args, rule);
     const reply = await this.send(rules.length, args);
     const allowed = reply[0] === 1;
     const admitted = allowed && mode !== 'check'; // a check-only run serves a request another slot group refused
     const states = rules.map((rule, i) => stateOf(rule, admitted, reply, 2 + 4 * i));
-    return { allowed, nowUs: reply[1], states };
+    return { allowed, nowUs: reply[1], states, reply };
   }
 
   /**

@@ -1,15 +1,18 @@
+import { emissionIntervalUs, gcraState } from '../storage/gcra';
 import type { RuleState, ThrottleRule } from '../storage/throttle-storage';
 
 /**
- * One rule's state from the script's raw counts (microsecond ages), exactly as the memory store reports
- * it; plus `certainRetryAfterMs` on a refusal that counted admissions which may still be withdrawn.
- * `at` is where the rule's four numbers (count, oldestAge, freeingAge, certainAge) start in `reply`.
+ * One rule's state from the script's raw numbers, exactly as the memory store reports it; plus
+ * `certainRetryAfterMs` on a refusal that counted admissions which may still be withdrawn.
+ * `at` is where the rule's four numbers start in `reply`: a sliding log's (count, oldestAge, freeingAge,
+ * certainAge, in µs), a GCRA rule's (debt, sureDebt, -1, -1).
  *
  * @example
  * stateOf({ key: 'hi:{abc}', limit: 60, windowMs: 60_000 }, true, [1, now, 3, 5_000_000, -1, -1], 2);
  * // { remaining: 56, resetMs: 55_000, retryAfterMs: 0 }
  */
-export function stateOf(rule: ThrottleRule, allowed: boolean, reply: number[], at: number): RuleState {
+export function stateOf(rule: ThrottleRule, allowed: boolean, reply: readonly number[], at: number): RuleState {
+  if (rule.algorithm === 'gcra') return gcraStateOf(rule, allowed, reply[at], reply[at + 1]);
   const count = reply[at];
   const oldestAgeUs = reply[at + 1];
   const freeingAgeUs = reply[at + 2];
@@ -17,7 +20,7 @@ export function stateOf(rule: ThrottleRule, allowed: boolean, reply: number[], a
   const windowUs = rule.windowMs * 1000;
   if (allowed) {
     const resetUs = oldestAgeUs < 0 ? windowUs : windowUs - oldestAgeUs;
-    return { remaining: rule.limit - count - 1, resetMs: resetUs / 1000, retryAfterMs: 0 };
+    return { remaining: rule.limit - count - (rule.cost ?? 1), resetMs: resetUs / 1000, retryAfterMs: 0 };
   }
   const state = {
     remaining: Math.max(0, rule.limit - count),
@@ -26,4 +29,34 @@ export function stateOf(rule: ThrottleRule, allowed: boolean, reply: number[], a
   };
   if (certainAgeUs === freeingAgeUs) return state;
   return { ...state, certainRetryAfterMs: certainAgeUs < 0 ? 0 : (windowUs - certainAgeUs) / 1000 };
+}
+
+/**
+ * A GCRA rule's state from its debt before the request (`max(tat, now) - now`, µs) and that debt without
+ * what pending cross-slot withdrawals may still take out of it (`sureDebtUs`): the refusal is certain
+ * only as far as the sure debt alone keeps the bucket short of this request's cost.
+ */
+function gcraStateOf(rule: ThrottleRule, allowed: boolean, debtUs: number, sureDebtUs: number): RuleState {
+  const units = (rule.cost ?? 1) * emissionIntervalUs(rule);
+  if (allowed) return gcraState(rule, debtUs + units, 0);
+  const tolerance = (rule.burst ?? rule.limit) * emissionIntervalUs(rule);
+  const state = gcraState(rule, debtUs, Math.max(0, debtUs + units - tolerance));
+  if (sureDebtUs === debtUs || state.retryAfterMs === 0) return state;
+  return { ...state, certainRetryAfterMs: Math.max(0, sureDebtUs + units - tolerance) / 1000 };
+}
+
+/** The 5 ARGV of a rule (both scripts): limit, window (ms), algorithm, cost, burst. */
+export function pushRuleArgs(args: (string | number)[], rule: ThrottleRule): void {
+  args.push(rule.limit, rule.windowMs, rule.algorithm ?? 'sliding-log', rule.cost ?? 1, rule.burst ?? rule.limit);
+}
+
+/**
+ * What the withdrawal script needs to take back one rule's provisional admission (see withdraw.script.ts):
+ * its algorithm, its units (a sliding log's cost; a GCRA rule's `cost * T` µs) and, for GCRA, the tat the
+ * admission wrote (`now + debt + cost * T`, from the provisional run's `reply` at `at`).
+ */
+export function withdrawArgs(rule: ThrottleRule, reply: readonly number[], at: number, nowUs: number): (string | number)[] {
+  if (rule.algorithm !== 'gcra') return ['sliding-log', rule.cost ?? 1, 0];
+  const units = (rule.cost ?? 1) * emissionIntervalUs(rule);
+  return ['gcra', units, String(nowUs + reply[at] + units)];
 }

@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Result } from 'ioredis';
+import { GCRA_LUA, NOW_LUA, SLIDING_LUA, WITHDRAW_HORIZON_MS } from './lua-fragments';
 
-/**
- * How long a provisional admission (a cross-slot request's, logged before its later slot groups decide)
- * may still be withdrawn. Older ones stay even if their request was refused (the withdrawal script
- * declines): refusals that count them are then certain, and the local deny cache may remember them.
- */
-export const WITHDRAW_HORIZON_MS = 1_000;
+export { WITHDRAW_HORIZON_MS };
 
 /** What the script does with an admission: `check` only, `record` it, or record it `provisionally` (withdrawable). */
 export type RecordMode = 'check' | 'record' | 'provisional';
@@ -15,104 +11,106 @@ export type RecordMode = 'check' | 'record' | 'provisional';
 export const RECORD_MODE_ARG: Record<RecordMode, string> = { check: '0', record: '1', provisional: '2' };
 
 /**
- * The sliding-log Lua script of the Redis store: one call decides a whole request (all its rules)
- * atomically. Each key is a sorted set: members are admissions, scores their times in microseconds.
- * Numbers are written with `string.format('%.0f')`, never `tostring()` (which prints 1.7e+15 and
- * would merge distinct times).
+ * The Lua script of the Redis store: one call decides a whole request (all its rules, sliding-log and
+ * GCRA alike) atomically. A sliding-log key is a sorted set: members are admitted units, scores their
+ * times in microseconds; a GCRA key is a string holding its theoretical arrival time in microseconds
+ * (see `lua-fragments.ts`). Numbers are written with `string.format('%.0f')`, never `tostring()` (which
+ * prints 1.7e+15 and would merge distinct times).
  *
  * Two ARGVs serve tests, and stay on purpose: ARGV[1] (a given "now" instead of Redis `TIME`) and
  * ARGV[3] (extra TTL) let the conformance suite and the property tests drive *this* script, the one
  * production runs, with a fake clock at exact window boundaries, instead of a test-only copy. The store
  * sends them only when its clock offers `ThrottleClock.storeTime()` (test clocks); production sends
- * `''` and `0`, and the script reads Redis `TIME`. ARGV[4] (check only) serves the Cluster path.
+ * `''` and `0`, and the script reads Redis `TIME`. ARGV[4] (check only, provisional) serves the Cluster path.
  *
  * @example
  * client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
- * // 1 key, now from Redis TIME, suffix 'a1:7', no TTL slack, record on admit, limit 60, window 60 s
- * await client.throttleSlidingLog(1, 'hi:{abc}', '', 'a1:7', 0, 1, 60, 60000);
+ * // 1 key, now from Redis TIME, suffix 'a1:7', no TTL slack, record on admit; limit 60, window 60 s, sliding log, cost 1
+ * await client.throttleSlidingLog(1, 'hi:{abc}', '', 'a1:7', 0, 1, 60, 60000, 'sliding-log', 1, 60);
  * // -> [1, now, count, oldestAge, freeingAge, certainAge]
  */
-export const SLIDING_LOG_SCRIPT = `-- Sliding-log rate limiter (exact): admit iff every rule has fewer than its limit of
--- admissions in its trailing window; then log the admission under every rule, or under none.
+export const SLIDING_LOG_SCRIPT = `-- Rate limiter (exact): admit iff every rule admits the request's cost (sliding log: its units in the
+-- trailing window plus cost stay within its limit; GCRA: max(tat, now) + cost * T - now <= burst * T);
+-- then record the admission under every rule, or under none.
 --
--- KEYS[i]        sorted set of rule i: members "<time us>:<suffix>", scores = admission time in us
+-- KEYS[i]        key of rule i: a sliding log's sorted set (members "<time us>:<suffix>[:<unit>]",
+--                scores = admission time in us), or a GCRA string (tat in us; see lua-fragments.ts)
 -- ARGV[1]        now in microseconds (an integer in decimal), or "" to read Redis TIME (production)
 -- ARGV[2]        member suffix, unique per request (instance id and sequence)
 -- ARGV[3]        extra milliseconds added to each key's TTL (0 in production; test clocks need slack)
--- ARGV[4]        "1": record when admitted; "0": check only, never record; "2": record provisionally:
---                member "p<time us>:<suffix>", which the withdrawal script may remove within the horizon
---                (a cross-slot request's admission, logged before its later slot groups decide)
--- ARGV[3+2i]     limit of rule i (i = 1..#KEYS)
--- ARGV[4+2i]     window of rule i, in milliseconds
+-- ARGV[4]        "1": record when admitted; "0": check only, never record; "2": record provisionally
+--                (withdrawable within the horizon: a cross-slot request's admission, logged before its
+--                later slot groups decide): sliding-log members "p<time us>:<suffix>[:<unit>]"; a GCRA
+--                key adds cost * T to its pending debt
+-- ARGV[5i]       limit of rule i (i = 1..#KEYS)
+-- ARGV[5i+1]     window of rule i, in milliseconds
+-- ARGV[5i+2]     algorithm of rule i: "sliding-log" or "gcra"
+-- ARGV[5i+3]     cost of rule i (units this request consumes)
+-- ARGV[5i+4]     burst of rule i (GCRA; ignored by a sliding log)
 --
--- Returns { allowed (1|0), now (us), then per rule: count, oldestAge, freeingAge, certainAge } where
---   count       admissions in the window before this request
---   oldestAge   now - the oldest admission in the window (us); -1 if none
---   freeingAge  now - the admission whose expiry frees a slot (index count-limit) (us); -1 if count < limit
---   certainAge  freeingAge counting only admissions that cannot be withdrawn any more (all but provisional
---               ones younger than the horizon): the key stays full until then whatever happens to those;
---               -1 if they are fewer than limit (or count < limit); = freeingAge when there are none
-local now
-if ARGV[1] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-else
-  now = tonumber(ARGV[1])
-end
+-- Returns { allowed (1|0), now (us), then 4 numbers per rule }. A sliding log's:
+--   count       units in the window before this request
+--   oldestAge   now - the oldest unit in the window (us); -1 if none
+--   freeingAge  now - the unit whose expiry makes room for cost (index count + cost - limit - 1); -1 if room
+--   certainAge  freeingAge counting only units that cannot be withdrawn any more (all but provisional
+--               ones younger than the horizon); -1 if they leave room; = freeingAge when there are none
+-- A GCRA rule's: debt (max(tat, now) - now before this request, us), sureDebt (debt without what pending
+-- withdrawals may take out; = debt when none may), -1, -1.
+${NOW_LUA}
+${GCRA_LUA}
+${SLIDING_LUA}
 local n = #KEYS
-local counts = {}
+local slack = tonumber(ARGV[3])
+local horizonText = string.format('%.0f', now - ${WITHDRAW_HORIZON_MS * 1000})
+local checks = {}
 local allowed = 1
 for i = 1, n do
-  local windowUs = tonumber(ARGV[4 + 2 * i]) * 1000
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - windowUs))
-  counts[i] = redis.call('ZCARD', KEYS[i])
-  if counts[i] >= tonumber(ARGV[3 + 2 * i]) then allowed = 0 end
+  local limit, windowMs, cost = tonumber(ARGV[5 * i]), tonumber(ARGV[5 * i + 1]), tonumber(ARGV[5 * i + 3])
+  if ARGV[5 * i + 2] == 'gcra' then
+    local tat, pendingUntil, pending = gcraRead(KEYS[i])
+    local admits, nextTat, debt, sure, units = gcraCheck(tat, pendingUntil, pending, limit, windowMs, cost, tonumber(ARGV[5 * i + 4]))
+    if not admits then allowed = 0 end
+    checks[i] = { nextTat, debt, sure, units, pendingUntil, pending }
+  else
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - windowMs * 1000))
+    checks[i] = redis.call('ZCARD', KEYS[i])
+    if checks[i] + cost > limit then allowed = 0 end
+  end
 end
 local nowText = string.format('%.0f', now)
 local member = nowText .. ':' .. ARGV[2]
 if ARGV[4] == '2' then member = 'p' .. member end
-local horizonText = string.format('%.0f', now - ${WITHDRAW_HORIZON_MS * 1000})
+local record = allowed == 1 and ARGV[4] ~= '0'
 local out = { allowed, now }
 for i = 1, n do
-  local limit = tonumber(ARGV[3 + 2 * i])
-  local count = counts[i]
-  local oldest, freeing = -1, -1
-  if count > 0 then
-    oldest = now - tonumber(redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')[2])
-  end
-  if count >= limit then
-    local at = count - limit
-    freeing = now - tonumber(redis.call('ZRANGE', KEYS[i], at, at, 'WITHSCORES')[2])
-  end
-  local certain = freeing
-  if count >= limit then
-    -- Provisional admissions younger than the horizon may yet be withdrawn: count only the others.
-    -- The older admissions (all certain) come first; the recent ones are few (logged in the horizon).
-    local recent = redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. horizonText, '+inf', 'WITHSCORES')
-    local sure, pending = {}, 0
-    for j = 1, #recent, 2 do
-      if string.sub(recent[j], 1, 1) == 'p' then pending = pending + 1 else sure[#sure + 1] = recent[j + 1] end
-    end
-    if pending > 0 then
-      local at = count - pending - limit
-      local older = count - #recent / 2
-      if at < 0 then
-        certain = -1
-      elseif at < older then
-        certain = now - tonumber(redis.call('ZRANGE', KEYS[i], at, at, 'WITHSCORES')[2])
-      else
-        certain = now - tonumber(sure[at - older + 1])
+  local check = checks[i]
+  if type(check) == 'table' then
+    if record then
+      local pendingUntil, pending = check[5], check[6]
+      if ARGV[4] == '2' then
+        if pendingUntil <= now then pending = 0 end
+        pendingUntil, pending = now + ${WITHDRAW_HORIZON_MS * 1000}, pending + check[4]
       end
+      gcraWrite(KEYS[i], check[1], pendingUntil, pending, slack)
     end
+    out[#out + 1] = check[2]
+    out[#out + 1] = check[3]
+    out[#out + 1] = -1
+    out[#out + 1] = -1
+  else
+    local limit, cost = tonumber(ARGV[5 * i]), tonumber(ARGV[5 * i + 3])
+    local oldest = -1
+    if check > 0 then oldest = now - tonumber(redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')[2]) end
+    local freeing, certain = freeingAges(KEYS[i], check, check + cost - limit, horizonText)
+    if record then
+      logUnits(KEYS[i], nowText, member, cost)
+      redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[5 * i + 1]) + slack)
+    end
+    out[#out + 1] = check
+    out[#out + 1] = oldest
+    out[#out + 1] = freeing
+    out[#out + 1] = certain
   end
-  if allowed == 1 and ARGV[4] ~= '0' then
-    redis.call('ZADD', KEYS[i], nowText, member)
-    redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[4 + 2 * i]) + tonumber(ARGV[3]))
-  end
-  out[#out + 1] = count
-  out[#out + 1] = oldest
-  out[#out + 1] = freeing
-  out[#out + 1] = certain
 end
 return out
 `;
@@ -125,7 +123,7 @@ export const SLIDING_LOG_COMMAND = 'throttleSlidingLog';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** The sliding-log script (see {@link SLIDING_LOG_SCRIPT}): numkeys, keys, then ARGV. */
+    /** The store's script (see {@link SLIDING_LOG_SCRIPT}): numkeys, keys, then ARGV. */
     throttleSlidingLog(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
   }
 }
