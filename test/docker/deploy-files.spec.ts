@@ -59,6 +59,7 @@ const APP_PORT = 3000;
 const REPLICAS = 6;
 const RATE_GRAMMAR = /^\d+\/\d*(s|sec|second|m|min|minute|h|hour|d|day)$/;
 const KEY_GRAMMAR = /^(ip|user|header:[A-Za-z0-9-]+|query:[A-Za-z0-9_.-]+)$/;
+const SCOPE_FIELDS = ['rate', 'key', 'mode', 'allow', 'algorithm', 'burst', 'cost', 'tier', 'tiers'];
 
 // ---- shared checks -----------------------------------------------------------------------
 
@@ -105,8 +106,10 @@ function expectThrottleConfig(text: string, where: string): Record<string, unkno
     if (!RATE_GRAMMAR.test(rate)) throw new Error(`${where}: scope ${name} has rate ${JSON.stringify(rate)}, not <N>/<period>`);
     expect(() => parseRate(rate)).not.toThrow();
     if (typeof scope === 'object') {
-      expect(Object.keys(scope).every((k) => ['rate', 'key', 'mode', 'allow'].includes(k))).toBe(true);
+      expect(Object.keys(scope).every((k) => SCOPE_FIELDS.includes(k))).toBe(true);
       if (scope.key !== undefined) expect(scope.key).toMatch(KEY_GRAMMAR);
+      if (scope.algorithm !== undefined) expect(['sliding-log', 'gcra']).toContain(scope.algorithm);
+      for (const rate of Object.values((scope.tiers ?? {}) as Obj)) expect(() => parseRate(rate as string)).not.toThrow();
     }
   }
   // The demo refuses to boot when a @ThrottleScope names a scope without a rate.
@@ -590,6 +593,8 @@ describe('docker/k8s', () => {
       hi: '60/minute',
       api_key: { rate: '1/s', key: 'query:api_key' },
       search: { rate: '30/minute', mode: 'shadow' },
+      burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
+      plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
     });
   });
 

@@ -1,19 +1,26 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { ThrottleModule, ThrottleModuleOptions } from 'nest-scoped-throttle';
+import { BurstController } from './burst.controller';
+import { DemoAuthMiddleware } from './demo-auth.middleware';
 import type { DemoEnv } from './demo-env';
 import { HealthController } from './health.controller';
 import { HiController } from './hi.controller';
 import { HiGateway } from './hi.gateway';
 import { HiResolver } from './hi.resolver';
 import { MetricsController } from './metrics.controller';
+import { PlanController } from './plan.controller';
 import { demoThrottleOptions } from './throttle-config';
 
-/** The demo app: throttle options come from the YAML file through @nestjs/config; GraphQL on /graphql, socket.io on /ws. */
+/**
+ * The demo app: throttle options come from the YAML file through @nestjs/config; GraphQL on /graphql,
+ * socket.io on /ws. The demo's authentication (X-API-Key → request.user) is middleware, so it runs
+ * before every guard, the throttle guard included.
+ */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forRoot(env: DemoEnv): DynamicModule {
     const throttleConfig = registerAs('throttle', () => demoThrottleOptions(env));
     return {
@@ -34,8 +41,12 @@ export class AppModule {
           cache: false,
         }),
       ],
-      controllers: [HiController, HealthController, MetricsController],
+      controllers: [HiController, BurstController, PlanController, HealthController, MetricsController],
       providers: [HiResolver, HiGateway],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(DemoAuthMiddleware).forRoutes(PlanController);
   }
 }

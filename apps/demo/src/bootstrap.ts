@@ -5,7 +5,9 @@ import { ConfigService } from '@nestjs/config';
 import type { ThrottleModuleOptions } from 'nest-scoped-throttle';
 import { AppModule } from './app.module';
 import type { DemoEnv } from './demo-env';
+import { COSTLY_ROUTES } from './plan.controller';
 import { describeDemoRedis } from './redis-store-options';
+import { describeScope } from './scope-summary';
 
 /** Nest's start-up chatter (route mapping, module loading) is dropped; warnings, errors and our own logs stay. */
 class QuietLogger extends ConsoleLogger {
@@ -38,15 +40,11 @@ export async function createDemoApp(env: DemoEnv, logLevels?: LogLevel[]): Promi
   return app;
 }
 
-/** The one boot line: URL, store, workers and every scope's rate. */
+/** The one boot line: URL, store, workers and every scope's rate (with its key, algorithm, tiers and costs). */
 export function bootLine(app: NestFastifyApplication, env: DemoEnv): string {
   const options = app.get(ConfigService).getOrThrow<ThrottleModuleOptions>('throttle');
   const scopes = Object.entries(options.scopes)
-    .map(([name, scope]) => {
-      const { rate, key, mode } = typeof scope === 'string' ? { rate: scope, key: undefined, mode: undefined } : scope;
-      const shown = key ?? options.key ?? 'ip';
-      return `${name}=${rate} (key ${typeof shown === 'function' ? 'function' : shown}${mode === 'shadow' ? ', shadow' : ''})`;
-    })
+    .map(([name, scope]) => describeScope(name, scope, options.key, COSTLY_ROUTES))
     .join(', ');
   const host = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
   const address = app.getHttpServer().address();

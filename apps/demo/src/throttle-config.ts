@@ -17,8 +17,16 @@ export class ThrottleFileError extends Error {
 
 const FILE_FIELDS = ['scopes', 'key'];
 
-/** The scope of `GET /search` when the file does not name it: a shadow-mode limit, so config files written for `/hi` and `/?api_key` keep working. */
-const SEARCH_DEFAULT: ScopeOptions = { rate: '30/minute', mode: 'shadow' };
+/**
+ * Scopes of routes added after `/hi` and `/?api_key`, used when the file does not name them, so older
+ * config files keep working: `search` (GET /search, shadow mode), `burst` (GET /burst, GCRA) and `plan`
+ * (GET /plan and GET /report, tiers by the authenticated user's plan, counted per user).
+ */
+const DEMO_DEFAULTS: Readonly<Record<string, ScopeOptions>> = {
+  search: { rate: '30/minute', mode: 'shadow' },
+  burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
+  plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
+};
 
 /**
  * Reads the YAML config file (THROTTLE_CONFIG) and applies THROTTLE_RATES overrides. Rates are
@@ -53,11 +61,12 @@ export function loadThrottleFile(path: string, rates: string | undefined): Throt
   if (scopes === null || typeof scopes !== 'object' || Array.isArray(scopes)) {
     throw new ThrottleFileError(`Throttle config ${path}: "scopes" must be a mapping of scope names to rates`);
   }
-  const withDemoDefaults = { ...scopes, search: scopes.search ?? SEARCH_DEFAULT };
+  const withDemoDefaults = { ...scopes };
+  for (const [name, scope] of Object.entries(DEMO_DEFAULTS)) withDemoDefaults[name] = scopes[name] ?? structuredClone(scope);
   return { scopes: applyRateOverrides(withDemoDefaults, rates), ...(file.key !== undefined ? { key: file.key } : {}) };
 }
 
-/** Applies `name=rate,name=rate` overrides: the rate changes, the scope's key stays. */
+/** Applies `name=rate,name=rate` overrides: the rate changes; the scope's key, algorithm, burst and tiers stay. */
 export function applyRateOverrides(
   scopes: Record<string, string | ScopeOptions>,
   rates: string | undefined,
