@@ -10,7 +10,7 @@
  * - `script|load`: the store loads its scripts at boot and after each reconnection, so the first
  *   decisions never pay for compiling them;
  * - `time`, `zremrangebyscore`, `zcard`, `zrange`, `zrangebyscore`, `zadd`, `pexpire`: what the scripts call
- *   (ACLs are checked inside scripts too).
+ *   for sliding logs, `get` and `set` for GCRA keys (ACLs are checked inside scripts too).
  */
 export const STORE_COMMANDS = [
   'info',
@@ -24,13 +24,16 @@ export const STORE_COMMANDS = [
   'zrangebyscore',
   'zadd',
   'pexpire',
+  'get',
+  'set',
 ] as const;
 
 /**
  * Cluster adds what ioredis asks on connect (`CLUSTER SLOTS` for the slot map, `CLUSTER INFO` for its
- * ready check) and ZREM (an admission withdrawn when scopes of one request land in different slots).
+ * ready check), ZREM and DEL (an admission withdrawn, from a log or a GCRA key, when scopes of one
+ * request land in different slots).
  */
-export const CLUSTER_COMMANDS = ['cluster|slots', 'cluster|info', 'zrem'] as const;
+export const CLUSTER_COMMANDS = ['cluster|slots', 'cluster|info', 'zrem', 'del'] as const;
 
 /** `waitReplicas` adds WAIT. */
 export const WAIT_COMMANDS = ['wait'] as const;

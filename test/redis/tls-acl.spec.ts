@@ -58,10 +58,13 @@ describeRedis('Redis store over TLS as a minimal ACL user', () => {
       try {
         // Three times on one key of limit 2: EVAL then EVALSHA, the second reads the oldest admission
         // (ZRANGE), and the third is refused, which reads the key's recent entries (ZRANGEBYSCORE).
+        // Then a GCRA key twice (GET, SET; then refused).
         const rule = { key: `hi:{acl-${++seq}}`, limit: 2, windowMs: 60_000 };
+        const bucket = { key: `hi:{acl-${seq}}:gcra`, limit: 1, windowMs: 60_000, algorithm: 'gcra' as const };
         const decisions = [];
         for (let i = 0; i < 3; i++) decisions.push((await store.consume({ rules: [rule] })).allowed);
-        return decisions.join() === 'true,true,false';
+        for (let i = 0; i < 2; i++) decisions.push((await store.consume({ rules: [bucket] })).allowed);
+        return decisions.join() === 'true,true,false,true,false';
       } catch {
         return false;
       } finally {
