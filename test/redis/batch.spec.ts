@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRequest } from 'nest-scoped-throttle';
 import { FakeClock, ReferenceModel } from 'nest-scoped-throttle/testing';
-import { RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { startRedis } from '../../libs/testkit/src';
+import { describeRedis, filePrefix, useCluster } from './harness';
 
 // Batching (issue 10): the requests of one event-loop turn go to Redis as one script call, and each
 // is decided exactly as it would be alone, in arrival order: sliding logs and GCRA keys, with costs.
@@ -135,20 +135,8 @@ describeRedis('Redis store batching', () => {
   });
 
   describe('3-master cluster', () => {
-    let cluster: RedisCluster;
     let client: Cluster;
-    beforeAll(async () => {
-      cluster = await startCluster(3, 0);
-      client = new Cluster(
-        cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
-        { keyPrefix },
-      );
-      await new Promise((resolve) => client.once('ready', resolve));
-    });
-    afterAll(async () => {
-      client?.disconnect();
-      await cluster?.stop();
-    });
+    useCluster(3, 0, keyPrefix, (started) => ({ client } = started));
 
     it('decides a turn of requests (one call per hash tag) exactly as one by one (property)', async () => {
       await fc.assert(

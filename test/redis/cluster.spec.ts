@@ -3,8 +3,8 @@ import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { RedisCluster, startCluster, waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { RedisCluster, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix, useCluster } from './harness';
 
 // Redis Cluster specifics: one script per request when its keys share a hash tag, slot groups with
 // withdrawal when they do not, and a master failing over under traffic. 3 masters + 3 replicas.
@@ -15,18 +15,7 @@ const silent = { log: () => undefined, warn: () => undefined, error: () => undef
 describeRedis('RedisThrottleStorage on Redis Cluster', () => {
   let cluster: RedisCluster;
   let client: Cluster;
-  beforeAll(async () => {
-    cluster = await startCluster(3, 1);
-    client = new Cluster(
-      cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
-      { keyPrefix },
-    );
-    await new Promise((resolve) => client.once('ready', resolve));
-  }, 60_000);
-  afterAll(async () => {
-    client?.disconnect();
-    await cluster?.stop();
-  });
+  useCluster(3, 1, keyPrefix, (started) => ({ cluster, client } = started));
   let seq = 0;
   const key = (scope: string, identity: string) => `${scope}-${++seq}:{${identity}-${seq}}`;
 

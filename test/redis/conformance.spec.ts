@@ -1,8 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
 import { describeStorageConformance, FakeClock } from 'nest-scoped-throttle/testing';
-import { RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { startRedis } from '../../libs/testkit/src';
+import { describeRedis, filePrefix, useCluster } from './harness';
 
 // The shared storage contract, on a single Redis and on a 3-master cluster, in test-clock mode.
 const keyPrefix = filePrefix('conformance');
@@ -31,20 +31,8 @@ describeRedis('Redis store conformance', () => {
   });
 
   describe('3-master cluster', () => {
-    let cluster: RedisCluster;
     let client: Cluster;
-    beforeAll(async () => {
-      cluster = await startCluster(3, 0);
-      client = new Cluster(
-        cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
-        { keyPrefix },
-      );
-      await new Promise((resolve) => client.once('ready', resolve));
-    });
-    afterAll(async () => {
-      client?.disconnect();
-      await cluster?.stop();
-    });
+    useCluster(3, 0, keyPrefix, (started) => ({ client } = started));
     describeStorageConformance(
       'redis cluster',
       async () => {

@@ -3,8 +3,8 @@ import { RedisThrottleStorage, ThrottleRequest, ThrottleRule } from 'nest-scoped
 import { FakeClock, ReferenceModel } from 'nest-scoped-throttle/testing';
 import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/lua-fragments';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { RedisCluster, startCluster, waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix, useCluster } from './harness';
 import { hooked, latch } from './hooked-client';
 
 // The cluster's cross-slot path with GCRA keys: a provisional GCRA admission is withdrawn by what is
@@ -15,20 +15,8 @@ const keyPrefix = filePrefix('cross-slot-gcra');
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 describeRedis('RedisThrottleStorage on Redis Cluster: GCRA keys in cross-slot requests', () => {
-  let cluster: RedisCluster;
   let client: Cluster;
-  beforeAll(async () => {
-    cluster = await startCluster(3, 0);
-    client = new Cluster(
-      cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
-      { keyPrefix },
-    );
-    await new Promise((resolve) => client.once('ready', resolve));
-  }, 60_000);
-  afterAll(async () => {
-    client?.disconnect();
-    await cluster?.stop();
-  });
+  useCluster(3, 0, keyPrefix, (started) => ({ client } = started));
 
   let seq = 0;
   /** A rule keyed by an identity of its own (its own hash tag, so its own slot). */

@@ -3,8 +3,8 @@ import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/sliding-log.script';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { command, RedisCluster, startCluster, waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { command, RedisCluster, waitFor } from '../../libs/testkit/src';
+import { describeRedis, filePrefix, useCluster } from './harness';
 import { hooked, Hooks, latch } from './hooked-client';
 
 // The cluster's cross-slot path: a route whose scopes have different identities (different slots) is
@@ -17,18 +17,7 @@ const silent = { log: () => undefined, warn: () => undefined, error: () => undef
 describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', () => {
   let cluster: RedisCluster;
   let client: Cluster;
-  beforeAll(async () => {
-    cluster = await startCluster(3, 0);
-    client = new Cluster(
-      cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
-      { keyPrefix },
-    );
-    await new Promise((resolve) => client.once('ready', resolve));
-  }, 60_000);
-  afterAll(async () => {
-    client?.disconnect();
-    await cluster?.stop();
-  });
+  useCluster(3, 0, keyPrefix, (started) => ({ cluster, client } = started));
 
   let seq = 0;
   /** A rule keyed by an identity of its own (its own hash tag, so its own slot). */

@@ -1,4 +1,5 @@
-import { isRedisServerInstalled } from '../../libs/testkit/src';
+import { Cluster } from 'ioredis';
+import { isRedisServerInstalled, RedisCluster, startCluster } from '../../libs/testkit/src';
 
 /**
  * The Redis suites' jest helpers: {@link describeRedis}, which skips suites loudly where
@@ -32,4 +33,36 @@ export function describeRedis(name: string, body: () => void): void {
 /** A key prefix unique to one test file (and process), so files never see each other's keys. */
 export function filePrefix(name: string): string {
   return `t-${name}-${process.pid}:`;
+}
+
+/** A 3-master (or other) cluster and a client of it, as {@link useCluster} hands them over. */
+export interface StartedCluster {
+  readonly cluster: RedisCluster;
+  readonly client: Cluster;
+}
+
+/**
+ * Starts a Redis Cluster of `masters` masters with `replicas` replicas each before the suite, and a
+ * client with `keyPrefix` on it; hands both to `onStart`; stops them after the suite.
+ *
+ * @example
+ * let cluster: RedisCluster; let client: Cluster;
+ * useCluster(3, 0, keyPrefix, (started) => ({ cluster, client } = started));
+ */
+export function useCluster(masters: number, replicas: number, keyPrefix: string, onStart: (started: StartedCluster) => void): void {
+  let started: StartedCluster | undefined;
+  beforeAll(async () => {
+    const cluster = await startCluster(masters, replicas);
+    const client = new Cluster(
+      cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
+      { keyPrefix },
+    );
+    started = { cluster, client };
+    onStart(started);
+    await new Promise((resolve) => client.once('ready', resolve));
+  }, 60_000);
+  afterAll(async () => {
+    started?.client.disconnect();
+    await started?.cluster.stop();
+  });
 }
