@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { startRedis } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix, useRedis } from './harness';
 
 // What the Redis store writes for GCRA rules and for costs: a GCRA key is a plain integer string (tat in
 // µs) living ceil((tat - now) / 1 ms) (+ the test clock's slack) in both script paths; a request of cost
@@ -10,17 +9,8 @@ import { describeRedis, filePrefix } from './harness';
 const keyPrefix = filePrefix('gcra-keys');
 
 describeRedis('Redis store keys for GCRA and costs', () => {
-  let server: Awaited<ReturnType<typeof startRedis>>;
   let client: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    client = new Redis({ port: server.port, keyPrefix, lazyConnect: true, enableOfflineQueue: false });
-    await client.connect();
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.cleanup();
-  });
+  useRedis(keyPrefix, (started) => (client = started));
 
   let seq = 0;
   const gcra = (extra: Partial<ThrottleRule> = {}): ThrottleRule => ({

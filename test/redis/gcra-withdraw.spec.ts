@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { startRedis } from '../../libs/testkit/src';
 import { SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from '../../libs/throttle/src/redis/sliding-log.script';
 import { WITHDRAW_COMMAND, WITHDRAW_SCRIPT } from '../../libs/throttle/src/redis/withdraw.script';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix, useRedis } from './harness';
 
 // The GCRA withdrawal (withdraw.script.ts) against a replay of the history without the withdrawn
 // admissions, driving the two scripts directly with explicit times: any interleaving of admissions,
@@ -16,18 +15,11 @@ const T0 = 1_700_000_000_000_000;
 type Op = { kind: 'admit'; gapUs: number; cost: number; provisional: boolean } | { kind: 'withdraw'; gapUs: number; pick: number };
 
 describeRedis('GCRA withdrawal: never below the truth', () => {
-  let server: Awaited<ReturnType<typeof startRedis>>;
   let client: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    client = new Redis({ port: server.port, keyPrefix, lazyConnect: true, enableOfflineQueue: false });
-    client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
-    client.defineCommand(WITHDRAW_COMMAND, { lua: WITHDRAW_SCRIPT });
-    await client.connect();
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.cleanup();
+  useRedis(keyPrefix, (started) => {
+    client = started;
+    started.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
+    started.defineCommand(WITHDRAW_COMMAND, { lua: WITHDRAW_SCRIPT });
   });
 
   let run = 0;

@@ -1,5 +1,5 @@
-import { Cluster } from 'ioredis';
-import { isRedisServerInstalled, RedisCluster, startCluster } from '../../libs/testkit/src';
+import { Cluster, Redis } from 'ioredis';
+import { isRedisServerInstalled, RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
 
 /**
  * The Redis suites' jest helpers: {@link describeRedis}, which skips suites loudly where
@@ -64,5 +64,28 @@ export function useCluster(masters: number, replicas: number, keyPrefix: string,
   afterAll(async () => {
     started?.client.disconnect();
     await started?.cluster.stop();
+  });
+}
+
+/**
+ * Starts a private `redis-server` before the suite and a client on it with `keyPrefix` (offline queue
+ * off), hands the client to `onStart` before it connects (to define commands), and stops both after.
+ *
+ * @example
+ * let client: Redis;
+ * useRedis(keyPrefix, (started) => (client = started));
+ */
+export function useRedis(keyPrefix: string, onStart: (client: Redis) => void): void {
+  let server: Awaited<ReturnType<typeof startRedis>> | undefined;
+  let client: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+    client = new Redis({ port: server.port, keyPrefix, lazyConnect: true, enableOfflineQueue: false });
+    onStart(client);
+    await client.connect();
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.cleanup();
   });
 }

@@ -1,23 +1,13 @@
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
-import { startRedis } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix, useRedis } from './harness';
 
 // What one full key costs in Redis (MEMORY USAGE ... SAMPLES 0), printed for the README / capacity planning.
 const keyPrefix = filePrefix('memory');
 
 describeRedis('Redis memory per key', () => {
-  let server: Awaited<ReturnType<typeof startRedis>>;
   let client: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    client = new Redis({ port: server.port, keyPrefix, lazyConnect: true, enableOfflineQueue: false });
-    await client.connect();
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.cleanup();
-  });
+  useRedis(keyPrefix, (started) => (client = started));
 
   it('measures MEMORY USAGE of one full key at limits 10, 60 and 1000', async () => {
     const storage = new RedisThrottleStorage(client);
