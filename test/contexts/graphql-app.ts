@@ -99,3 +99,11 @@ export async function postGraphql(client: Client, query: string, headers: Record
   for (const [name, value] of Object.entries(res.headers)) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   return { status: res.statusCode, headers: flat, body: JSON.parse(text) };
 }
+
+/** The error a client receives for a refused field at `path`, on every driver. */
+export const throttled = (path: (string | number)[], retryAfter: number, scope = 'hi', column = 3) => ({
+  message: `Request was throttled. Expected available in ${retryAfter} seconds.`,
+  locations: [{ line: 1, column }],
+  path,
+  extensions: { code: 'TOO_MANY_REQUESTS', scope, retryAfter },
+});

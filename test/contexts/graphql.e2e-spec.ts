@@ -5,7 +5,6 @@ import { UseGuards } from '@nestjs/common';
 import { Field, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import {
   SkipThrottle,
-  ThrottleCost,
   ThrottleGuard,
   ThrottleModuleOptions,
   ThrottleScope,
@@ -13,7 +12,7 @@ import {
   ThrottleStoreUnavailableError,
 } from 'nest-scoped-throttle';
 import { CLIENT_B } from '../e2e/platforms';
-import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
+import { DRIVERS, GraphqlApp, startGraphql, throttled } from './graphql-app';
 
 @Resolver()
 class HiResolver {
@@ -22,16 +21,6 @@ class HiResolver {
   }
   @Query(() => String) free() {
     return 'free';
-  }
-}
-
-@Resolver()
-class CostlyResolver {
-  @ThrottleScope('hi') @ThrottleCost(3) @Query(() => String, { nullable: true }) report() {
-    return 'report';
-  }
-  @ThrottleScope('hi') @Query(() => String, { nullable: true }) hello() {
-    return 'Hello Hello!';
   }
 }
 
@@ -65,14 +54,6 @@ class UserResolver {
   }
 }
 
-/** The error a client receives for a refused field at `path`, on every driver. */
-const throttled = (path: (string | number)[], retryAfter: number, scope = 'hi', column = 3) => ({
-  message: `Request was throttled. Expected available in ${retryAfter} seconds.`,
-  locations: [{ line: 1, column }],
-  path,
-  extensions: { code: 'TOO_MANY_REQUESTS', scope, retryAfter },
-});
-
 class UnavailableStorage extends ThrottleStorage {
   consume(): Promise<never> {
     return Promise.reject(new ThrottleStoreUnavailableError('redis down'));
@@ -104,13 +85,6 @@ describe.each(DRIVERS)('GraphQL on %s (%s)', (driver) => {
     expect(refused.body).toEqual({ data: { hello: null }, errors: [throttled(['hello'], 57)] });
     a.clock.advance(57_000);
     expect((await a.post('{ hello }')).body).toEqual({ data: { hello: 'Hello Hello!' } });
-  });
-
-  it('a costly field consumes its cost, and a GCRA scope admits its burst', async () => {
-    const a = await start({ scopes: { hi: { rate: '4/m', algorithm: 'gcra' } } }, [CostlyResolver]);
-    const res = await a.post('{ r: report h: hello s: hello }');
-    expect(res.body.data).toEqual({ r: 'report', h: 'Hello Hello!', s: null });
-    expect(res.body.errors).toEqual([throttled(['s'], 15, 'hi', 22)]);
   });
 
   it('decides per field: a query selecting three throttled fields consumes three, and only the field over the limit is refused', async () => {
