@@ -42,6 +42,12 @@ describe('scope options: algorithm, burst, cost, tiers', () => {
     expect(problemsOf({ hi: { rate: '10/s', cost: 1.5 } })).toEqual(['scope "hi" cost must be a whole number from 1 to 1000000, got 1.5']);
     expect(problemsOf({ hi: { rate: '10/s', cost: 11 } })).toEqual(['scope "hi" cost 11 exceeds its limit 10']);
     expect(problemsOf({ hi: { rate: '10/s', algorithm: 'gcra', burst: 2, cost: 3 } })).toEqual(['scope "hi" cost 3 exceeds its burst 2']);
+    expect(problemsOf({ hi: { rate: '1/d', algorithm: 'gcra', burst: 400 } })).toEqual([
+      'scope "hi": burst 400 takes 400 days to refill at this rate (at most 366)',
+    ]);
+    expect(problemsOf({ hi: { rate: '1/d', algorithm: 'gcra', burst: 366, tier: 'user:plan', tiers: { slow: '1/2d' } } })).toEqual([
+      'scope "hi" tier "slow": burst 366 takes 732 days to refill at this rate (at most 366)',
+    ]);
   });
 
   it('stops boot on an unknown tier rate, tiers without a tier, a bad tier source, naming each', () => {

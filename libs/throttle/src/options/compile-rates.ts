@@ -1,6 +1,6 @@
 import type { ThrottleAlgorithm } from '../storage/throttle-storage';
 import { MAX_LIMIT, Rate } from './rate';
-import { capacityOf, ScopeRate, scopeRate } from './scope-rate';
+import { capacityOf, gcraSpanProblem, ScopeRate, scopeRate } from './scope-rate';
 import { compileTier, CompiledTier } from './tier';
 import type { ScopeOptions } from './throttle-options';
 
@@ -46,6 +46,10 @@ export function compileRates(name: string, spec: ScopeOptions, rate: Rate | unde
     problems.push(`scope "${name}" cost ${cost} exceeds its ${algorithm === 'gcra' ? 'burst' : 'limit'} ${capacityOf(own)}`);
   }
   const tier = compileTier(name, spec.tier, spec.tiers, own, counting, cost, problems);
+  for (const [label, scopeRate] of [['', own] as const, ...(tier?.rates ?? [])]) {
+    const span = gcraSpanProblem(scopeRate);
+    if (span !== undefined) problems.push(`scope "${name}"${label === '' ? '' : ` tier "${label}"`}: ${span}`);
+  }
   if (problems.length > count) return undefined;
   const maxCost = Math.min(...[own, ...(tier?.rates.values() ?? [])].map(capacityOf));
   return { algorithm, own, cost, maxCost, tier };

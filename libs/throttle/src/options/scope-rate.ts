@@ -1,5 +1,5 @@
 import type { ThrottleAlgorithm } from '../storage/throttle-storage';
-import type { Rate } from './rate';
+import { MAX_WINDOW_MS, Rate } from './rate';
 
 /** One rate a scope may decide under: its own, or one of its tiers'. */
 export interface ScopeRate {
@@ -37,4 +37,15 @@ export function isAbove(rate: ScopeRate, base: ScopeRate): boolean {
 /** One scope's `RateLimit-Policy` item: `"hi";q=60;w=60` (the quota, and the window in seconds). */
 export function policyItem(name: string, limit: number, windowMs: number): string {
   return `"${name}";q=${limit};w=${windowMs / 1000}`;
+}
+
+/**
+ * What is wrong with a GCRA rate whose bucket takes longer to refill than the longest window a rate may
+ * name (`burst × period / N` over 366 days: its arithmetic would leave whole microseconds), else undefined.
+ */
+export function gcraSpanProblem(rate: ScopeRate): string | undefined {
+  if (rate.burst === undefined) return undefined;
+  const refillMs = (rate.burst * Math.ceil((rate.windowMs * 1000) / rate.limit)) / 1000;
+  if (refillMs <= MAX_WINDOW_MS) return undefined;
+  return `burst ${rate.burst} takes ${Math.round(refillMs / 86_400_000)} days to refill at this rate (at most 366)`;
 }

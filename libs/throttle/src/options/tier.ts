@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { present } from './identity';
 import { parseRate } from './rate';
 import { headerValue, isHeaderName, queryValue } from './request-values';
-import { capacityOf, isAbove, ScopeCounting, ScopeRate, scopeRate } from './scope-rate';
+import { capacityOf, gcraSpanProblem, isAbove, ScopeCounting, ScopeRate, scopeRate } from './scope-rate';
 
 /**
  * A tier function: the client's tier name (a key of the scope's `tiers`), or a rate string such as
@@ -142,6 +142,8 @@ function dynamicRates(
       try {
         rate = scopeRate(scope, parseRate(value), counting);
         if (cost > capacityOf(rate)) throw new Error(`cost ${cost} exceeds its ${capacityName(counting)} ${capacityOf(rate)}`);
+        const span = gcraSpanProblem(rate);
+        if (span !== undefined) throw new Error(span);
       } catch (error) {
         rate = null;
         if (parsed.size < DYNAMIC_RATES) {
