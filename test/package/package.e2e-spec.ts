@@ -112,6 +112,14 @@ describe.each(APPS)('%s with the tarball installed', (name) => {
     });
   });
 
+  it('decides a GCRA scope and a route cost: @ThrottleCost(2) with burst 5 admits two requests', async () => {
+    const responses = [];
+    for (let i = 0; i < 3; i++) responses.push(await get(`${app().url}/report`));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 429]);
+    expect(responses.map((r) => r.headers['x-ratelimit-remaining'])).toEqual(['3', '1', '1']);
+    expect(responses[2].headers['retry-after']).toBe('6'); // one more unit in 6 s (10/minute)
+  });
+
   it('sends no rate-limit headers on a @SkipThrottle() route', async () => {
     const health = await get(`${app().url}/health`);
     expect(health.status).toBe(200);
