@@ -3,19 +3,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleConfigError, ThrottleCost, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { PLATFORMS, RequestSpec, statuses } from './platforms';
+import { asClient, authenticateWithPlan, IssueController } from './issue-app';
 import { startThrottled, ThrottledApp } from './throttled-app';
 
 @Controller()
-class ApiController {
-  @ThrottleScope('hi') @Get('hi') hi() {
-    return 'hi';
-  }
-  @ThrottleScope('api') @Get('api') api() {
-    return 'api';
-  }
-  @ThrottleScope('api') @ThrottleCost(5) @Get('export') export() {
-    return 'export';
-  }
+class SelfDeclaredController {
   @ThrottleScope('by_header') @Get('self-declared') selfDeclared() {
     return 'ok';
   }
@@ -35,18 +27,12 @@ const scopes: ThrottleModuleOptions['scopes'] = {
   by_header: { rate: '4/hour', tier: 'header:x-plan', tiers: { slow: '2/hour' } },
 };
 
-/** Authentication: the plan comes with the user (here from a header the test sets, as a token would). */
-const authenticate = (req: any) => {
-  const plan = req.headers['x-test-plan'];
-  if (plan) req.user = { id: req.headers['x-api-key'], plan };
-};
-
 const repeat = (n: number, path: string, headers: Record<string, string> = {}) => Array.from({ length: n }, () => [path, headers] as const);
 
 describe.each(PLATFORMS)('algorithms, tiers and cost over %s', (platform) => {
   let app: ThrottledApp | undefined;
-  const start = async (controllers: Function[] = [ApiController]) =>
-    (app = await startThrottled(platform, { throttle: { scopes }, controllers: controllers as any, beforeGuards: authenticate }));
+  const start = async (controllers: Function[] = [IssueController, SelfDeclaredController]) =>
+    (app = await startThrottled(platform, { throttle: { scopes }, controllers: controllers as any, beforeGuards: authenticateWithPlan }));
   afterEach(async () => {
     await app?.close();
     app = undefined;
@@ -67,9 +53,9 @@ describe.each(PLATFORMS)('algorithms, tiers and cost over %s', (platform) => {
 
   it('tiers: the user’s plan picks the rate; unknown plans and anonymous clients get the scope’s', async () => {
     const a = await start();
-    const pro = { 'x-api-key': 'k-pro', 'x-test-plan': 'pro' };
-    const free = { 'x-api-key': 'k-free', 'x-test-plan': 'free' };
-    const gold = { 'x-api-key': 'k-gold', 'x-test-plan': 'gold' };
+    const pro = asClient('k-pro', 'pro');
+    const free = asClient('k-free', 'free');
+    const gold = asClient('k-gold', 'gold');
     expect((await a.get('/api', pro)).headers).toMatchObject({ 'ratelimit-policy': '"api";q=100;w=3600', 'x-ratelimit-remaining': '99' });
     expect((await statuses(a.get, repeat(6, '/api', free))).filter((s) => s === 200)).toHaveLength(5);
     expect((await statuses(a.get, repeat(11, '/api', gold))).filter((s) => s === 200)).toHaveLength(10);
@@ -78,7 +64,7 @@ describe.each(PLATFORMS)('algorithms, tiers and cost over %s', (platform) => {
 
   it('a client that changes tier keeps its counter: admissions count against the new rate', async () => {
     const a = await start();
-    const as = (plan: string) => ({ 'x-api-key': 'k-1', 'x-test-plan': plan });
+    const as = (plan: string) => asClient('k-1', plan);
     expect(await statuses(a.get, repeat(5, '/api', as('free')))).toEqual([200, 200, 200, 200, 200]);
     expect((await a.get('/api', as('free'))).status).toBe(429);
     const upgraded = await a.get('/api', as('pro'));

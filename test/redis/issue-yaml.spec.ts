@@ -1,8 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
-import { ThrottleCost, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
+import { ThrottleModuleOptions } from 'nest-scoped-throttle';
 import { parse } from 'yaml';
 import { RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
 import { RequestSpec, statuses } from '../e2e/platforms';
+import { asClient, authenticateWithPlan, IssueController } from '../e2e/issue-app';
 import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
 import { describeRedis, filePrefix } from './harness';
 
@@ -15,23 +15,6 @@ scopes:
   api: { rate: 100/hour, key: header:x-api-key, tier: user:plan, tiers: { pro: 10000/hour, free: 20/hour } }
 `;
 
-@Controller()
-class IssueController {
-  @ThrottleScope('hi') @Get('hi') hi() {
-    return 'hi';
-  }
-  @ThrottleScope('api') @Get('api') api() {
-    return 'api';
-  }
-  @ThrottleScope('api') @ThrottleCost(5) @Get('export') export() {
-    return 'export';
-  }
-}
-
-const authenticate = (req: any) => {
-  const plan = req.headers['x-test-plan'];
-  if (plan) req.user = { id: req.headers['x-api-key'], plan };
-};
 const times = (n: number, path: string, headers: Record<string, string> = {}): RequestSpec[] =>
   Array.from({ length: n }, () => [path, headers]);
 const admitted = (codes: number[]) => codes.filter((s) => s === 200).length;
@@ -62,20 +45,19 @@ describeRedis('the issue YAML on the shared store', () => {
       const redis = targets[which]();
       const { scopes } = parse(ISSUE_YAML) as { scopes: ThrottleModuleOptions['scopes'] };
       const throttle = { scopes, redis, keyPrefix: filePrefix(`issue-yaml-${which.replace(' ', '-')}`) };
-      const a = (app = await startThrottled('fastify', { throttle, controllers: [IssueController], beforeGuards: authenticate }));
+      const a = (app = await startThrottled('fastify', { throttle, controllers: [IssueController], beforeGuards: authenticateWithPlan }));
       // GCRA: a flood of 20 admits exactly the burst; 200 ms (two intervals) later, exactly two more.
       expect(admitted(await Promise.all(times(20, '/hi').map(([p]) => a.get(p).then((r) => r.status))))).toBe(3);
       a.clock.advance(200);
       expect(await statuses(a.get, times(3, '/hi'))).toEqual([200, 200, 429]);
       // Tiers from request.user.plan; an unknown plan gets the scope's rate.
-      const as = (key: string, plan: string) => ({ 'x-api-key': key, 'x-test-plan': plan });
-      expect(admitted(await statuses(a.get, times(22, '/api', as('k-free', 'free'))))).toBe(20);
-      expect((await a.get('/api', as('k-pro', 'pro'))).headers['ratelimit-policy']).toBe('"api";q=10000;w=3600');
-      expect(admitted(await statuses(a.get, times(102, '/api', as('k-gold', 'gold'))))).toBe(100);
+      expect(admitted(await statuses(a.get, times(22, '/api', asClient('k-free', 'free'))))).toBe(20);
+      expect((await a.get('/api', asClient('k-pro', 'pro'))).headers['ratelimit-policy']).toBe('"api";q=10000;w=3600');
+      expect(admitted(await statuses(a.get, times(102, '/api', asClient('k-gold', 'gold'))))).toBe(100);
       // Cost: four exports of 5 spend the free plan's 20; the fifth is refused, and nothing is left for /api.
-      const exports = await statuses(a.get, times(5, '/export', as('k-cost', 'free')));
+      const exports = await statuses(a.get, times(5, '/export', asClient('k-cost', 'free')));
       expect(exports).toEqual([200, 200, 200, 200, 429]);
-      expect((await a.get('/api', as('k-cost', 'free'))).status).toBe(429);
+      expect((await a.get('/api', asClient('k-cost', 'free'))).status).toBe(429);
     },
     30_000,
   );
