@@ -5,7 +5,7 @@ import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/lua-fragments
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { waitFor } from '../../libs/testkit/src';
 import { describeRedis, filePrefix, useCluster } from './harness';
-import { hooked, latch } from './hooked-client';
+import { holdingAt } from './hooked-client';
 
 // The cluster's cross-slot path with GCRA keys: a provisional GCRA admission is withdrawn by what is
 // left of its cost * T (withdraw.script.ts), and a refusal it caused is certain only as far as the debt
@@ -27,17 +27,6 @@ describeRedis('RedisThrottleStorage on Redis Cluster: GCRA keys in cross-slot re
   const oncePerMinute = { limit: 1, windowMs: 60_000, algorithm: 'gcra' as const };
   const tenPerSecond = { limit: 10, windowMs: 1_000, algorithm: 'gcra' as const, burst: 3 }; // T = 100 ms
 
-  /** A store whose script call on `key`'s slot group waits until `release` opens, once `reached` has. */
-  const holdingAt = (key: string, storeTime: ReturnType<FakeClock['storeTime']>) => {
-    const reached = latch();
-    const release = latch();
-    const beforeScript = async (keys: string[]) => {
-      if (!keys.includes(key)) return;
-      reached.open();
-      await release.promise;
-    };
-    return { store: new RedisThrottleStorage(hooked(client, { beforeScript }), { storeTime }), reached, release };
-  };
   const tatOf = async (rule: ThrottleRule) => client.get(rule.key);
 
   it('withdraws a refused request’s GCRA admission exactly: the key and its states are the reference model’s', async () => {
@@ -69,7 +58,7 @@ describeRedis('RedisThrottleStorage on Redis Cluster: GCRA keys in cross-slot re
     const byKey = ruleOf('api-key', { limit: 1, windowMs: 60_000 });
     expect((await new RedisThrottleStorage(client, { storeTime }).consume({ rules: [byKey] })).allowed).toBe(true);
 
-    const held = holdingAt(byKey.key, storeTime);
+    const held = holdingAt(client, byKey.key, storeTime);
     const twoScopes = held.store.consume({ rules: [byIp, byKey] });
     await held.reached.promise; // byIp holds its provisional admission: tat = now + 60 s, all of it pending
     expect(await tatOf(byIp)).toMatch(/^\d+:\d+:60000000$/);
@@ -102,7 +91,7 @@ describeRedis('RedisThrottleStorage on Redis Cluster: GCRA keys in cross-slot re
 
     // A withdrawal from then on declines (as for a sliding log): the key keeps the admission it counted as certain.
     expect((await twoScopes.consume({ rules: [byKey] })).allowed).toBe(true);
-    const late = holdingAt(byKey.key, storeTime);
+    const late = holdingAt(client, byKey.key, storeTime);
     const refusedLate = late.store.consume({ rules: [ruleOf('ip', tenPerSecond), byKey] });
     await late.reached.promise;
     clock.advance(WITHDRAW_HORIZON_MS);
@@ -118,7 +107,7 @@ describeRedis('RedisThrottleStorage on Redis Cluster: GCRA keys in cross-slot re
     const byIp = ruleOf('ip', tenPerSecond);
     const byKey = ruleOf('api-key', { limit: 1, windowMs: 60_000 });
     expect((await new RedisThrottleStorage(client, { storeTime }).consume({ rules: [byKey] })).allowed).toBe(true);
-    const held = holdingAt(byKey.key, storeTime);
+    const held = holdingAt(client, byKey.key, storeTime);
     const twoScopes = held.store.consume({ rules: [byIp, byKey] });
     await held.reached.promise; // byIp was idle: tat = t0 + 100 ms, provisional
     clock.advance(50);

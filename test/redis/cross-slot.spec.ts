@@ -5,7 +5,7 @@ import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/sliding-log.s
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { command, RedisCluster, waitFor } from '../../libs/testkit/src';
 import { describeRedis, filePrefix, useCluster } from './harness';
-import { hooked, Hooks, latch } from './hooked-client';
+import { hooked, Hooks, holdingAt } from './hooked-client';
 
 // The cluster's cross-slot path: a route whose scopes have different identities (different slots) is
 // decided slot group by slot group; an admission logged by an earlier group is withdrawn when a later
@@ -31,18 +31,6 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
     }
   };
 
-  /** A store whose script call on `key`'s slot group waits until `release` opens, once `reached` has. */
-  const holdingAt = (key: string, storeTime: ReturnType<FakeClock['storeTime']>) => {
-    const reached = latch();
-    const release = latch();
-    const beforeScript = async (keys: string[]) => {
-      if (!keys.includes(key)) return;
-      reached.open();
-      await release.promise;
-    };
-    return { store: new RedisThrottleStorage(hooked(client, { beforeScript }), { storeTime }), reached, release };
-  };
-
   describe.each([
     ['a single-slot request', false],
     ['a cross-slot request', true],
@@ -58,7 +46,7 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
         const shared = new RedisThrottleStorage(client, { storeTime });
         expect((await shared.consume({ rules: [byKey] })).allowed).toBe(true); // byKey full: [byIp, byKey] will be refused there
 
-        const held = holdingAt(byKey.key, storeTime);
+        const held = holdingAt(client, byKey.key, storeTime);
         const twoScopes = held.store.consume({ rules: [byIp, byKey] });
         await held.reached.promise; // its admission is logged under byIp, and not withdrawn yet
 
@@ -126,7 +114,7 @@ describeRedis('RedisThrottleStorage on Redis Cluster: scopes in several slots', 
     const byKey = rule('api-key', 1);
     const shared = new RedisThrottleStorage(client, { storeTime });
     expect((await shared.consume({ rules: [byKey] })).allowed).toBe(true);
-    const held = holdingAt(byKey.key, storeTime);
+    const held = holdingAt(client, byKey.key, storeTime);
     const twoScopes = held.store.consume({ rules: [byIp, byKey] });
     await held.reached.promise;
 

@@ -1,4 +1,6 @@
 import type { Cluster } from 'ioredis';
+import { RedisThrottleStorage } from 'nest-scoped-throttle';
+import type { StoreTime } from '../../libs/throttle/src/clock';
 
 /** Test hooks on a cluster client (see {@link hooked}). */
 export interface Hooks {
@@ -39,4 +41,22 @@ export function latch(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
+}
+
+/**
+ * A Redis store on `client` whose script call on `key`'s slot group waits until `release` opens, once
+ * `reached` has (to interleave a cross-slot request with others deterministically).
+ *
+ * @example
+ * const { store, reached, release } = holdingAt(client, rule.key, clock.storeTime());
+ */
+export function holdingAt(client: Cluster, key: string, storeTime: StoreTime) {
+  const reached = latch();
+  const release = latch();
+  const beforeScript = async (keys: string[]) => {
+    if (!keys.includes(key)) return;
+    reached.open();
+    await release.promise;
+  };
+  return { store: new RedisThrottleStorage(hooked(client, { beforeScript }), { storeTime }), reached, release };
 }
