@@ -1,4 +1,4 @@
-import { emissionIntervalUs, gcraState } from '../storage/gcra';
+import { emissionIntervalUs, gcraRefusal, gcraRetryUs, gcraState } from '../storage/gcra';
 import type { RuleState, ThrottleRule } from '../storage/throttle-storage';
 
 /**
@@ -37,12 +37,10 @@ export function stateOf(rule: ThrottleRule, allowed: boolean, reply: readonly nu
  * only as far as the sure debt alone keeps the bucket short of this request's cost.
  */
 function gcraStateOf(rule: ThrottleRule, allowed: boolean, debtUs: number, sureDebtUs: number): RuleState {
-  const units = (rule.cost ?? 1) * emissionIntervalUs(rule);
-  if (allowed) return gcraState(rule, debtUs + units, 0);
-  const tolerance = (rule.burst ?? rule.limit) * emissionIntervalUs(rule);
-  const state = gcraState(rule, debtUs, Math.max(0, debtUs + units - tolerance));
+  if (allowed) return gcraState(rule, debtUs + (rule.cost ?? 1) * emissionIntervalUs(rule), 0);
+  const state = gcraRefusal(rule, debtUs);
   if (sureDebtUs === debtUs || state.retryAfterMs === 0) return state;
-  return { ...state, certainRetryAfterMs: Math.max(0, sureDebtUs + units - tolerance) / 1000 };
+  return { ...state, certainRetryAfterMs: gcraRetryUs(rule, sureDebtUs) / 1000 };
 }
 
 /** The 5 ARGV of a rule (both scripts): limit, window (ms), algorithm, cost, burst. */

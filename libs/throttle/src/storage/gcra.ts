@@ -44,8 +44,16 @@ export function gcraState(rule: ThrottleRule, debtUs: number, retryUs: number): 
 
 /** The state of a rule that refuses (or of any rule of a refused request): nothing recorded. */
 export function gcraRefusedState(cell: GcraCell, rule: ThrottleRule, nowUs: number): RuleState {
+  return gcraRefusal(rule, Math.max(cell.tat, nowUs) - nowUs);
+}
+
+/** The refused state of a rule whose key is `debtUs` (≥ 0) ahead of now (the memory store's cells, the Redis script's reply). */
+export function gcraRefusal(rule: ThrottleRule, debtUs: number): RuleState {
+  return gcraState(rule, debtUs, gcraRetryUs(rule, debtUs));
+}
+
+/** Microseconds until a key `debtUs` ahead of now admits this request's cost; 0 when it does now. */
+export function gcraRetryUs(rule: ThrottleRule, debtUs: number): number {
   const interval = emissionIntervalUs(rule);
-  const tat = Math.max(cell.tat, nowUs);
-  const over = tat + (rule.cost ?? 1) * interval - nowUs - (rule.burst ?? rule.limit) * interval;
-  return gcraState(rule, tat - nowUs, Math.max(0, over));
+  return Math.max(0, debtUs + ((rule.cost ?? 1) - (rule.burst ?? rule.limit)) * interval);
 }
