@@ -16,13 +16,19 @@ describe('parseRate', () => {
     ['100/30d', 100, 30 * 86_400_000],
     [' 60 / min ', 60, 60_000],
     ['60/MINUTE', 60, 60_000],
+    ['60/minutes', 60, 60_000],
+    ['10/hours', 10, 3_600_000],
+    ['2/seconds', 2, 1_000],
+    ['3/days', 3, 86_400_000],
   ])('parses %p', (text, limit, windowMs) => {
     expect(parseRate(text)).toEqual({ limit, windowMs });
   });
 
   it.each([
     ['100/month', 'unknown period "month" (use s, m, h, d, e.g. 100/30d)'],
-    ['1 minutee', 'expected <N>/<period>'],
+    ['1 minutee', 'expected <N>/<period> like "60/minute" or "100/15m": did you mean "1/minute"?'],
+    ['10/hr', 'unknown period "hr" (use s, m, h, d, e.g. 100/30d): did you mean "10/h"?'],
+    ['5/10mins', 'unknown period "mins" (use s, m, h, d, e.g. 100/30d): did you mean "5/10min"?'],
     ['0/m', 'the count must be a positive integer, got "0"'],
     ['-1/s', 'expected <N>/<period>'],
     ['1.5/s', 'expected <N>/<period>'],
@@ -34,6 +40,11 @@ describe('parseRate', () => {
     ['1/400d', 'longer than the maximum of 366 days'],
   ])('refuses %p', (text, message) => {
     expect(() => parseRate(text)).toThrow(message);
+  });
+
+  it('suggests nothing when no period is near (no "did you mean")', () => {
+    expect(() => parseRate('100/month')).not.toThrow('did you mean');
+    expect(() => parseRate('10 per fortnight')).not.toThrow('did you mean');
   });
 
   it('refuses non-strings with what it got', () => {

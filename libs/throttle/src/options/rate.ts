@@ -1,7 +1,8 @@
 /**
- * The rate grammar: `<N>/<period>`, where period is `s|sec|second|m|min|minute|h|hour|d|day`,
+ * The rate grammar: `<N>/<period>`, where period is DRF's `s|sec|second(s)|m|min|minute(s)|h|hour(s)|d|day(s)`,
  * optionally preceded by a whole-number multiplier (`100/15m`, `5/10s`). N is a positive integer.
  */
+import { nearestPeriod, suggestRate } from './rate-suggest';
 
 /** A parsed rate: at most `limit` admissions in any trailing `windowMs`. */
 export interface Rate {
@@ -13,14 +14,19 @@ const PERIOD_MS: Readonly<Record<string, number>> = {
   s: 1_000,
   sec: 1_000,
   second: 1_000,
+  seconds: 1_000,
   m: 60_000,
   min: 60_000,
   minute: 60_000,
+  minutes: 60_000,
   h: 3_600_000,
   hour: 3_600_000,
+  hours: 3_600_000,
   d: 86_400_000,
   day: 86_400_000,
+  days: 86_400_000,
 };
+const PERIODS = Object.keys(PERIOD_MS);
 
 /** The largest limit a rate may name: keeps per-key logs (memory and Redis) bounded. */
 export const MAX_LIMIT = 1_000_000;
@@ -41,6 +47,7 @@ export class RateParseError extends Error {
  * @example
  * parseRate('60/minute'); // { limit: 60, windowMs: 60_000 }
  * parseRate('100/15m');   // { limit: 100, windowMs: 900_000 }
+ * parseRate('10/hours');  // { limit: 10, windowMs: 3_600_000 } (DRF's plural spellings)
  * parseRate('100/month'); // throws RateParseError: unknown period "month" (use s, m, h, d, e.g. 100/30d)
  */
 export function parseRate(input: unknown): Rate {
@@ -49,12 +56,15 @@ export function parseRate(input: unknown): Rate {
   }
   const match = RATE_RE.exec(input);
   if (!match) {
-    throw new RateParseError(`expected <N>/<period> like "60/minute" or "100/15m"`);
+    const near = suggestRate(input, PERIODS);
+    throw new RateParseError(`expected <N>/<period> like "60/minute" or "100/15m"${near === undefined ? '' : `: did you mean "${near}"?`}`);
   }
   const [, countText, multiplierText, periodText] = match;
   const periodMs = PERIOD_MS[periodText.toLowerCase()];
   if (periodMs === undefined) {
-    throw new RateParseError(`unknown period "${periodText}" (${HINT})`);
+    const near = nearestPeriod(periodText, PERIODS);
+    const hint = near === undefined ? '' : `: did you mean "${countText}/${multiplierText}${near}"?`;
+    throw new RateParseError(`unknown period "${periodText}" (${HINT})${hint}`);
   }
   const limit = Number(countText);
   if (!Number.isSafeInteger(limit) || limit < 1) {
