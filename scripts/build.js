@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the library package (libs/throttle/dist, with .d.ts), then every app against it: the apps
+// Builds the library package (libs/throttle/dist: CommonJS, and ES modules in dist/esm, each with .d.ts), then every app against it: the apps
 // import `nest-scoped-throttle` like any user, resolved through the npm workspace link to the
 // package's exports. Each app gets its entry point at dist/apps/<app>/main.js (Nest's monorepo
 // convention), so `node dist/apps/demo/main.js` runs as is.
@@ -7,6 +7,7 @@
 const { existsSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
+const { finishEsmBuild } = require('./build-esm');
 
 const root = join(__dirname, '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -16,6 +17,8 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 rmSync(join(root, 'libs', 'throttle', 'dist'), { recursive: true, force: true });
 try {
   run('libs/throttle/tsconfig.lib.json');
+  run('libs/throttle/tsconfig.esm.json');
+  finishEsmBuild(join(root, 'libs', 'throttle', 'dist', 'esm'));
   run('tsconfig.build.json');
 } catch {
   console.error('build failed');
