@@ -5,7 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
 const LIBRARY = join(ROOT, 'libs', 'throttle');
@@ -51,10 +51,15 @@ interface Finished {
   stderr: string;
 }
 
-/** Runs a command to completion within `timeoutMs`; throws with its output tail unless it exits 0. */
-export function run(step: string, command: string, args: string[], cwd: string, timeoutMs: number): Promise<Finished> {
+/**
+ * Runs a command to completion within `timeoutMs`; throws with its output tail unless it exits 0.
+ * `pathFirst` is put before `PATH` (the package matrix runs a fixture's scripts on another Node that way).
+ */
+export function run(step: string, command: string, args: string[], cwd: string, timeoutMs: number, pathFirst?: string): Promise<Finished> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = childEnv();
+    if (pathFirst) env.PATH = `${pathFirst}${delimiter}${env.PATH ?? ''}`;
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

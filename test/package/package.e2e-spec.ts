@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { compileFixture, installFixture, packLibrary, RunningApp, startFixture, Tarball } from './harness';
+import { ONE_COPY, requireAndImport } from './one-copy';
 
 const APPS = ['nest11-express-cjs', 'nest12-fastify-esm', 'nest12-express-cjs'] as const;
 type AppName = (typeof APPS)[number];
@@ -18,6 +19,7 @@ const SETUP_TIMEOUT_MS = 360_000;
 
 let workDir: string;
 let tarball: Tarball;
+const installed = new Map<AppName, string>();
 const running = new Map<AppName, RunningApp>();
 const failed = new Map<AppName, Error>();
 
@@ -28,6 +30,7 @@ beforeAll(async () => {
     APPS.map(async (name) => {
       try {
         const dir = await installFixture(name, workDir, tarball.path);
+        installed.set(name, dir);
         await compileFixture(name, dir);
         running.set(name, await startFixture(name, dir));
       } catch (error) {
@@ -43,9 +46,9 @@ afterAll(async () => {
 }, 30_000);
 
 describe('the packed tarball', () => {
-  const SHIPPED = /^(package\.json|README\.md|LICENSE|dist\/.+\.d\.ts|dist\/.+\.js)$/;
+  const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/esm\/package\.json|dist\/.+\.d\.ts|dist\/.+\.js)$/;
 
-  it('holds package.json, LICENSE and the built JS with its typings, and nothing else', () => {
+  it('holds package.json, LICENSE, the changelog and both builds (CommonJS, ES modules) with their typings, and nothing else', () => {
     expect(tarball.files.filter((file) => !SHIPPED.test(file))).toEqual([]);
     expect(tarball.files.filter((file) => /\.(spec|e2e-spec)\.|tsconfig|\.map$/.test(file))).toEqual([]);
     expect(tarball.files).toEqual(
@@ -56,6 +59,12 @@ describe('the packed tarball', () => {
         'dist/index.d.ts',
         'dist/testing/index.js',
         'dist/testing/index.d.ts',
+        'CHANGELOG.md',
+        'dist/esm/package.json',
+        'dist/esm/index.js',
+        'dist/esm/index.d.ts',
+        'dist/esm/testing/index.js',
+        'dist/esm/testing/index.d.ts',
       ]),
     );
   });
@@ -118,6 +127,12 @@ describe.each(APPS)('%s with the tarball installed', (name) => {
     expect(responses.map((r) => r.status)).toEqual([200, 200, 429]);
     expect(responses.map((r) => r.headers['x-ratelimit-remaining'])).toEqual(['3', '1', '1']);
     expect(responses[2].headers['retry-after']).toBe('6'); // one more unit in 6 s (10/minute)
+  });
+
+  it('gives require() and import() the same classes (one copy: module-sync resolves both to dist/esm)', async () => {
+    const dir = installed.get(name);
+    if (!dir) throw new Error(`${name} was not installed`);
+    expect(await requireAndImport(dir)).toEqual(ONE_COPY);
   });
 
   it('sends no rate-limit headers on a @SkipThrottle() route', async () => {
