@@ -8,6 +8,7 @@
 // then it waits for a line on stdin (the parent counts Redis clients meanwhile) and ends.
 // mode exit:  one boot+request+close, then nothing: prints how long after close the process exited.
 'use strict';
+/* global setImmediate, performance */
 require('reflect-metadata');
 const { Controller, Get, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
