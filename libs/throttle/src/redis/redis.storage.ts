@@ -5,6 +5,7 @@ import type { StoreTime } from '../clock';
 import type { ReplicaWait } from '../options/replica-wait';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';
+import { closeOwnedClient } from './close-client';
 import { SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
@@ -130,19 +131,12 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return this.readiness.watch(listener);
   }
 
-  /** Quits an owned client and waits until it has ended (bounded: disconnects if QUIT does not answer); leaves app clients alone. */
+  /**
+   * Closes an owned client completely and waits for it (see {@link closeOwnedClient}: QUIT when ready,
+   * bounded; at once when Redis is down; the sentinel subscriptions too); leaves app clients alone.
+   */
   async close(): Promise<void> {
-    const client = this.client;
-    if (!this.options.ownsClient || client.status === 'end') return;
-    if (client.status !== 'ready') return client.disconnect(); // nothing in flight: stop reconnecting
-    let timer: NodeJS.Timeout | undefined;
-    const ended = new Promise<void>((resolve) => {
-      client.once('end', () => resolve());
-      timer = setTimeout(() => (client.disconnect(), resolve()), 1_000);
-    });
-    client.quit().catch(() => client.disconnect());
-    await ended;
-    clearTimeout(timer);
+    if (this.options.ownsClient) await closeOwnedClient(this.client);
   }
 
   private async run(rules: readonly ThrottleRule[], suffix: string, mode: RecordMode): Promise<ScriptResult> {
