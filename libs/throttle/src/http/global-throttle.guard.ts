@@ -5,8 +5,8 @@ import { ThrottleGuard } from './throttle.guard';
 
 /** What this guard reads of a Nest module: its providers and enhancers (guards named by `@UseGuards`), by token. */
 interface ModuleInstances {
-  readonly providers: Map<unknown, { instance: unknown }>;
-  readonly injectables: Map<unknown, { instance: unknown }>;
+  readonly providers?: Map<unknown, { instance: unknown }>;
+  readonly injectables?: Map<unknown, { instance: unknown }>;
 }
 
 /**
@@ -37,9 +37,9 @@ export class GlobalThrottleGuard implements CanActivate, OnModuleInit {
   onModuleInit(): void {
     if (this.provided.constructor !== ThrottleGuard) return;
     const own = [...(this.modules.values() as Iterable<ModuleInstances>)].find(
-      (module) => module.providers.get(GlobalThrottleGuard)?.instance === this,
+      (module) => module.providers?.get(GlobalThrottleGuard)?.instance === this,
     );
-    const enhancer = own?.injectables.get(ThrottleGuard)?.instance as CanActivate | undefined;
+    const enhancer = own?.injectables?.get(ThrottleGuard)?.instance as CanActivate | undefined;
     if (typeof enhancer?.canActivate === 'function') this.active = enhancer;
   }
 
