@@ -8,7 +8,7 @@ import { SKIP_THROTTLE, THROTTLE_COST, THROTTLE_SCOPES } from './throttle-scope.
 /** What the guard does for one handler, computed once. */
 export interface RoutePlan {
   readonly scopes: readonly CompiledScope[];
-  /** The `RateLimit-Policy` value of all the route's scopes. */
+  /** The `RateLimit-Policy` value of the route's enforced scopes. */
   readonly policy: string;
   /** Every identity is known before Nest's guards run (ip, header, query) and no `skipIf` needs the context: the Fastify fast lane may decide it. */
   readonly fastLane: boolean;
@@ -117,7 +117,10 @@ export class RoutePlans implements OnModuleInit {
   }
 }
 
-/** The `RateLimit-Policy` value of some scopes. */
+/** The `RateLimit-Policy` value of some scopes: their enforced ones' (shadow scopes send no headers). */
 export function policyOf(scopes: readonly CompiledScope[]): string {
-  return scopes.map((s) => s.policy).join(', ');
+  return scopes
+    .filter((s) => !s.shadow)
+    .map((s) => s.policy)
+    .join(', ');
 }

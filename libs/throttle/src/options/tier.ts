@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { ThrottleHookError } from './hook-error';
 import { present } from './identity';
 import { parseRate } from './rate';
 import { headerValue, isHeaderName, queryValue } from './request-values';
@@ -63,7 +64,7 @@ export function compileTier(
       problems.push(`${where} tier "${name}" rate ${JSON.stringify(value)}: ${(error as Error).message}`);
     }
   }
-  const read = reader(spec, where, problems);
+  const read = reader(spec, scope, where, problems);
   if (read === undefined) return undefined;
   if (read.clientChosen) {
     for (const [name, rate] of rates) {
@@ -93,16 +94,17 @@ interface TierReader {
   readonly clientChosen: boolean;
 }
 
-function reader(spec: unknown, where: string, problems: string[]): TierReader | undefined {
+function reader(spec: unknown, scope: string, where: string, problems: string[]): TierReader | undefined {
   if (typeof spec === 'function') {
     const fn = spec as ThrottleTierFn;
     const value = (req: any, ctx: ExecutionContext | undefined) => {
+      let v: unknown;
       try {
-        const v: unknown = fn(req, ctx as ExecutionContext);
-        return present(v) ? String(v) : undefined;
-      } catch {
-        return undefined; // a failing tier function must not turn into a 500: the scope's own rate applies
+        v = fn(req, ctx as ExecutionContext);
+      } catch (error) {
+        throw new ThrottleHookError('tier', scope, error); // the request's 500, logged by the decider
       }
+      return present(v) ? String(v) : undefined;
     };
     return { value, clientChosen: false };
   }
