@@ -100,4 +100,14 @@ describeRedis('issue 17 #1: tiers stay exact on the shared store', () => {
       expect((await a.get('/account', { 'x-user-plan': 'basic' })).status).toBe(429);
     });
   });
+
+  it('the local fallback’s share (2 instances) keeps the base log too: ceil(4/2) = 2 an hour, whatever the tier', async () => {
+    const a = (app = await startThrottled('fastify', {
+      throttle: { scopes, redis: { url: `redis://127.0.0.1:${closedPort}/0` }, storeBootTimeoutMs: 200, instances: 2 },
+      controllers: [TieredController],
+    }));
+    expect((await a.get('/api')).headers['ratelimit-policy']).toBe('"api";q=2;w=3600');
+    a.clock.advance(960_000);
+    expect(await statuses(a.get, [['/api', trial], ['/api'], ['/api', trial]])).toEqual([200, 429, 429]);
+  });
 });
