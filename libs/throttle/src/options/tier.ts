@@ -15,8 +15,11 @@ export type ThrottleTierFn = (request: any, context: ExecutionContext) => string
 
 /**
  * Where a scope reads the client's tier: `user:<field>` (`request.user[field]`, set by authentication),
- * `header:<name>`, `query:<name>`, or a function. Header and query values are the client's to choose,
- * so their tiers may only lower the scope's rate (boot refuses a higher one).
+ * `header:<name>`, `query:<name>`, or a function. The server's choices (`user:`, a function) replace the
+ * scope's rate. Header and query values are the client's to choose, so their tier's rate is decided in
+ * addition to the scope's own, on a counter of its own: it can only lower what the client gets (boot
+ * still refuses one above the scope's rate, which could never give more). A function that throws is the
+ * request's error (a 500), logged once.
  */
 export type ThrottleTier = `user:${string}` | `header:${string}` | `query:${string}` | ThrottleTierFn;
 
@@ -24,7 +27,7 @@ export type ThrottleTier = `user:${string}` | `header:${string}` | `query:${stri
 export interface CompiledTier {
   /** The request's tier rate, or undefined for the scope's own. */
   readonly rateOf: (request: any, context: ExecutionContext | undefined) => ScopeRate | undefined;
-  /** Read before Nest's guards run (header, query): the Fastify fast lane may decide it. */
+  /** Read before Nest's guards run (header, query): chosen by the client, so decided besides the scope's rate; the Fastify fast lane may decide it. */
   readonly beforeGuards: boolean;
   readonly label: string;
   readonly rates: ReadonlyMap<string, ScopeRate>;
