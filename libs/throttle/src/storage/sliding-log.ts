@@ -87,9 +87,13 @@ export class SlidingLog {
     return this.times.byteLength;
   }
 
-  /** Doubles the ring (at most to `limit`, at least to `needed`), oldest entry first. */
+  /**
+   * Doubles the ring, oldest entry first: at most to `limit` while that holds `needed`, else (a key
+   * retaining more than its rule's limit: `ThrottleRule.retainMs`) to at least `needed`, still doubling.
+   */
   private grow(needed: number, limit: number): void {
-    const next = new Float64Array(Math.max(needed, Math.min(limit, this.times.length * 2)));
+    const doubled = this.times.length * 2;
+    const next = new Float64Array(needed <= limit ? Math.max(needed, Math.min(limit, doubled)) : Math.max(needed, doubled));
     for (let i = 0; i < this.size; i++) next[i] = this.at(i);
     this.times = next;
     this.head = 0;
