@@ -21,7 +21,7 @@ class TieredController {
 }
 
 /** The issue's scopes (smaller numbers): a client tier with a shorter window, GCRA `slow: 5/5h` on `10/hour`, a server tier. */
-export const tieredScopes: ThrottleModuleOptions['scopes'] = {
+const tieredScopes: ThrottleModuleOptions['scopes'] = {
   api: { rate: '5/hour', tier: 'header:x-plan', tiers: { trial: '1/15m' } },
   meter: { rate: '10/hour', algorithm: 'gcra', tier: 'header:x-plan', tiers: { slow: '5/5h' } },
   account: { rate: '5/hour', tier: 'user:plan', tiers: { fast: '2/minute' } },
