@@ -1,5 +1,6 @@
 import type { ThrottleRule } from '../storage/throttle-storage';
-import { ConformanceSubject, freshKey, loadFastCheck, withoutHints } from './conformance-helpers';
+import { ConformanceSubject, freshKey, withoutHints } from './conformance-helpers';
+import { loadFastCheck } from './fast-check-loader';
 import { ReferenceModel } from './reference-model';
 
 /** The conformance cases of GCRA, request cost and limits that change per request (tiers). */

@@ -1,4 +1,3 @@
-import type * as FastCheck from 'fast-check';
 import type { ThrottleDecision, ThrottleStorage } from '../storage/throttle-storage';
 import type { FakeClock } from './fake-clock';
 
@@ -29,10 +28,4 @@ export function withoutHints(decision: ThrottleDecision): ThrottleDecision {
     return state;
   });
   return { allowed: decision.allowed, states };
-}
-
-/** fast-check, loaded when the suite runs (an optional peer dependency, needed only by this suite). */
-export function loadFastCheck(): typeof FastCheck {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('fast-check') as typeof FastCheck;
 }

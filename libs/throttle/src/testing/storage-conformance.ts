@@ -1,7 +1,8 @@
 import type { ThrottleRule } from '../storage/throttle-storage';
 import { describeAlgorithmConformance } from './conformance-algorithms';
 import { describeRetentionConformance } from './conformance-retention';
-import { ConformanceSubject, freshKey, loadFastCheck, withoutHints } from './conformance-helpers';
+import { ConformanceSubject, freshKey, withoutHints } from './conformance-helpers';
+import { loadFastCheck } from './fast-check-loader';
 import { ReferenceModel } from './reference-model';
 
 export type { ConformanceSubject };
