@@ -8,6 +8,7 @@ const { existsSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 const { finishEsmBuild } = require('./build-esm');
+const { markOptionalPeerTypes } = require('./build-types');
 
 const root = join(__dirname, '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -19,6 +20,7 @@ try {
   run('libs/throttle/tsconfig.lib.json');
   run('libs/throttle/tsconfig.esm.json');
   finishEsmBuild(join(root, 'libs', 'throttle', 'dist', 'esm'));
+  markOptionalPeerTypes(join(root, 'libs', 'throttle', 'dist'));
   run('tsconfig.build.json');
 } catch {
   console.error('build failed');

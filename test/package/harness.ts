@@ -9,7 +9,8 @@ import { delimiter, join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
 const LIBRARY = join(ROOT, 'libs', 'throttle');
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+/** The repository's TypeScript compiler. */
+export const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const FIXTURES = join(__dirname, 'fixtures');
 
 const INSTALL_TIMEOUT_MS = 240_000;

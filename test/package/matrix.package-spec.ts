@@ -5,7 +5,7 @@
  * (with TypeScript 6 and `oxlint --type-aware`), Nest 12's CommonJS app on jest, a Nest 12 ES-module
  * app on jest in ESM mode, and Nest 11's CommonJS app on jest.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { installFixture, packLibrary, run } from './harness';
@@ -122,6 +122,24 @@ describe.each(['nest11-jest-cjs', 'nest12-jest-esm'] as const)('%s: one copy of 
 });
 
 describe('nest12-vitest-esm, the nest new scaffold', () => {
+  it(
+    'compiles every public name with TypeScript 6, skipLibCheck: false and no optional peer installed',
+    async () => {
+      const dir = app('nest12-vitest-esm');
+      const peers = ['ioredis', 'prom-client', 'fast-check'].filter((peer) => existsSync(join(dir, 'node_modules', peer)));
+      expect(peers).toEqual([]);
+      const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+      await run(
+        'nest12-vitest-esm: tsc -p tsconfig.types.json',
+        process.execPath,
+        [tsc, '-p', 'tsconfig.types.json'],
+        dir,
+        STEP_TIMEOUT_MS,
+      );
+    },
+    STEP_TIMEOUT_MS,
+  );
+
   it(
     'passes oxlint --type-aware (npm run lint)',
     async () => {

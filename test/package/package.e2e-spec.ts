@@ -4,11 +4,11 @@
  * CommonJS, Nest 12 + Fastify from an ES module, Nest 12 + Express from CommonJS via require(esm)),
  * compiles and starts each, and talks HTTP to it over loopback. Run alone with `npm run test:package`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { compileFixture, installFixture, packLibrary, RunningApp, startFixture, Tarball } from './harness';
+import { compileFixture, installFixture, packLibrary, run, RunningApp, startFixture, Tarball, TSC } from './harness';
 import { ONE_COPY, requireAndImport } from './one-copy';
 
 const APPS = ['nest11-express-cjs', 'nest12-fastify-esm', 'nest12-express-cjs'] as const;
@@ -77,6 +77,16 @@ describe('the packed tarball', () => {
   it('ships a README for the npm page', () => {
     expect(tarball.files).toContain('README.md');
   });
+});
+
+describe('typings that stand alone (nest11-express-cjs: no ioredis, prom-client or fast-check installed)', () => {
+  it('compiles every public name of both entries with skipLibCheck: false (tsconfig.types.json)', async () => {
+    const dir = installed.get('nest11-express-cjs');
+    if (!dir) throw failed.get('nest11-express-cjs') ?? new Error('nest11-express-cjs was not installed');
+    const peers = ['ioredis', 'prom-client', 'fast-check'].filter((peer) => existsSync(join(dir, 'node_modules', peer)));
+    expect(peers).toEqual([]);
+    await run('nest11-express-cjs: tsc -p tsconfig.types.json', process.execPath, [TSC, '-p', 'tsconfig.types.json'], dir, 120_000);
+  }, 120_000);
 });
 
 describe.each(APPS)('%s with the tarball installed', (name) => {
