@@ -127,11 +127,11 @@ export interface RunningApp {
 }
 
 /**
- * Starts `node dist/main.js` in `dir` and resolves once it prints `listening on <url>`; rejects with its
+ * Starts `node dist/main.js` in `dir` (on `node`, this process's binary unless given) and resolves once it prints `listening on <url>`; rejects with its
  * output tail if it exits first or prints nothing within the boot timeout (and then stops it).
  */
-export function startFixture(name: string, dir: string): Promise<RunningApp> {
-  const child = spawn(process.execPath, [join(dir, 'dist', 'main.js')], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startFixture(name: string, dir: string, node = process.execPath): Promise<RunningApp> {
+  const child = spawn(node, [join(dir, 'dist', 'main.js')], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
