@@ -6,6 +6,7 @@ import type { ReplicaWait } from '../options/replica-wait';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';
 import { SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
+import { ClusterShards, ShardListener } from './cluster-shards';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
@@ -61,6 +62,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private corked = false;
   private readonly keyPrefix: string;
   private readonly crossSlot?: CrossSlotConsumer;
+  private readonly shards?: ClusterShards;
   private readonly readiness: RedisReadiness;
   private readonly batcher?: ScriptBatcher;
 
@@ -74,6 +76,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     if ((client as Cluster).isCluster === true) {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
+      this.shards = new ClusterShards(client as Cluster, this.keyPrefix);
     }
     // Every script this store may run is loaded at boot and after each reconnection.
     const scripts = [
@@ -128,6 +131,21 @@ export class RedisThrottleStorage extends ThrottleStorage {
   /** Calls `listener` each time the client is ready again after a reconnection, script reloaded; returns the unsubscribe. */
   watchReady(listener: () => void): () => void {
     return this.readiness.watch(listener);
+  }
+
+  /** On a cluster, the master (`host:port`) serving the request's keys (see {@link ClusterShards}); '' on a single node. */
+  shardOf(request: ThrottleRequest): string {
+    return this.shards?.shardOf(request.rules) ?? '';
+  }
+
+  /** A call on `shard` failed: a cluster learns its slot owners now, and again until the master is back or gone. */
+  shardFailed(shard: string): void {
+    this.shards?.failed(shard);
+  }
+
+  /** Calls `listener` when a failing cluster master answers again, or is `gone` (its slots have a new master). */
+  watchShards(listener: ShardListener): () => void {
+    return this.shards?.watch(listener) ?? (() => undefined);
   }
 
   /** Quits an owned client and waits until it has ended (bounded: disconnects if QUIT does not answer); leaves app clients alone. */
