@@ -1,6 +1,6 @@
 import { keySlot } from '../../libs/throttle/src/redis/key-slot';
 import { command, RedisCluster, RedisServer, waitFor } from '../../libs/testkit/src';
-import { health } from './http-probes';
+import { Client } from 'undici';
 
 /** What a Cluster failover test asks the cluster and the demo's workers. */
 
@@ -61,58 +61,81 @@ export async function failoverComplete(
   return { completeAt: Date.now(), downAt };
 }
 
-/** One worker's /health reports over time: when it last said degraded, and when it said ok after that. */
-interface WorkerTimeline {
-  lastDegradedAt?: number;
-  okAfter?: number;
+/** One request of {@link WorkerTraffic}: when it was sent, its answer, and whether the shared store decided it. */
+interface Sent {
+  readonly sentAt: number;
+  readonly status: number | 'error';
+  readonly shared: boolean;
 }
 
 /**
- * Polls /health (a new connection each time, so every worker answers in turn) from `since` until
- * stopped, and tells per worker when it was back: its first `ok` after its last degraded report.
+ * Paced traffic over keep-alive connections pinned to workers (node:cluster hands each new connection to
+ * a worker; `/health` on it says which): `perWorker` connections per worker, each sending `GET pathOf()`
+ * then pausing `pauseMs`. A response tells whether the shared store decided it: the `local` policy
+ * answers under the worker's share of the limit, so its `X-RateLimit-Limit` is not `sharedLimit`.
+ * From that, per worker, when it was back on shared limits.
  */
-export class HealthWatch {
-  private readonly workers = new Map<number, WorkerTimeline>();
+export class WorkerTraffic {
   private running = true;
-  private readonly done: Promise<void>;
+  private done: Promise<void> = Promise.resolve();
+  private readonly sent = new Map<number, Sent[]>();
 
-  constructor(
-    private readonly url: string,
-    readonly since: number,
-  ) {
-    this.done = Promise.all([this.loop(), this.loop()]).then(() => undefined);
+  private constructor(private readonly clients: Map<Client, number>) {}
+
+  /** Opens connections until every one of `workers` workers has `perWorker` of them (others are closed). */
+  static async open(url: string, workers: number, perWorker = 2): Promise<WorkerTraffic> {
+    const kept = new Map<Client, number>();
+    const count = new Map<number, number>();
+    for (let attempt = 0; kept.size < workers * perWorker; attempt++) {
+      if (attempt > workers * perWorker * 20) throw new Error(`could not reach ${workers} workers with ${perWorker} connections each`);
+      const client = new Client(url);
+      const res = await client.request({ method: 'GET', path: '/health' });
+      const { pid } = (await res.body.json()) as { pid: number };
+      if ((count.get(pid) ?? 0) < perWorker) (kept.set(client, pid), count.set(pid, (count.get(pid) ?? 0) + 1));
+      else await client.close();
+    }
+    return new WorkerTraffic(kept);
   }
 
-  /** Stops polling; per worker pid, ms from `since` until it was back (0: never seen degraded; undefined: not back). */
-  async stop(): Promise<Map<number, number | undefined>> {
+  /** Starts the loops. */
+  start(pathOf: () => string, sharedLimit: number, pauseMs: number): void {
+    const loop = async (client: Client, pid: number) => {
+      const sent = this.sent.get(pid) ?? [];
+      this.sent.set(pid, sent);
+      while (this.running) {
+        const sentAt = Date.now();
+        try {
+          const res = await client.request({ method: 'GET', path: pathOf(), signal: AbortSignal.timeout(2_000) });
+          await res.body.dump();
+          sent.push({ sentAt, status: res.statusCode, shared: Number(res.headers['x-ratelimit-limit']) === sharedLimit });
+        } catch {
+          sent.push({ sentAt, status: 'error', shared: false });
+        }
+        await new Promise((resolve) => setTimeout(resolve, pauseMs)); // pacing the traffic
+      }
+    };
+    this.done = Promise.all([...this.clients].map(([client, pid]) => loop(client, pid))).then(() => undefined);
+  }
+
+  /** Workers that answered from the policy and have not had a shared answer since. */
+  get pendingWorkers(): number {
+    return [...this.sent.values()].filter((sent) => backAt(sent) === undefined).length;
+  }
+
+  /** Stops; the statuses of every request, and per worker ms from `since` until it was back (0: it never fell back). */
+  async stop(since: number): Promise<{ statuses: (number | 'error')[]; backAfterMs: Map<number, number | undefined> }> {
     this.running = false;
     await this.done;
-    const backAfter = (t: WorkerTimeline) =>
-      t.lastDegradedAt === undefined ? 0 : t.okAfter === undefined ? undefined : t.okAfter - this.since;
-    return new Map([...this.workers].map(([pid, t]) => [pid, backAfter(t)]));
+    await Promise.all([...this.clients.keys()].map((client) => client.close()));
+    const statuses = [...this.sent.values()].flatMap((sent) => sent.map((s) => s.status));
+    const backAfterMs = new Map([...this.sent].map(([pid, sent]) => [pid, backAt(sent) === 0 ? 0 : backAt(sent) && backAt(sent)! - since]));
+    return { statuses, backAfterMs };
   }
+}
 
-  /** Workers seen degraded after `since` that have not reported ok since. */
-  get pendingWorkers(): number {
-    return [...this.workers.values()].filter((t) => t.lastDegradedAt !== undefined && t.okAfter === undefined).length;
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      const asked = Date.now();
-      const report = await health(this.url).catch(() => undefined);
-      if (report !== undefined) this.record(report.pid, report.store.state === 'ok', asked);
-      await new Promise((resolve) => setTimeout(resolve, 20)); // pacing the polls, not waiting for a state
-    }
-  }
-
-  private record(pid: number, ok: boolean, asked: number): void {
-    const timeline = this.workers.get(pid) ?? {};
-    this.workers.set(pid, timeline);
-    if (ok) timeline.okAfter ??= asked;
-    else {
-      timeline.lastDegradedAt = asked;
-      timeline.okAfter = undefined;
-    }
-  }
+/** When a worker was back: its first shared answer after its last policy answer; 0 if it never fell back; undefined if not back. */
+function backAt(sent: readonly Sent[]): number | undefined {
+  let last = -1;
+  sent.forEach((s, i) => (last = s.shared ? last : i));
+  return last === -1 ? 0 : sent.slice(last + 1).find((s) => s.shared)?.sentAt;
 }

@@ -10,14 +10,14 @@ export interface SteadyTraffic {
 }
 
 /**
- * `loops` closed loops of `GET pathOf(i)` (one at a time each, `pauseMs` between a loop's requests:
- * paced traffic) until stopped; a request with no answer within 2 s counts as `error`.
+ * `loops` closed loops of `GET pathOf(i)` (one at a time each) until stopped; a request with no answer
+ * within 2 s counts as `error`.
  *
  * @example
  * const traffic = steadyTraffic(demo.url, (i) => `/?api_key=during-${i}`);
  * ...; expect(await traffic.stop()).toEqual({ 200: expect.any(Number) });
  */
-export function steadyTraffic(url: string, pathOf: (i: number) => string, loops = 2, pauseMs = 0): SteadyTraffic {
+export function steadyTraffic(url: string, pathOf: (i: number) => string, loops = 2): SteadyTraffic {
   const pool = new Pool(url, { connections: loops });
   const statuses: (number | 'error')[] = [];
   let running = true;
@@ -32,7 +32,6 @@ export function steadyTraffic(url: string, pathOf: (i: number) => string, loops 
       } catch {
         statuses.push('error');
       }
-      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };
   const done = Promise.all(Array.from({ length: loops }, loop));
