@@ -96,6 +96,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
       return this.byPolicy(request, started, error instanceof StoreTimeoutError ? 'timeout' : 'store_error');
     }
     breaker.onSuccess();
+    if (shard !== '') this.breakers.close('', `master ${shard} answers`); // e.g. the store did not open at boot
     this.denyCache?.remember(request, decision, sentAt);
     return this.decided('store', decision, started);
   }

@@ -94,6 +94,19 @@ describe('ResilientThrottleStorage on a sharded store (issue 23: only the lost s
     expect(decisions.every((d) => d.source === 'store')).toBe(true);
   });
 
+  it('is healthy again once a master answers, after a cluster that did not open in time at boot', async () => {
+    const clock = new FakeClock();
+    const shared = Object.assign(new ShardedStore(new MemoryThrottleStorage({}, clock)), {
+      open: () => Promise.reject(new Error('not ready after 5000 ms')),
+    });
+    const logger: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
+    const storage = new ResilientThrottleStorage(shared, { clock, logger });
+    await storage.onApplicationBootstrap();
+    expect(storage.health()).toMatchObject({ state: 'degraded', circuit: 'open' });
+    expect((await storage.consume(req('b:y'))).allowed).toBe(true);
+    expect(storage.health()).toMatchObject({ state: 'ok', circuit: 'closed' });
+  });
+
   it('closes a master circuit when the master answers again (restarted in place)', async () => {
     const { shared, storage } = await setup();
     shared.down.add('10.0.0.1:6379');
