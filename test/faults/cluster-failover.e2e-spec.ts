@@ -1,7 +1,7 @@
 import { storeKey, scopeKeyPrefix } from '../../libs/throttle/src/storage/store-key';
 import { describeRedis } from '../redis/harness';
 import { aclRule, CLUSTER_COMMANDS, STORE_COMMANDS } from '../redis/throttle-acl';
-import { failoverComplete, valuesPerMaster, WorkerTraffic } from '../support/cluster-probe';
+import { failoverComplete, replicaCopy, valuesPerMaster, WorkerTraffic } from '../support/cluster-probe';
 import { waitForEveryWorker } from '../support/failover-probe';
 import { flood, metric, StatusCounts, tally } from '../support/http-probes';
 import { command, startCluster, startDemoProcess, waitFor } from '../../libs/testkit/src';
@@ -55,13 +55,18 @@ async function failoverRun(workers: number): Promise<void> {
       return (await metric(demo.url, 'throttle_store_fallback_decisions_total')) === before;
     });
     const values = await valuesPerMaster(cluster, keyOf, 'k', 3_000);
-    const victim = await cluster.masterOf(keyOf(values.values().next().value![0]));
+    const victim = cluster.servers.find((s) => s.port === [...values.keys()][0])!;
     const next = new Map([...values.keys()].map((port) => [port, 0]));
     const fresh = (port: number) => values.get(port)![next.set(port, next.get(port)! + 1).get(port)! - 1];
     const healthy = [...values.keys()].filter((port) => port !== victim.port);
 
     // Paced traffic on the victim's slots, 2 keep-alive connections per worker, a new key each time (a
     // full key would be refused from the deny cache, never asking Redis); it tells when each worker is back.
+    // A key on the victim admitted 5 times, held by its replica too: none of it may be lost in the failover.
+    const held = fresh(victim.port);
+    expect(await flood(demo.url, `/?api_key=${held}`, 200)).toEqual({ 200: 5, 429: 195 });
+    await waitFor('the replica to hold the 5 admissions', async () => (await replicaCopy(cluster, victim, keyOf(held))).zcard === 5);
+    const { replica } = await replicaCopy(cluster, victim, keyOf(held));
     const traffic = await WorkerTraffic.open(demo.url, workers);
     const killedAt = Date.now();
     await victim.kill();
@@ -95,6 +100,7 @@ async function failoverRun(workers: number): Promise<void> {
     const { statuses, backAfterMs } = await traffic.stop(killedAt);
     stoppers.length = 0;
     const exactAfterMs = probes[probes.length - 1].sentAt - completeAt;
+    const kept = Number(await command(replica.port, 'ZCARD', keyOf(held)));
     const final = await Promise.all([...values.keys()].map((port) => flood(demo.url, `/?api_key=${fresh(port)}`, 200)));
 
     const back = [...backAfterMs.values()].filter((ms): ms is number => ms !== undefined && ms > 0);
@@ -121,6 +127,7 @@ async function failoverRun(workers: number): Promise<void> {
     expect(statusesOf([tally(statuses), ...during, ...probes.flatMap((p) => p.counts), ...final])).toEqual(['200', '429']);
     if (!FULL_COVERAGE) expect(during.filter((c) => c[200] !== 5)).toEqual([]);
     expect(exactAfterMs).toBeLessThanOrEqual(RECOVERY_DEADLINE_MS);
+    expect(kept).toBe(5); // the promoted replica holds every admission the old master acknowledged
     expect(final).toEqual(final.map(() => ({ 200: 5, 429: 195 })));
   } finally {
     for (const stop of stoppers) await stop().catch(() => undefined);

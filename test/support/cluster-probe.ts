@@ -1,5 +1,6 @@
 import { keySlot } from '../../libs/throttle/src/redis/key-slot';
 import { command, RedisCluster, RedisServer, waitFor } from '../../libs/testkit/src';
+import { Redis } from 'ioredis';
 import { Client } from 'undici';
 
 /** What a Cluster failover test asks the cluster and the demo's workers. */
@@ -33,6 +34,25 @@ export async function valuesPerMaster(
   return byPort;
 }
 
+/** The replica of `master`, and how many members its copy of `key` holds (READONLY: a replica otherwise redirects reads). */
+export async function replicaCopy(
+  cluster: RedisCluster,
+  master: RedisServer,
+  key: string,
+): Promise<{ replica: RedisServer; zcard: number }> {
+  const infos = await Promise.all(cluster.servers.map(async (s) => [s, String(await command(s.port, 'INFO', 'replication'))] as const));
+  const replica = infos.find(([, info]) => info.includes(`master_port:${master.port}\r`))![0];
+  const client = new Redis({ port: replica.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.call('READONLY');
+    return { replica, zcard: await client.zcard(key) };
+  } finally {
+    client.disconnect();
+  }
+}
+
 /**
  * Resolves once every live node reports `cluster_state:ok` and no slot is served by `victim` any more
  * (its replica was promoted): the failover is complete as the cluster itself says. `completeAt` is
@@ -46,7 +66,7 @@ export async function failoverComplete(
 ): Promise<{ completeAt: number; downAt?: number }> {
   const live = cluster.servers.filter((s) => s !== victim);
   let downAt: number | undefined;
-  await waitFor(
+  const waiting = waitFor(
     'the cluster to report the failover complete',
     async () => {
       const asked = Date.now();
@@ -58,6 +78,10 @@ export async function failoverComplete(
     },
     timeoutMs,
   );
+  await waiting.catch(async (error: Error) => {
+    const view = await command(live[0].port, 'CLUSTER', 'NODES').catch(String);
+    throw new Error(`${error.message}; CLUSTER NODES on ${live[0].port}:\n${String(view)}`);
+  });
   return { completeAt: Date.now(), downAt };
 }
 
