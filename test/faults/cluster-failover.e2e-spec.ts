@@ -12,7 +12,8 @@ import { command, startCluster, startDemoProcess, waitFor } from '../../libs/tes
 // - no 5xx, no request unanswered;
 // - keys on the healthy masters are exact throughout (only the lost slots fall back);
 // - within 1.5 s of the cluster reporting the failover complete (cluster_state:ok, the slots served by
-//   the promoted replica), a new key on every master's slots gets exactly 5.
+//   the promoted replica), every worker is back on shared limits and a new key on every master's
+//   slots gets exactly 5; the promoted replica kept the 5 admissions the old master acknowledged.
 // Deadlines measure the product, not the machine: a probe round counts from when it was sent, and the
 // failover is timed from the cluster's own report, polled every 50 ms.
 // The nodes run `cluster-require-full-coverage no`: with the default (yes) Redis itself refuses every
@@ -127,6 +128,9 @@ async function failoverRun(workers: number): Promise<void> {
     expect(statusesOf([tally(statuses), ...during, ...probes.flatMap((p) => p.counts), ...final])).toEqual(['200', '429']);
     if (!FULL_COVERAGE) expect(during.filter((c) => c[200] !== 5)).toEqual([]);
     expect(exactAfterMs).toBeLessThanOrEqual(RECOVERY_DEADLINE_MS);
+    // Every worker back on shared limits within the deadline of the failover completing (a worker that
+    // never fell back counts as 0).
+    expect([...backAfterMs.values()].filter((ms) => ms === undefined || ms > completeAt - killedAt + RECOVERY_DEADLINE_MS)).toEqual([]);
     expect(kept).toBe(5); // the promoted replica holds every admission the old master acknowledged
     expect(final).toEqual(final.map(() => ({ 200: 5, 429: 195 })));
   } finally {
