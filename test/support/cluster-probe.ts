@@ -111,12 +111,17 @@ export class WorkerTraffic {
     const kept = new Map<Client, number>();
     const count = new Map<number, number>();
     for (let attempt = 0; kept.size < workers * perWorker; attempt++) {
-      if (attempt > workers * perWorker * 20) throw new Error(`could not reach ${workers} workers with ${perWorker} connections each`);
+      if (attempt > workers * perWorker * 20) {
+        await Promise.all([...kept.keys()].map((client) => client.close()));
+        throw new Error(`could not reach ${workers} workers with ${perWorker} connections each`);
+      }
       const client = new Client(url);
       const res = await client.request({ method: 'GET', path: '/health' });
       const { pid } = (await res.body.json()) as { pid: number };
-      if ((count.get(pid) ?? 0) < perWorker) (kept.set(client, pid), count.set(pid, (count.get(pid) ?? 0) + 1));
-      else await client.close();
+      if ((count.get(pid) ?? 0) < perWorker) {
+        kept.set(client, pid);
+        count.set(pid, (count.get(pid) ?? 0) + 1);
+      } else await client.close();
     }
     return new WorkerTraffic(kept);
   }
