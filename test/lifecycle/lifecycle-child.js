@@ -13,7 +13,7 @@ require('reflect-metadata');
 const { Controller, Get, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { FastifyAdapter } = require('@nestjs/platform-fastify');
-const { Redis } = require('ioredis');
+const { Cluster, Redis } = require('ioredis');
 const { register } = require('prom-client');
 const { MemoryThrottleStorage, ThrottleModule, ThrottleScope } = require('nest-scoped-throttle');
 
@@ -38,6 +38,10 @@ if (spec.topology === 'owned-client') {
   owned.client = new Redis(spec.url, { lazyConnect: true, enableOfflineQueue: false, keyPrefix: 'lc:' });
   owned.registry = register; // prom-client's global registry: the second boot used to fail on it
 }
+if (spec.topology === 'owned-cluster') {
+  const nodes = spec.nodes.map((node) => ({ host: node.split(':')[0], port: Number(node.split(':')[1]) }));
+  owned.client = new Cluster(nodes, { lazyConnect: true, enableOfflineQueue: false, keyPrefix: 'lc:' });
+}
 if (spec.topology === 'owned-store') owned.storage = new MemoryThrottleStorage();
 
 function throttleOptions() {
@@ -48,6 +52,7 @@ function throttleOptions() {
     cluster: { clusterNodes: spec.nodes },
     sentinel: { sentinels: spec.sentinels, name: spec.name, sentinelPassword: spec.sentinelPassword },
     'owned-client': { client: owned.client },
+    'owned-cluster': { client: owned.client },
   }[spec.topology];
   if (spec.topology === 'down') base.storeBootTimeoutMs = 200;
   if (owned.storage) base.storage = owned.storage;

@@ -90,6 +90,12 @@ describeRedis('lifecycle on a 3-master Cluster', () => {
       cluster.servers.map((s) => ({ port: s.port })),
     ));
   it('the process exits by itself after close', () => exitsByItself(spec()));
+  it("the app's own Cluster client: its listener count back where it started (the store's slot watch removed)", () =>
+    churn(
+      { topology: 'owned-cluster', nodes: cluster.nodes },
+      cluster.servers.map((s) => ({ port: s.port })),
+      cluster.servers.map(() => 1),
+    ));
 });
 
 describeRedis('lifecycle on Sentinel', () => {

@@ -14,7 +14,7 @@ export const SHUTDOWN_GRACE_MS = 10_000;
  * replacement dying before it is ready) is restarted, with back-off in a crash loop ({@link WorkerRestarts}).
  */
 export function runPrimary(env: DemoEnv): void {
-  const ready = new Set<number>();
+  const ready = new Map<number, number>(); // worker id → when it became ready
   let stopping = false;
   let announced = false;
   const restarts = new WorkerRestarts(() => performance.now());
@@ -27,7 +27,7 @@ export function runPrimary(env: DemoEnv): void {
     worker.on('error', (error) => console.error(`worker ${worker.process.pid}: ${error.message}`));
     worker.on('message', (msg: { type?: string; line?: string }) => {
       if (msg?.type !== 'ready') return;
-      ready.add(worker.id);
+      ready.set(worker.id, performance.now());
       if (!announced && ready.size >= env.workers) {
         announced = true;
         console.log(msg.line);
@@ -37,8 +37,10 @@ export function runPrimary(env: DemoEnv): void {
   };
 
   cluster.on('exit', (worker, code, signal) => {
+    const readyAt = ready.get(worker.id);
     const booted = ready.delete(worker.id);
-    const action = restarts.onExit({ stopping, firstBootDone: announced, booted });
+    const readyForMs = readyAt === undefined ? undefined : performance.now() - readyAt;
+    const action = restarts.onExit({ stopping, firstBootDone: announced, booted, readyForMs });
     if (action.kind === 'ignore') {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
       return;

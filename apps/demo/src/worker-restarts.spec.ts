@@ -32,6 +32,20 @@ describe('WorkerRestarts', () => {
     expect(policy.onExit({ stopping: false, firstBootDone: true, booted: true })).toEqual({ kind: 'restart', delayMs: 0 });
   });
 
+  it('a worker that served for a second or more was stable: its death restarts at once, whatever came before', () => {
+    const policy = restarts();
+    for (let i = 0; i < 6; i++) policy.onExit({ stopping: false, firstBootDone: true, booted: true, readyForMs: 200 });
+    expect(policy.onExit({ stopping: false, firstBootDone: true, booted: true, readyForMs: 999 })).toEqual({
+      kind: 'restart',
+      delayMs: 8_000,
+    });
+    expect(policy.onExit({ stopping: false, firstBootDone: true, booted: true, readyForMs: 1_000 })).toEqual({
+      kind: 'restart',
+      delayMs: 0,
+    });
+    expect(policy.onExit({ stopping: false, firstBootDone: true, booted: false })).toEqual({ kind: 'restart', delayMs: 250 });
+  });
+
   it('exits while stopping are expected: ignored', () => {
     expect(restarts().onExit({ stopping: true, firstBootDone: false, booted: false })).toEqual({ kind: 'ignore' });
   });

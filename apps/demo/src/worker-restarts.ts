@@ -6,9 +6,11 @@ export interface RestartBackoff {
   readonly maxDelayMs: number;
   /** A worker that crashes this long after the previous crash starts a new loop (immediate restart). Default 60 s. */
   readonly quietMs: number;
+  /** A worker that served at least this long before dying was stable: its death starts a new loop (as PM2's min_uptime). Default 1 s. */
+  readonly minUptimeMs: number;
 }
 
-export const DEFAULT_RESTART_BACKOFF: RestartBackoff = { firstDelayMs: 250, maxDelayMs: 30_000, quietMs: 60_000 };
+export const DEFAULT_RESTART_BACKOFF: RestartBackoff = { firstDelayMs: 250, maxDelayMs: 30_000, quietMs: 60_000, minUptimeMs: 1_000 };
 
 /** What the primary does when a worker exits. */
 export type ExitAction = { readonly kind: 'ignore' } | { readonly kind: 'stop' } | { readonly kind: 'restart'; readonly delayMs: number };
@@ -21,6 +23,8 @@ export interface WorkerExit {
   readonly firstBootDone: boolean;
   /** This worker had become ready. */
   readonly booted: boolean;
+  /** How long it had been ready when it died (when booted). */
+  readonly readyForMs?: number;
 }
 
 /**
@@ -28,7 +32,8 @@ export interface WorkerExit {
  * dies before it is ready stops the primary (every worker would hit the same error). Any later death,
  * a crash after boot or a replacement dying before it is ready (Redis unreachable, a port race, an
  * OOM at start), is restarted, with back-off when deaths follow each other: immediately, then after
- * 250 ms, 500 ms, 1 s... up to 30 s, back to immediate once a minute passes without one.
+ * 250 ms, 500 ms, 1 s... up to 30 s, back to immediate once a minute passes without one, or when the
+ * worker that died had served for at least a second (a stable worker killed, not a crash loop).
  *
  * @example
  * const restarts = new WorkerRestarts(() => Date.now());
@@ -48,7 +53,8 @@ export class WorkerRestarts {
     if (exit.stopping) return { kind: 'ignore' };
     if (!exit.booted && !exit.firstBootDone) return { kind: 'stop' };
     const now = this.now();
-    if (this.lastDeathAt !== undefined && now - this.lastDeathAt >= this.backoff.quietMs) this.streak = 0;
+    const stable = exit.booted && (exit.readyForMs ?? 0) >= this.backoff.minUptimeMs;
+    if (stable || (this.lastDeathAt !== undefined && now - this.lastDeathAt >= this.backoff.quietMs)) this.streak = 0;
     this.lastDeathAt = now;
     const delayMs = this.streak === 0 ? 0 : Math.min(this.backoff.firstDelayMs * 2 ** (this.streak - 1), this.backoff.maxDelayMs);
     this.streak += 1;

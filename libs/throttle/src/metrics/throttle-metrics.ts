@@ -47,7 +47,7 @@ export class ThrottleMetrics implements OnApplicationShutdown {
   readonly decisions: Counter<'scope' | 'result'>;
   readonly storeDuration: Histogram<'store'>;
   readonly storeErrors: Counter<'store' | 'reason'>;
-  readonly fallbackDecisions: Counter<'policy'>;
+  readonly fallbackDecisions: Counter<'policy' | 'reason'>;
   readonly circuitOpen: Gauge;
   readonly circuitTransitions: Counter<'to'>;
   readonly denyCacheHits: Counter;
@@ -92,8 +92,8 @@ export class ThrottleMetrics implements OnApplicationShutdown {
     });
     this.fallbackDecisions = new Counter({
       name: `${p}store_fallback_decisions_total`,
-      help: 'Decisions made by the onStoreError policy instead of the shared store',
-      labelNames: ['policy'],
+      help: 'Decisions made by the onStoreError policy instead of the shared store, by why (circuit_open, store_error, timeout)',
+      labelNames: ['policy', 'reason'],
       registers,
     });
     this.circuitOpen = new Gauge({
@@ -128,12 +128,16 @@ export class ThrottleMetrics implements OnApplicationShutdown {
    */
   observe(storage: ThrottleStorage, policy: string, store = 'redis'): () => void {
     const duration = this.storeDuration.labels(store);
-    const fallback = this.fallbackDecisions.labels(policy);
+    const fallback = {
+      circuit_open: this.fallbackDecisions.labels(policy, 'circuit_open'),
+      store_error: this.fallbackDecisions.labels(policy, 'store_error'),
+      timeout: this.fallbackDecisions.labels(policy, 'timeout'),
+    };
     const evictions = new Map<string, Counter.Internal>();
     const unsubscribe = storage.subscribe({
       decision: (e) => {
         if (e.source === 'store') duration.observe(e.latencyMs / 1000);
-        else if (e.source === 'policy') fallback.inc();
+        else if (e.source === 'policy') fallback[e.reason ?? 'store_error'].inc();
       },
       storeError: (e) => this.storeErrors.labels(store, e.reason.startsWith('timeout') ? 'timeout' : e.reason).inc(),
       circuitChange: (e) => {

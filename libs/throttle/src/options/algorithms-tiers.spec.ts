@@ -52,7 +52,7 @@ describe('scope options: algorithm, burst, cost, tiers', () => {
 
   it('stops boot on an unknown tier rate, tiers without a tier, a bad tier source, naming each', () => {
     expect(problemsOf({ api: { rate: '100/h', tier: 'user:plan', tiers: { pro: '10000/hr' } } })).toEqual([
-      'scope "api" tier "pro" rate "10000/hr": unknown period "hr" (use s, m, h, d, e.g. 100/30d)',
+      'scope "api" tier "pro" rate "10000/hr": unknown period "hr" (use s, m, h, d, e.g. 100/30d): did you mean "10000/h"?',
     ]);
     expect(problemsOf({ api: { rate: '100/h', tiers: { pro: '1000/h' } } })).toEqual([
       'scope "api" has tiers but no tier: say where the tier is read, e.g. tier: "user:plan"',

@@ -7,6 +7,7 @@ import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, Throttl
 import { ScriptBatcher } from './batch';
 import { closeOwnedClient } from './close-client';
 import { SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
+import { ClusterShards, ShardListener } from './cluster-shards';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
@@ -65,6 +66,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private corked = false;
   private readonly keyPrefix: string;
   private readonly crossSlot?: CrossSlotConsumer;
+  private readonly shards?: ClusterShards;
   private readonly readiness: RedisReadiness;
   private readonly batcher?: ScriptBatcher;
 
@@ -78,6 +80,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     if ((client as Cluster).isCluster === true) {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
+      this.shards = new ClusterShards(client as Cluster, this.keyPrefix);
     }
     // Every script this store may run is loaded at boot and after each reconnection.
     const scripts = [
@@ -134,11 +137,27 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return this.readiness.watch(listener);
   }
 
+  /** On a cluster, the master (`host:port`) serving the request's keys (see {@link ClusterShards}); '' on a single node. */
+  shardOf(request: ThrottleRequest): string {
+    return this.shards?.shardOf(request.rules) ?? '';
+  }
+
+  /** A call on `shard` failed: a cluster learns its slot owners now, and again until the master is back or gone. */
+  shardFailed(shard: string): void {
+    this.shards?.failed(shard);
+  }
+
+  /** Calls `listener` when a failing cluster master answers again, or is `gone` (its slots have a new master). */
+  watchShards(listener: ShardListener): () => void {
+    return this.shards?.watch(listener) ?? (() => undefined);
+  }
+
   /**
    * Closes an owned client completely and waits for it (see {@link closeOwnedClient}: QUIT when ready,
    * bounded; at once when Redis is down; the sentinel subscriptions too); leaves app clients alone.
    */
   async close(): Promise<void> {
+    this.shards?.close();
     if (this.options.ownsClient) await closeOwnedClient(this.client);
   }
 
