@@ -79,6 +79,19 @@ describe('ClusterShards (issue 23)', () => {
     expect(cluster.refreshes).toBe(refreshes);
   });
 
+  it('listens to the client only while a master fails: stores sharing one client add nothing while all is well', () => {
+    const count = () => cluster.listenerCount('refresh') + cluster.listenerCount('end');
+    for (let i = 0; i < 20; i++) new ClusterShards(cluster as unknown as Cluster, 'throttle:');
+    expect(count()).toBe(0);
+    shards.failed(A);
+    expect(count()).toBe(2);
+    cluster.refreshed((slot) => (slot < 8192 ? A_REPLICA : B));
+    expect(count()).toBe(0);
+    shards.failed(B);
+    shards.close();
+    expect(count()).toBe(0);
+  });
+
   it('reports a failing master back once it answers cluster_state:ok again in place', async () => {
     cluster.answering.delete(A);
     shards.failed(A);

@@ -31,20 +31,20 @@ export class ClusterShards {
   private readonly onRefreshed = () => this.onRefresh();
   private readonly onEnd = () => this.stopTimer();
 
+  /**
+   * Listens to the client (`refresh`, `end`) only while a master is failing, so stores that share one
+   * client (the app's) add nothing to it while all is well.
+   */
   constructor(
     private readonly cluster: Cluster,
     private readonly keyPrefix: string,
-  ) {
-    cluster.on('refresh', this.onRefreshed);
-    cluster.on('end', this.onEnd);
-  }
+  ) {}
 
   /** Stops asking and removes this object's listeners from the client (which may be the app's, and outlive the store). */
   close(): void {
+    this.failing.clear();
     this.stopTimer();
     this.listeners = [];
-    this.cluster.off('refresh', this.onRefreshed);
-    this.cluster.off('end', this.onEnd);
   }
 
   /** The master serving the rules' keys (several, comma-separated, when they span masters); '' while the slot table is unknown. */
@@ -62,8 +62,11 @@ export class ClusterShards {
   /** A call on `shard` failed: learn the slot owners now, and keep asking until it is back or gone. */
   failed(shard: string): void {
     this.failing.add(shard);
+    if (this.timer === undefined) {
+      this.cluster.on('refresh', this.onRefreshed).on('end', this.onEnd);
+      this.timer = setInterval(() => this.refresh(), FAILING_REFRESH_MS).unref();
+    }
     this.refresh();
-    this.timer ??= setInterval(() => this.refresh(), FAILING_REFRESH_MS).unref();
   }
 
   /** Subscribes to failing masters that are usable again; returns the unsubscribe. */
@@ -112,7 +115,9 @@ export class ClusterShards {
   }
 
   private stopTimer(): void {
+    if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
+    this.cluster.off('refresh', this.onRefreshed).off('end', this.onEnd);
   }
 }
