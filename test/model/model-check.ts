@@ -1,0 +1,82 @@
+// Runs generated cases against the real app and the model, and turns a failed property into a report
+// with a replayable seed.
+import fc from 'fast-check';
+import type { HttpResponse, Platform } from '../e2e/platforms';
+import { startModelApp, StoreSpec } from './model-app';
+import { CLIENTS, ModelCase, stepHeaders } from './model-config';
+import { COMPARED_HEADERS, Expected } from './model-response';
+import { ModuleModel } from './module-model';
+
+/** The longest a request may take: a hook that stops the response (or the process) shows as a timeout, not a hang. */
+const ANSWER_TIMEOUT_MS = 5_000;
+
+let runs = 0;
+
+/** Sends every step of `c` to a fresh app of its config and checks each response against the model. */
+export async function checkCase(c: ModelCase, platform: Platform, store: StoreSpec): Promise<void> {
+  const keyPrefix = `model-${process.pid}-${++runs}:`; // a Redis run never reads another run's keys
+  const app = await startModelApp(c.config, platform, store, keyPrefix);
+  const model = new ModuleModel(c.config);
+  try {
+    for (const [i, step] of c.steps.entries()) {
+      app.clock.advance(step.advanceMs);
+      const got = await within(app.get(`/r${step.route}`, stepHeaders(step), CLIENTS[step.client]), `step ${i}`);
+      compare(i, model.respond(step, app.clock.now()), got);
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ANSWER_TIMEOUT_MS} ms`)), ANSWER_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Throws a readable difference between what the model expects and what the app answered. */
+export function compare(step: number, want: Expected, got: HttpResponse): void {
+  const diffs: string[] = [];
+  if (got.status !== want.status) diffs.push(`status ${got.status}, model ${want.status}`);
+  if (want.headers !== undefined) {
+    for (const name of COMPARED_HEADERS) {
+      if (got.headers[name] !== want.headers[name]) diffs.push(`${name}: ${show(got.headers[name])}, model ${show(want.headers[name])}`);
+    }
+  }
+  if (want.body !== undefined && JSON.stringify(got.body) !== JSON.stringify(want.body)) {
+    diffs.push(`body ${JSON.stringify(got.body)}, model ${JSON.stringify(want.body)}`);
+  }
+  if (diffs.length > 0) throw new Error(`step ${step}: ${diffs.join('; ')}`);
+}
+
+const show = (v: string | undefined) => (v === undefined ? '(none)' : JSON.stringify(v));
+
+/** How long a property runs: `MODEL_RUNS` scales every suite's bounded count; `MODEL_SEED`/`MODEL_PATH` replay one failure. */
+export function modelParameters(runsInNpmTest: number): fc.Parameters<[ModelCase]> {
+  const scale = Number(process.env.MODEL_RUNS ?? 0);
+  const params: fc.Parameters<[ModelCase]> = { numRuns: scale > 0 ? Math.round(scale * runsInNpmTest) : runsInNpmTest };
+  if (process.env.MODEL_SEED !== undefined) params.seed = Number(process.env.MODEL_SEED);
+  if (process.env.MODEL_PATH !== undefined) params.path = process.env.MODEL_PATH;
+  return params;
+}
+
+/**
+ * Runs `property` and, on a counterexample, fails with the shrunk case, the app's first difference from
+ * the model, and the command that replays it.
+ */
+export async function assertModel(
+  label: string,
+  property: fc.IAsyncProperty<[ModelCase]>,
+  params: fc.Parameters<[ModelCase]>,
+): Promise<void> {
+  const details = await fc.check(property, params);
+  if (!details.failed) return;
+  const replay = `MODEL_SEED=${details.seed} MODEL_PATH=${details.counterexamplePath} npx jest test/model --runInBand -t '${label}'`;
+  const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  throw new Error(
+    `model counterexample (${label}), shrunk ${details.numShrinks} times:\n${error}\n` +
+      `case: ${JSON.stringify(details.counterexample?.[0])}\nreplay: ${replay}`,
+  );
+}

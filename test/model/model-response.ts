@@ -1,0 +1,110 @@
+// What a client must see, from the model's decision: status, the rate-limit headers (design.md's HTTP
+// contract, issue 17's rules for scopes under two rules and for shadow scopes) and the body.
+import type { ThrottleRule } from 'nest-scoped-throttle';
+import type { ModelStep, RefusalShape } from './model-config';
+
+/** The state of one rule after a decision (the ReferenceModel's `RuleState`). */
+export interface ModelState {
+  readonly remaining: number;
+  readonly resetMs: number;
+  readonly retryAfterMs: number;
+}
+
+/** One enforced, unskipped scope of a request: its deciding rules and their states. */
+export interface ScopeOutcome {
+  readonly name: string;
+  readonly rules: readonly ThrottleRule[];
+  readonly states: readonly ModelState[];
+}
+
+/** The header names the suite compares (lower case, as HTTP clients read them). */
+export const COMPARED_HEADERS = [
+  'ratelimit-policy',
+  'ratelimit',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+];
+
+/** A response as the model predicts it; `headers` and `body` are left out for a 500 (only its status is fixed). */
+export interface Expected {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly body?: unknown;
+}
+
+/** Whole seconds, rounded up. */
+const seconds = (ms: number): number => (ms <= 0 ? 0 : Math.ceil(ms / 1000));
+
+/** One rule of a scope, with its state. */
+interface Picked {
+  readonly rule: ThrottleRule;
+  readonly state: ModelState;
+}
+
+/**
+ * The rule a scope's header entry describes (issue 17): refused, the refusing rule that frees up last;
+ * else the one with the least remaining (tie: the longer reset). The same order picks the scope the
+ * X- headers and the 429 describe.
+ */
+export function mostRestrictive<T extends Picked>(items: readonly T[]): T {
+  const refusing = items.filter((p) => p.state.retryAfterMs > 0);
+  if (refusing.length > 0) return refusing.reduce((a, b) => (b.state.retryAfterMs > a.state.retryAfterMs ? b : a));
+  return items.reduce((a, b) =>
+    b.state.remaining < a.state.remaining || (b.state.remaining === a.state.remaining && b.state.resetMs > a.state.resetMs) ? b : a,
+  );
+}
+
+/** The response the model expects for one step. */
+export function expectedResponse(shape: RefusalShape, step: ModelStep, allowed: boolean, outcomes: readonly ScopeOutcome[]): Expected {
+  const headers: Record<string, string | undefined> = Object.fromEntries(COMPARED_HEADERS.map((h) => [h, undefined]));
+  const picks = outcomes.map((o) => ({ name: o.name, ...mostRestrictive(o.rules.map((rule, i) => ({ rule, state: o.states[i] }))) }));
+  if (picks.length > 0) {
+    headers['ratelimit-policy'] = picks.map((p) => `"${p.name}";q=${p.rule.limit};w=${p.rule.windowMs / 1000}`).join(', ');
+    headers['ratelimit'] = picks
+      .map(
+        (p) =>
+          `"${p.name}";r=${p.state.remaining};t=${seconds(allowed ? p.state.resetMs : Math.max(p.state.resetMs, p.state.retryAfterMs))}`,
+      )
+      .join(', ');
+    const top = mostRestrictive(picks);
+    headers['x-ratelimit-limit'] = String(top.rule.limit);
+    headers['x-ratelimit-remaining'] = String(top.state.remaining);
+    headers['x-ratelimit-reset'] = String(seconds(allowed ? top.state.resetMs : top.state.retryAfterMs));
+  }
+  if (allowed) return { status: 200, headers, body: { route: step.route } };
+  const top = mostRestrictive(picks);
+  const retryAfter = Math.max(1, seconds(top.state.retryAfterMs));
+  headers['retry-after'] = String(retryAfter);
+  if (shape === 'custom') {
+    if (step.boom === 'onThrottled') return { status: 500 };
+    return { status: 429, headers, body: { custom: top.name, retryAfter, limit: top.rule.limit, remaining: top.state.remaining } };
+  }
+  return { status: 429, headers, body: shape === 'problem' ? problemBody(top.name, retryAfter) : contractBody(top.name, retryAfter) };
+}
+
+const unitOf = (retryAfter: number) => (retryAfter === 1 ? 'second' : 'seconds');
+
+/** The 429 body design.md fixes. */
+export function contractBody(scope: string, retryAfter: number) {
+  return {
+    statusCode: 429,
+    error: 'Too Many Requests',
+    message: `Request was throttled. Expected available in ${retryAfter} ${unitOf(retryAfter)}.`,
+    scope,
+    retryAfter,
+  };
+}
+
+/** The `problem+json` body (RFC 9457, the rate-limit draft's quota-exceeded type). */
+function problemBody(scope: string, retryAfter: number) {
+  return {
+    type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
+    title: 'Request cannot be satisfied as assigned quota has been exceeded',
+    status: 429,
+    detail: `Request was throttled. Expected available in ${retryAfter} ${unitOf(retryAfter)}.`,
+    scope,
+    retryAfter,
+  };
+}

@@ -1,0 +1,120 @@
+// The reference model of the whole module (not only its store): which scopes a request skips, whose
+// hooks throw, each scope's identity and rules (tiers, costs), shadow vs enforce, and what the client
+// sees. The store part is the library's ReferenceModel: plain, obviously right, scanned in full.
+import type { ThrottleRule } from 'nest-scoped-throttle';
+import { ReferenceModel } from 'nest-scoped-throttle/testing';
+import { ALLOWED_CLIENT, CLIENTS, ModelConfig, ModelRate, ModelScope, ModelStep } from './model-config';
+import { Expected, expectedResponse, ScopeOutcome } from './model-response';
+
+/** A hook of the app threw: the request's 500. */
+class HookThrew extends Error {}
+
+/** One scope of a request: the rules that decide it and, for a sliding log, the logs it only records into. */
+interface ScopeRules {
+  readonly scope: ModelScope;
+  /** The scope's own (or server tier's) rule first, then a client tier's. */
+  readonly deciding: ThrottleRule[];
+  readonly recorders: ThrottleRule[];
+}
+
+/** Never refuses: a recorder keeps a sliding-log window's history that this request is not decided under. */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The module as design.md and issue 17 define it, step by step on a fake clock.
+ *
+ * - Sliding log: one log per (scope, identity); a rule counts its own window of it. The model keeps one
+ *   ReferenceModel log per window of the scope's rates (the scope's and its tiers'), each fed every
+ *   admission, so moving between windows loses nothing ("trim by the longest, count by the rule's own").
+ * - GCRA: one theoretical arrival time per (scope, identity), shared by the scope's own and server tiers'
+ *   rates; a client tier's rate is metered on its own (its own arrival time per tier).
+ * - A client-chosen tier (`header:`) adds its rule to the scope's own, atomically; a server-chosen one
+ *   (`user:`, function) replaces it.
+ * - Enforced scopes decide together (all or none); when they admit, each unskipped shadow scope records
+ *   its own admission if its rules admit. Shadow scopes never refuse and never show in headers.
+ */
+export class ModuleModel {
+  private readonly store = new ReferenceModel();
+  private readonly scopes: ReadonlyMap<string, ModelScope>;
+
+  constructor(private readonly config: ModelConfig) {
+    this.scopes = new Map(config.scopes.map((s) => [s.name, s]));
+  }
+
+  /** What the app must answer to `step` at `now` (and the state it leaves behind). */
+  respond(step: ModelStep, now: number): Expected {
+    const route = this.config.routes[step.route];
+    let planned: ScopeRules[];
+    try {
+      planned = route.scopes
+        .map((name) => this.scopes.get(name)!)
+        .filter((s) => !this.skips(s, step))
+        .map((s) => this.rulesOf(s, step, route.cost ?? s.cost ?? 1));
+    } catch (error) {
+      if (error instanceof HookThrew) return { status: 500 };
+      throw error;
+    }
+    const enforced = planned.filter((p) => !p.scope.shadow);
+    const rules = enforced.flatMap((p) => [...p.deciding, ...p.recorders]);
+    const decision = rules.length > 0 ? this.store.consume({ rules }, now) : { allowed: true, states: [] };
+    if (decision.allowed) {
+      for (const p of planned.filter((q) => q.scope.shadow)) this.store.consume({ rules: [...p.deciding, ...p.recorders] }, now);
+    }
+    let at = 0;
+    const outcomes: ScopeOutcome[] = enforced.map((p) => {
+      const states = decision.states.slice(at, at + p.deciding.length);
+      at += p.deciding.length + p.recorders.length;
+      return { name: p.scope.name, rules: p.deciding, states };
+    });
+    return expectedResponse(this.config.onThrottled, step, decision.allowed, outcomes);
+  }
+
+  private skips(scope: ModelScope, step: ModelStep): boolean {
+    if (scope.allow && CLIENTS[step.client] === ALLOWED_CLIENT) return true;
+    if (!scope.skipIf) return false;
+    if (step.boom === 'skipIf') throw new HookThrew();
+    return step.skip?.includes(scope.name) ?? false;
+  }
+
+  private rulesOf(scope: ModelScope, step: ModelStep, cost: number): ScopeRules {
+    const id = `${scope.name}|${this.identity(scope, step)}`;
+    let own: ModelRate = scope.rate;
+    let client: [string, ModelRate] | undefined;
+    const tier = scope.tier;
+    if (tier?.source === 'header' && step.plan !== undefined && Object.hasOwn(tier.tiers, step.plan)) {
+      client = [step.plan, tier.tiers[step.plan]];
+    } else if (tier !== undefined && tier.source !== 'header') {
+      if (tier.source === 'function' && step.boom === 'tier') throw new HookThrew();
+      if (step.userPlan !== undefined && Object.hasOwn(tier.tiers, step.userPlan)) own = tier.tiers[step.userPlan];
+    }
+    const rule = (rate: ModelRate, key: string): ThrottleRule => ({
+      key,
+      limit: rate.limit,
+      windowMs: rate.windowMs,
+      algorithm: scope.algorithm,
+      cost,
+      burst: scope.algorithm === 'gcra' ? (scope.burst ?? rate.limit) : undefined,
+    });
+    if (scope.algorithm === 'gcra') {
+      const deciding = [rule(own, id)];
+      if (client !== undefined) deciding.push(rule(client[1], `${id}#${client[0]}`));
+      return { scope, deciding, recorders: [] };
+    }
+    const deciding = [own, ...(client ? [client[1]] : [])].map((r) => rule(r, `${id}@${r.windowMs}`));
+    const decided = new Set(deciding.map((r) => r.windowMs));
+    const windows = new Set([scope.rate, ...Object.values(tier?.tiers ?? {})].map((r) => r.windowMs));
+    const recorders = [...windows].filter((w) => !decided.has(w)).map((w) => rule({ limit: UNBOUNDED, windowMs: w }, `${id}@${w}`));
+    return { scope, deciding, recorders };
+  }
+
+  /** The identity the scope's key gives the request (a missing header falls back to the IP). */
+  private identity(scope: ModelScope, step: ModelStep): string {
+    const ip = `ip:${CLIENTS[step.client]}`;
+    if (scope.key === 'header') return step.xClient !== undefined && step.xClient !== '' ? `h:${step.xClient}` : ip;
+    if (scope.key === 'function') {
+      if (step.boom === 'key') throw new HookThrew();
+      return `f:${step.xClient ?? 'anon'}`;
+    }
+    return ip;
+  }
+}
