@@ -69,15 +69,30 @@ describe('DenyCache', () => {
     expect(cache.check({ rules: [{ key: 'k0', limit: 1, windowMs: 1_000 }] })).toBeUndefined();
   });
 
-  it('covers only requests its refusal decides: the same rate and at least the refused cost', () => {
+  it('covers only requests its refusal decides: the same rate and the same cost', () => {
     const clock = new FakeClock();
     const cache = new DenyCache(clock);
     const costly = { ...a, cost: 2 };
     cache.remember({ rules: [costly] }, { allowed: false, states: [{ remaining: 1, resetMs: 400, retryAfterMs: 400 }] }, clock.now());
     expect(cache.check({ rules: [costly] })?.allowed).toBe(false);
-    expect(cache.check({ rules: [{ ...a, cost: 3 }] })?.allowed).toBe(false);
+    expect(cache.check({ rules: [{ ...a, cost: 3 }] })).toBeUndefined(); // frees up later: the store says when
     expect(cache.check({ rules: [a] })).toBeUndefined(); // one unit may fit now: ask the store
     expect(cache.check({ rules: [{ ...costly, limit: 5 }] })).toBeUndefined(); // another tier's rate
     expect(cache.check({ rules: [{ ...costly, algorithm: 'gcra', burst: 2 }] })).toBeUndefined();
+  });
+
+  // Found by the model suite (test/model, redis fastify, MODEL_SEED=390448026): GCRA 2/60s, a cost-1 request
+  // refused for 30 s, then a cost-2 request answered from the cache with Retry-After 30 where it needs 60.
+  it("never answers a costlier request with a cheaper refusal's Retry-After", () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const gcra = { key: 'g', limit: 2, windowMs: 60_000, algorithm: 'gcra' as const, burst: 2 };
+    cache.remember(
+      { rules: [{ ...gcra, cost: 1 }] },
+      { allowed: false, states: [{ remaining: 0, resetMs: 29_999, retryAfterMs: 29_999 }] },
+      clock.now(),
+    );
+    expect(cache.check({ rules: [{ ...gcra, cost: 1 }] })?.states[0].retryAfterMs).toBe(29_999);
+    expect(cache.check({ rules: [{ ...gcra, cost: 2 }] })).toBeUndefined();
   });
 });

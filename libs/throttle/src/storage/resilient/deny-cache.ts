@@ -14,8 +14,9 @@ export const DEFAULT_DENY_CACHE_MAX_KEYS = 10_000;
  * Keys the shared store reported full, with the local time until which no admission is possible.
  * Until then the key is refused here, without a store call: exact, since the store cannot admit
  * before that time whatever happens elsewhere. Only requests the refusal covers are refused: the same
- * rate (a client whose tier changed asks the store) and at least the refused cost (a cheaper request
- * may fit sooner). Bounded (LRU); no timers.
+ * rate (a client whose tier changed asks the store) and the same cost (a cheaper request may fit
+ * sooner; a costlier one later than the refusal's time, which its `Retry-After` must not undercut).
+ * Bounded (LRU); no timers.
  *
  * @example
  * const cache = new DenyCache(clock);
@@ -76,13 +77,16 @@ export class DenyCache {
   }
 }
 
-/** Whether a refusal of `refused` also refuses `rule`: the same rate and algorithm, and a cost at least as high. */
+/**
+ * Whether a refusal of `refused` decides `rule`: the same rate, algorithm and cost. (A costlier request is
+ * refused too, but frees up later than the refusal says: its Retry-After would be too early.)
+ */
 function covers(refused: ThrottleRule, rule: ThrottleRule): boolean {
   return (
     refused.limit === rule.limit &&
     refused.windowMs === rule.windowMs &&
     refused.burst === rule.burst &&
     refused.algorithm === rule.algorithm &&
-    (rule.cost ?? 1) >= (refused.cost ?? 1)
+    (rule.cost ?? 1) === (refused.cost ?? 1)
   );
 }
