@@ -97,9 +97,13 @@ const stepArb: fc.Arbitrary<ModelStep> = fc.record({
   ),
 });
 
-/** A config and up to `maxSteps` requests to it (route indexes folded onto the config's routes). */
-export function caseArb(maxSteps: number): fc.Arbitrary<ModelCase> {
-  return fc
-    .record({ config: configArb, steps: fc.array(stepArb, { minLength: 1, maxLength: maxSteps }) })
-    .map(({ config, steps }) => ({ config, steps: steps.map((s) => ({ ...s, route: s.route % config.routes.length })) }));
+/**
+ * A config and up to `maxSteps` requests to it (route indexes folded onto the config's routes).
+ * `oneIdentity`: every scope keyed like the first, so a request's keys share one Cluster slot (see model.spec.ts).
+ */
+export function caseArb(maxSteps: number, oneIdentity = false): fc.Arbitrary<ModelCase> {
+  return fc.record({ config: configArb, steps: fc.array(stepArb, { minLength: 1, maxLength: maxSteps }) }).map(({ config, steps }) => ({
+    config: oneIdentity ? { ...config, scopes: config.scopes.map((s) => ({ ...s, key: config.scopes[0].key })) } : config,
+    steps: steps.map((s) => ({ ...s, route: s.route % config.routes.length })),
+  }));
 }

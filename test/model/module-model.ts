@@ -4,6 +4,7 @@
 import type { ThrottleRule } from 'nest-scoped-throttle';
 import { ReferenceModel } from 'nest-scoped-throttle/testing';
 import { ALLOWED_CLIENT, CLIENTS, ModelConfig, ModelRate, ModelScope, ModelStep } from './model-config';
+import { DenyCacheModel, ModelDecision } from './deny-cache-model';
 import { Expected, expectedResponse, ScopeOutcome } from './model-response';
 
 /** A hook of the app threw: the request's 500. */
@@ -36,9 +37,15 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 export class ModuleModel {
   private readonly store = new ReferenceModel();
   private readonly scopes: ReadonlyMap<string, ModelScope>;
+  private readonly denyCache?: DenyCacheModel;
 
-  constructor(private readonly config: ModelConfig) {
+  /** `shared`: the app's store is Redis (or Cluster), behind the failure policy and its local deny cache. */
+  constructor(
+    private readonly config: ModelConfig,
+    shared: boolean,
+  ) {
     this.scopes = new Map(config.scopes.map((s) => [s.name, s]));
+    if (shared) this.denyCache = new DenyCacheModel();
   }
 
   /** What the app must answer to `step` at `now` (and the state it leaves behind). */
@@ -56,7 +63,7 @@ export class ModuleModel {
     }
     const enforced = planned.filter((p) => !p.scope.shadow);
     const rules = enforced.flatMap((p) => [...p.deciding, ...p.recorders]);
-    const decision = rules.length > 0 ? this.store.consume({ rules }, now) : { allowed: true, states: [] };
+    const decision = rules.length > 0 ? this.decide(rules, now) : { allowed: true, states: [] };
     if (decision.allowed) {
       for (const p of planned.filter((q) => q.scope.shadow)) this.store.consume({ rules: [...p.deciding, ...p.recorders] }, now);
     }
@@ -67,6 +74,25 @@ export class ModuleModel {
       return { name: p.scope.name, rules: p.deciding, states };
     });
     return expectedResponse(this.config.onThrottled, step, decision.allowed, outcomes);
+  }
+
+  /**
+   * The enforced scopes' decision: the deny cache's, when it knows a key full, else the store's. A cached
+   * refusal must be one the store gives, and each cached key must reopen when the store says. (Not checked:
+   * that the request's other keys reopen no later; the cache does not know them, see the report of issue 17.)
+   */
+  private decide(rules: ThrottleRule[], now: number): ModelDecision {
+    const cached = this.denyCache?.check(rules, now);
+    const exact = this.store.consume({ rules }, now);
+    if (cached === undefined) {
+      this.denyCache?.remember(rules, exact, now);
+      return exact;
+    }
+    const early = cached.states.findIndex((s, i) => s.retryAfterMs > 0 && s.retryAfterMs < exact.states[i].retryAfterMs - 0.01);
+    if (exact.allowed || early >= 0) {
+      throw new Error(`contract: the deny cache refuses ${JSON.stringify(cached)} where the store says ${JSON.stringify(exact)}`);
+    }
+    return cached;
   }
 
   private skips(scope: ModelScope, step: ModelStep): boolean {
