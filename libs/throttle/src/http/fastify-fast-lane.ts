@@ -4,6 +4,7 @@ import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import type { RoutePlan } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
+import { hookFailureException, reportHookFailure } from './hook-failure';
 import { refusalResponse } from './refusal';
 import { storeUnavailableBody } from './throttle.exception';
 
@@ -45,17 +46,38 @@ export class FastifyFastLane implements OnModuleInit {
     const plan = route === undefined ? undefined : this.plans.get(route);
     if (!plan || !plan.fastLane) return done();
     request[THROTTLE_DECIDED] = plan;
-    const verdict = this.decider.decide(plan, request, undefined, reply);
+    let verdict: Verdict | Promise<Verdict>;
+    try {
+      verdict = this.decider.decide(plan, request, undefined, reply);
+    } catch (error) {
+      return this.fail(error, reply);
+    }
     if (!isPending(verdict)) return this.finish(verdict, request, reply, done);
     verdict.then(
       (v) => this.finish(v, request, reply, done),
-      (error: Error) => done(error),
+      (error: unknown) => this.fail(error, reply),
     );
   }
 
+  /** Answers the request, never throwing: an error on the way (a hook, a bug) is its 500 and one log line. */
   private finish(verdict: Verdict, request: any, reply: any, done: Done): void {
+    try {
+      this.answer(verdict, request, reply, done);
+    } catch (error) {
+      this.fail(error, reply);
+    }
+  }
+
+  /** An unexpected error while deciding: one log line and a 500 (as Nest answers an unknown error); never the process. */
+  private fail(error: unknown, reply: any): void {
+    reportHookFailure(error);
+    if (!reply.sent) void reply.code(500).send(hookFailureException().getResponse());
+  }
+
+  private answer(verdict: Verdict, request: any, reply: any, done: Done): void {
     if (verdict === undefined) return done();
     if (verdict.status === 503) return void reply.code(503).send(storeUnavailableBody());
+    if (verdict.status === 500) return void reply.code(500).send(hookFailureException().getResponse());
     const { exception, contentType } = refusalResponse(this.config.onThrottled, verdict.refusal, request, undefined);
     if (contentType !== undefined) reply.header('Content-Type', contentType);
     const body = exception.getResponse();

@@ -3,6 +3,7 @@ import { GraphqlThrottle } from '../contexts/graphql-context';
 import { WsThrottle } from '../contexts/ws-context';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
+import { hookFailureException } from './hook-failure';
 import { refusalResponse } from './refusal';
 import { RoutePlans } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
@@ -52,6 +53,7 @@ export class ThrottleGuard implements CanActivate {
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;
       if (v.status === 503) throw new ThrottleStoreUnavailableException();
+      if (v.status === 500) throw hookFailureException(); // the hook's failure is logged once, by the decider
       const refusal = refusalResponse(this.config.onThrottled, v.refusal, request, context);
       if (refusal.contentType !== undefined) sendTyped(response, refusal.exception, refusal.contentType);
       throw refusal.exception;

@@ -19,7 +19,7 @@ export interface ScopeOptions {
   rate: string;
   /** Overrides the module-wide `key` for this scope. */
   key?: ThrottleKey;
-  /** `enforce` (default) or `shadow`: decide, count and send headers, but refuse nothing. Overrides the module's `mode`. */
+  /** `enforce` (default) or `shadow`: decide and count, but refuse nothing and send no headers. Overrides the module's `mode`. */
   mode?: ThrottleMode;
   /** Client addresses or CIDRs this scope never throttles (added to the module's `allow`). */
   allow?: string[];
@@ -34,13 +34,16 @@ export interface ScopeOptions {
   burst?: number;
   /** Units each request of this scope consumes (default 1); a route's `@ThrottleCost` overrides it. */
   cost?: number;
-  /** Where the client's tier is read (`user:plan`, `header:x-plan`, `query:plan`, or a function); selects a rate from `tiers`. */
+  /**
+   * Where the client's tier is read (`user:plan`, `header:x-plan`, `query:plan`, or a function); selects a rate from `tiers`.
+   * A server-chosen tier (`user:`, a function) replaces the scope's rate; a client-chosen one (`header:`, `query:`) is decided besides it.
+   */
   tier?: ThrottleTier;
   /** Tier name to rate, e.g. `{ pro: '10000/hour', free: '20/hour' }`; unknown or missing tiers use `rate`. */
   tiers?: Record<string, string>;
 }
 
-/** `enforce` refuses over-limit requests; `shadow` only reports them (metrics `result="shadow_throttled"`, headers). */
+/** `enforce` refuses over-limit requests; `shadow` only reports them (metrics `result="shadow_throttled"`, a debug line), invisible to clients. */
 export type ThrottleMode = 'enforce' | 'shadow';
 
 /** Skips throttling for a request (e.g. trusted callers). Runs in the guard, after authentication guards registered before it. */

@@ -26,6 +26,18 @@ export interface ThrottleRule {
   readonly cost?: number;
   /** GCRA only: requests (units) admissible at once when the key is idle; default `limit`. */
   readonly burst?: number;
+  /**
+   * Sliding log only: how long the key keeps its admissions, in ms; default (and at least) `windowMs`.
+   * The key is trimmed and expires by it, while the rule counts only its own trailing `windowMs`. The
+   * module sets it to the longest window among a scope's rates, so a key decided under different rates
+   * over time (a user the server moves between tiers) loses no history a longer rate still counts.
+   */
+  readonly retainMs?: number;
+}
+
+/** How long a rule's key keeps its admissions: its `retainMs`, never less than its window. */
+export function retainOf(rule: ThrottleRule): number {
+  return rule.retainMs !== undefined && rule.retainMs > rule.windowMs ? rule.retainMs : rule.windowMs;
 }
 
 /** What the guard asks the store: every rule is checked, then all are recorded or none. */
