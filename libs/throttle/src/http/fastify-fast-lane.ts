@@ -6,6 +6,7 @@ import type { RoutePlan } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
 import { hookFailureException, reportHookFailure } from './hook-failure';
 import { refusalResponse } from './refusal';
+import { THROTTLE_ROUTE_GUARDED } from './route-guard';
 import { storeUnavailableBody } from './throttle.exception';
 
 type Done = (err?: Error) => void;
@@ -16,7 +17,7 @@ type Done = (err?: Error) => void;
  * through the same {@link ThrottleDecider} as the guard. It answers a refusal itself (same status,
  * headers and body as the guard's, without an exception) and marks an admitted request so the guard
  * lets it through. Routes keyed by `user` or a function stay with the guard, which runs after
- * authentication. It learns which plan serves which route from the requests the guard decided, keyed
+ * authentication, and so do routes that name ThrottleGuard in their own `@UseGuards`. It learns which plan serves which route from the requests the guard decided, keyed
  * by Fastify's per-route config object, so versioned or host-constrained handlers on one path stay apart.
  */
 @Injectable()
@@ -90,6 +91,7 @@ export class FastifyFastLane implements OnModuleInit {
     const plan: RoutePlan | null | undefined = request[THROTTLE_DECIDED];
     const route = request.routeOptions?.config;
     if (plan === undefined || route === undefined) return;
+    if (request[THROTTLE_ROUTE_GUARDED] === true) return void this.plans.set(route, null); // its own guard decides, after authentication
     const known = this.plans.get(route);
     if (known !== plan) this.plans.set(route, known === undefined ? plan : null);
   }

@@ -55,6 +55,13 @@ describe('compileIdentity', () => {
     expect(resolve('header:x-key', once)).toBe('h:a, b');
   });
 
+  it('issue 17 #5: keys a joined header value by IP when the request view has no raw headers (a WebSocket handshake)', () => {
+    const view = (value: string | string[]) => ({ headers: { 'x-key': value }, socket: { remoteAddress: '192.0.2.1' } });
+    expect(resolve('header:x-key', view('a, b'))).toBe(fallback);
+    expect(resolve('header:x-key', view(['a', 'b']))).toBe(fallback);
+    expect(resolve('header:x-key', view('a'))).toBe('h:a');
+  });
+
   // Regression (issue 9): a global throttle guard runs before controller auth guards, so `user` scopes
   // silently became IP limits. Now it says so, once.
   it('reports a user key that never sees request.user, once, after USER_MISSING_AFTER requests', () => {

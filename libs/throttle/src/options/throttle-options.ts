@@ -89,7 +89,11 @@ export interface ThrottleModuleOptions {
   key?: ThrottleKey;
   /** Proxies in front of the app: a hop count or trusted CIDR list. Default 0: `X-Forwarded-For` ignored. */
   trustProxy?: TrustProxy;
-  /** A store instance of your own; default: the embedded memory store. */
+  /**
+   * A store instance of your own; default: the embedded memory store. A store that says it is `shared`
+   * (`RedisThrottleStorage`, or yours: see `ThrottleStorage.shared`) gets the failure policy below; beside
+   * one that does not, `onStoreError`, `storeTimeoutMs`, `storeBootTimeoutMs`, `instances` and `redis` are refused at boot.
+   */
   storage?: ThrottleStorage;
   /** Options of the embedded memory store. */
   memory?: MemoryStorageOptions;
@@ -105,9 +109,9 @@ export interface ThrottleModuleOptions {
   skipIf?: SkipIf;
   /** Shapes the 429: `problem+json` or your own body or exception. Default: the contract's JSON body. */
   onThrottled?: OnThrottled;
-  /** Use Redis as the shared store (needs the `ioredis` package): one of `client`, `url` or `clusterNodes`. Ignored when `storage` is given. */
+  /** Use Redis as the shared store (needs the `ioredis` package): one of `client`, `url` or `clusterNodes`. Not with `storage`. */
   redis?: RedisStoreOptions;
-  /** When Redis is down or slow: `local` (default: per-process memory limits), `allow` (admit) or `deny` (503). */
+  /** When Redis (or a shared `storage`) is down or slow: `local` (default: per-process memory limits), `allow` (admit) or `deny` (503). */
   onStoreError?: OnStoreError;
   /** The longest a request waits for Redis before `onStoreError` decides. Default 100. */
   storeTimeoutMs?: number;

@@ -48,7 +48,8 @@ export interface RedisThrottleStorageOptions {
  * with different identities on one route) are decided slot group by slot group, and the admission is
  * withdrawn from earlier groups when a later one refuses: never over-admits, briefly holds a slot
  * (see {@link CrossSlotConsumer}).
- * Errors propagate: wrap it in {@link ResilientThrottleStorage} for timeouts and the failure policy.
+ * Errors propagate: `ThrottleModule` wraps it (built from `redis`, or passed as `storage`) in
+ * {@link ResilientThrottleStorage} for timeouts and the failure policy.
  * Needs Redis >= 5 (scripts replicated by effects, so a script may read `TIME` and then write).
  *
  * @example
@@ -56,6 +57,8 @@ export interface RedisThrottleStorageOptions {
  * await storage.consume({ rules: [{ key: 'hi:{abc}', limit: 60, windowMs: 60_000 }] });
  */
 export class RedisThrottleStorage extends ThrottleStorage {
+  /** Shared: `ThrottleModule` puts it behind `onStoreError`, `storeTimeoutMs` and the rest of the failure policy, even when the app builds it. */
+  override readonly shared = true;
   private readonly instanceId = randomBytes(6).toString('base64url');
   private sequence = 0;
   private corked = false;

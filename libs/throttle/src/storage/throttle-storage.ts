@@ -101,6 +101,19 @@ export abstract class ThrottleStorage {
    */
   decideSync?(request: ThrottleRequest): ThrottleDecision | undefined;
 
+  /**
+   * Whether this store is shared by several processes (Redis, a database): it can then fail, be slow or
+   * still be connecting. `ThrottleModule` puts a shared store behind the same failure policy as the Redis
+   * store it builds itself: `storeTimeoutMs`, a circuit breaker, the local deny cache, `onStoreError`,
+   * readiness before the first decision and close at shutdown (calling the store's optional
+   * `open(waitMs)`, `watchReady(listener)` and `close()` when it has them). Default false: the store
+   * decides alone, and the module refuses those options beside it. {@link RedisThrottleStorage} is shared.
+   *
+   * @example
+   * class MyDbStorage extends ThrottleStorage { override readonly shared = true; async consume(r) { ... } }
+   */
+  readonly shared?: boolean;
+
   /** What `/health` reports about the store; stores override it. */
   health(): StorageHealth {
     return { store: this.constructor.name, state: 'ok' };
