@@ -44,22 +44,33 @@ interface Picked {
 }
 
 /**
- * The rule a scope's header entry describes (issue 17): refused, the refusing rule that frees up last;
- * else the one with the least remaining (tie: the longer reset). The same order picks the scope the
- * X- headers and the 429 describe.
+ * The scope the X- headers and the 429 describe (design.md): refused, the refusing scope that frees up
+ * last (tie: the first); else the one with the least remaining (tie: the longer reset, then the first).
  */
 export function mostRestrictive<T extends Picked>(items: readonly T[]): T {
   const refusing = items.filter((p) => p.state.retryAfterMs > 0);
   if (refusing.length > 0) return refusing.reduce((a, b) => (b.state.retryAfterMs > a.state.retryAfterMs ? b : a));
-  return items.reduce((a, b) =>
-    b.state.remaining < a.state.remaining || (b.state.remaining === a.state.remaining && b.state.resetMs > a.state.resetMs) ? b : a,
-  );
+  return items.reduce((a, b) => (leavesLess(b.state, a.state) ? b : a));
 }
+
+/**
+ * The rule a scope's one header entry describes when two rules decide it (issue 17): refused, the
+ * refusing rule that frees up last; else the one with the least remaining (tie: the longer reset). An
+ * exact tie in freeing up, which the issue leaves open, goes to the one that leaves less (the library's choice).
+ */
+export function scopeEntry(items: readonly Picked[]): Picked {
+  return items.reduce((a, b) => {
+    if (b.state.retryAfterMs !== a.state.retryAfterMs) return b.state.retryAfterMs > a.state.retryAfterMs ? b : a;
+    return leavesLess(b.state, a.state) ? b : a;
+  });
+}
+
+const leavesLess = (a: ModelState, b: ModelState) => a.remaining < b.remaining || (a.remaining === b.remaining && a.resetMs > b.resetMs);
 
 /** The response the model expects for one step. */
 export function expectedResponse(shape: RefusalShape, step: ModelStep, allowed: boolean, outcomes: readonly ScopeOutcome[]): Expected {
   const headers: Record<string, string | undefined> = Object.fromEntries(COMPARED_HEADERS.map((h) => [h, undefined]));
-  const picks = outcomes.map((o) => ({ name: o.name, ...mostRestrictive(o.rules.map((rule, i) => ({ rule, state: o.states[i] }))) }));
+  const picks = outcomes.map((o) => ({ name: o.name, ...scopeEntry(o.rules.map((rule, i) => ({ rule, state: o.states[i] }))) }));
   if (picks.length > 0) {
     headers['ratelimit-policy'] = picks.map((p) => `"${p.name}";q=${p.rule.limit};w=${p.rule.windowMs / 1000}`).join(', ');
     headers['ratelimit'] = picks

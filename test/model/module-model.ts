@@ -27,10 +27,10 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
  * - Sliding log: one log per (scope, identity); a rule counts its own window of it. The model keeps one
  *   ReferenceModel log per window of the scope's rates (the scope's and its tiers'), each fed every
  *   admission, so moving between windows loses nothing ("trim by the longest, count by the rule's own").
- * - GCRA: one theoretical arrival time per (scope, identity), shared by the scope's own and server tiers'
- *   rates; a client tier's rate is metered on its own (its own arrival time per tier).
- * - A client-chosen tier (`header:`) adds its rule to the scope's own, atomically; a server-chosen one
- *   (`user:`, function) replaces it.
+ * - GCRA: one theoretical arrival time per (scope, identity), shared by the scope's own and server tiers' rates.
+ * - A client-chosen tier (`header:`) adds its rule to the scope's own, atomically (admitted only if both
+ *   admit, consumed from both or neither), on a counter of its own per tier rate, fed by the requests
+ *   that tier decides; a server-chosen one (`user:`, function) replaces the scope's rate on its counter.
  * - Enforced scopes decide together (all or none); when they admit, each unskipped shadow scope records
  *   its own admission if its rules admit. Shadow scopes never refuse and never show in headers.
  */
@@ -105,7 +105,7 @@ export class ModuleModel {
   private rulesOf(scope: ModelScope, step: ModelStep, cost: number): ScopeRules {
     const id = `${scope.name}|${this.identity(scope, step)}`;
     let own: ModelRate = scope.rate;
-    let client: [string, ModelRate] | undefined;
+    let client: [string, ModelRate] | undefined; // a client-chosen tier: its name and rate
     const tier = scope.tier;
     if (tier?.source === 'header' && step.plan !== undefined && Object.hasOwn(tier.tiers, step.plan)) {
       client = [step.plan, tier.tiers[step.plan]];
@@ -121,15 +121,13 @@ export class ModuleModel {
       cost,
       burst: scope.algorithm === 'gcra' ? (scope.burst ?? rate.limit) : undefined,
     });
-    if (scope.algorithm === 'gcra') {
-      const deciding = [rule(own, id)];
-      if (client !== undefined) deciding.push(rule(client[1], `${id}#${client[0]}`));
-      return { scope, deciding, recorders: [] };
-    }
-    const deciding = [own, ...(client ? [client[1]] : [])].map((r) => rule(r, `${id}@${r.windowMs}`));
-    const decided = new Set(deciding.map((r) => r.windowMs));
-    const windows = new Set([scope.rate, ...Object.values(tier?.tiers ?? {})].map((r) => r.windowMs));
-    const recorders = [...windows].filter((w) => !decided.has(w)).map((w) => rule({ limit: UNBOUNDED, windowMs: w }, `${id}@${w}`));
+    // A client tier's rate counts on a counter of its own (one per rate), fed by the requests it decides.
+    const tierRule = client && rule(client[1], `${id}#${client[1].limit}/${client[1].windowMs}@${client[1].windowMs}`);
+    if (scope.algorithm === 'gcra') return { scope, deciding: tierRule ? [rule(own, id), tierRule] : [rule(own, id)], recorders: [] };
+    const serverTiers = tier !== undefined && tier.source !== 'header' ? Object.values(tier.tiers) : [];
+    const windows = new Set([scope.rate, ...serverTiers].map((r) => r.windowMs));
+    const recorders = [...windows].filter((w) => w !== own.windowMs).map((w) => rule({ limit: UNBOUNDED, windowMs: w }, `${id}@${w}`));
+    const deciding = [rule(own, `${id}@${own.windowMs}`), ...(tierRule ? [tierRule] : [])];
     return { scope, deciding, recorders };
   }
 
