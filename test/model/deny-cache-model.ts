@@ -37,9 +37,12 @@ export class DenyCacheModel {
     return states === undefined ? undefined : { allowed: false, states };
   }
 
-  /** Remembers the full keys of a store's refusal. */
+  /** Remembers the full keys of a store's refusal; forgets the keys of an admission. */
   remember(rules: readonly ThrottleRule[], decision: ModelDecision, now: number): void {
-    if (decision.allowed) return;
+    if (decision.allowed) {
+      for (const rule of rules) this.full.delete(storeKey(rule)); // the key reopens later now: ask the store
+      return;
+    }
     decision.states.forEach((state, i) => {
       if (state.retryAfterMs > 0) this.full.set(storeKey(rules[i]), { until: now + state.retryAfterMs, rule: rules[i] });
     });

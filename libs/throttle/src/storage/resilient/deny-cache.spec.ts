@@ -95,4 +95,25 @@ describe('DenyCache', () => {
     expect(cache.check({ rules: [{ ...gcra, cost: 1 }] })?.states[0].retryAfterMs).toBe(29_999);
     expect(cache.check({ rules: [{ ...gcra, cost: 2 }] })).toBeUndefined();
   });
+
+  // Found by the model suite (test/model, cluster fastify, MODEL_SEED=-1229269452): 4/10s, a cost-3 request
+  // refused until t=10 s, a cost-2 one admitted at t=1 s (now full until 11 s), then the cost-3 one answered
+  // from the cache with Retry-After 9 where it needs 10.
+  it('forgets a full key when the store admits a request on it (its reopening moved later)', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const rule = { key: 'k', limit: 4, windowMs: 10_000 };
+    cache.remember(
+      { rules: [{ ...rule, cost: 3 }] },
+      { allowed: false, states: [{ remaining: 2, resetMs: 10_000, retryAfterMs: 10_000 }] },
+      clock.now(),
+    );
+    clock.advance(1_001);
+    cache.remember(
+      { rules: [{ ...rule, cost: 2 }] },
+      { allowed: true, states: [{ remaining: 0, resetMs: 8_999, retryAfterMs: 0 }] },
+      clock.now(),
+    );
+    expect(cache.check({ rules: [{ ...rule, cost: 3 }] })).toBeUndefined();
+  });
 });

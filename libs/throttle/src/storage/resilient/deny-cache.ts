@@ -40,12 +40,16 @@ export class DenyCache {
   }
 
   /**
-   * Records the full keys of a refusal. `sentAt` is the local time the request was sent: the store
+   * Records the full keys of a refusal, and forgets the keys of an admission. `sentAt` is the local time the request was sent: the store
    * decided later, so `sentAt + retryAfterMs` is never after the true reopening time. A refusal that
    * counted admissions which may yet be withdrawn is remembered only for its `certainRetryAfterMs`.
    */
   remember(request: ThrottleRequest, decision: ThrottleDecision, sentAt: number): void {
-    if (decision.allowed) return;
+    if (decision.allowed) {
+      // An admission (at another cost or rate than a cached refusal's) moves the key's reopening later: forget it.
+      if (this.until.size > 0) for (const rule of request.rules) this.until.delete(rule.key);
+      return;
+    }
     decision.states.forEach((state, i) => {
       const certainMs = state.certainRetryAfterMs ?? state.retryAfterMs;
       if (certainMs > 0) this.until.set(request.rules[i].key, { until: sentAt + certainMs, rule: request.rules[i] });
