@@ -102,8 +102,10 @@ const stepArb: fc.Arbitrary<ModelStep> = fc.record({
  * `oneIdentity`: every scope keyed like the first, so a request's keys share one Cluster slot (see model.spec.ts).
  */
 export function caseArb(maxSteps: number, oneIdentity = false): fc.Arbitrary<ModelCase> {
-  return fc.record({ config: configArb, steps: fc.array(stepArb, { minLength: 1, maxLength: maxSteps }) }).map(({ config, steps }) => ({
-    config: oneIdentity ? { ...config, scopes: config.scopes.map((s) => ({ ...s, key: config.scopes[0].key })) } : config,
-    steps: steps.map((s) => ({ ...s, route: s.route % config.routes.length })),
-  }));
+  return fc
+    .record({ config: configArb, steps: fc.array(stepArb, { minLength: 1, maxLength: maxSteps, size: 'max' }) })
+    .map(({ config, steps }) => ({
+      config: oneIdentity ? { ...config, scopes: config.scopes.map((s) => ({ ...s, key: config.scopes[0].key })) } : config,
+      steps: steps.map((s) => ({ ...s, route: s.route % config.routes.length })),
+    }));
 }

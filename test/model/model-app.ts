@@ -30,6 +30,7 @@ export function moduleOptions(config: ModelConfig, store: StoreSpec, keyPrefix: 
     };
   }
   if (store.kind === 'redis') Object.assign(options, { redis: { url: store.url }, storeTimeoutMs: 5_000 });
+  if (store.kind === 'down') Object.assign(options, { redis: { url: store.url }, onStoreError: 'deny', storeBootTimeoutMs: 200 });
   if (store.kind === 'cluster') Object.assign(options, { redis: { clusterNodes: store.nodes }, storeTimeoutMs: 5_000 });
   return options;
 }

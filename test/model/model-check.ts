@@ -1,6 +1,7 @@
 // Runs generated cases against the real app and the model, and turns a failed property into a report
 // with a replayable seed.
 import fc from 'fast-check';
+import { ThrottleStorage } from 'nest-scoped-throttle';
 import type { HttpResponse, Platform } from '../e2e/platforms';
 import { startModelApp, StoreSpec } from './model-app';
 import { CLIENTS, ModelCase, stepHeaders } from './model-config';
@@ -16,15 +17,27 @@ let runs = 0;
 export async function checkCase(c: ModelCase, platform: Platform, store: StoreSpec): Promise<void> {
   const keyPrefix = `model-${process.pid}-${++runs}:`; // a Redis run never reads another run's keys
   const app = await startModelApp(c.config, platform, store, keyPrefix);
-  const model = new ModuleModel(c.config, store.kind !== 'memory');
+  const model = new ModuleModel(c.config, store.kind === 'memory' ? 'memory' : store.kind === 'down' ? 'down' : 'shared');
   try {
     for (const [i, step] of c.steps.entries()) {
       app.clock.advance(step.advanceMs);
       const got = await within(app.get(`/r${step.route}`, stepHeaders(step), CLIENTS[step.client]), `step ${i}`);
       compare(i, model.respond(step, app.clock.now()), got);
     }
+    if (store.kind === 'redis' || store.kind === 'cluster') expectDecidedByTheStore(app.app.get(ThrottleStorage));
   } finally {
     await within(app.close(), 'closing the app'); // a request left unanswered keeps a Fastify server open
+  }
+}
+
+/** A shared store that fell back to local limits would pass for the memory store: every decision must be Redis's (or its deny cache's). */
+function expectDecidedByTheStore(storage: ThrottleStorage): void {
+  const stats = (storage as { stats?: () => { policyDecisions: number; storeErrors: number } }).stats?.();
+  if (stats === undefined) throw new Error(`the app's store is not the shared store's failure policy: ${storage.constructor.name}`);
+  if (stats.policyDecisions > 0 || stats.storeErrors > 0) {
+    throw new Error(
+      `the shared store failed (${stats.storeErrors} errors): ${stats.policyDecisions} decisions by onStoreError, not by Redis`,
+    );
   }
 }
 
@@ -53,10 +66,15 @@ export function compare(step: number, want: Expected, got: HttpResponse): void {
 
 const show = (v: string | undefined) => (v === undefined ? '(none)' : JSON.stringify(v));
 
-/** How long a property runs: `MODEL_RUNS` scales every suite's bounded count; `MODEL_SEED`/`MODEL_PATH` replay one failure. */
+/**
+ * How long a property runs: `runsInNpmTest` in `npm test`; `MODEL_RUNS` runs, or `MODEL_SCALE` times
+ * the bounded count (`npm run test:model -- --runs N | --scale K`); `MODEL_SEED`/`MODEL_PATH` replay one failure.
+ */
 export function modelParameters(runsInNpmTest: number): fc.Parameters<[ModelCase]> {
-  const scale = Number(process.env.MODEL_RUNS ?? 0);
-  const params: fc.Parameters<[ModelCase]> = { numRuns: scale > 0 ? Math.round(scale * runsInNpmTest) : runsInNpmTest };
+  const runs = Number(process.env.MODEL_RUNS ?? 0);
+  const scale = Number(process.env.MODEL_SCALE ?? 0);
+  const numRuns = runs > 0 ? runs : scale > 0 ? Math.max(1, Math.round(scale * runsInNpmTest)) : runsInNpmTest;
+  const params: fc.Parameters<[ModelCase]> = { numRuns };
   if (process.env.MODEL_SEED !== undefined) params.seed = Number(process.env.MODEL_SEED);
   if (process.env.MODEL_PATH !== undefined) params.path = process.env.MODEL_PATH;
   return params;
@@ -73,7 +91,7 @@ export async function assertModel(
 ): Promise<void> {
   const details = await fc.check(property, params);
   if (!details.failed) return;
-  const replay = `MODEL_SEED=${details.seed} MODEL_PATH=${details.counterexamplePath} npx jest test/model --runInBand -t '${label}'`;
+  const replay = `npm run test:model -- --seed ${details.seed} --path ${details.counterexamplePath} -t '${label}'`;
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   throw new Error(
     `model counterexample (${label}), shrunk ${details.numShrinks} times:\n${error}\n` +

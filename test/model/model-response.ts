@@ -119,3 +119,12 @@ function problemBody(scope: string, retryAfter: number) {
     retryAfter,
   };
 }
+
+/** The `deny` policy's 503 body. */
+export function storeUnavailableBody() {
+  return {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: 'Rate limit store unavailable; request refused (onStoreError: deny). Retry shortly.',
+  };
+}

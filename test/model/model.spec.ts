@@ -30,7 +30,7 @@ describe.each(PLATFORMS)('module model over HTTP, memory store, %s', (platform) 
       assertModel(
         label,
         property(platform, () => ({ kind: 'memory' })),
-        modelParameters(40),
+        modelParameters(60),
       ),
     120_000,
   );
@@ -47,7 +47,7 @@ describeRedis('module model over HTTP, one Redis', () => {
       assertModel(
         `redis ${platform}`,
         property(platform, () => ({ kind: 'redis', url: server.url })),
-        modelParameters(15),
+        modelParameters(60),
       ),
     180_000,
   );
@@ -64,7 +64,7 @@ describeRedis('module model over HTTP, 3-master Redis Cluster', () => {
       assertModel(
         `cluster ${platform}`,
         property(platform, () => ({ kind: 'cluster', nodes: cluster.nodes }), true),
-        modelParameters(10),
+        modelParameters(50),
       ),
     240_000,
   );

@@ -5,7 +5,7 @@ import type { ThrottleRule } from 'nest-scoped-throttle';
 import { ReferenceModel } from 'nest-scoped-throttle/testing';
 import { ALLOWED_CLIENT, CLIENTS, ModelConfig, ModelRate, ModelScope, ModelStep } from './model-config';
 import { DenyCacheModel, ModelDecision } from './deny-cache-model';
-import { Expected, expectedResponse, ScopeOutcome } from './model-response';
+import { Expected, expectedResponse, ScopeOutcome, storeUnavailableBody } from './model-response';
 
 /** A hook of the app threw: the request's 500. */
 class HookThrew extends Error {}
@@ -35,17 +35,20 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
  *   its own admission if its rules admit. Shadow scopes never refuse and never show in headers.
  */
 export class ModuleModel {
-  private readonly store = new ReferenceModel();
+  private readonly reference = new ReferenceModel();
   private readonly scopes: ReadonlyMap<string, ModelScope>;
   private readonly denyCache?: DenyCacheModel;
 
-  /** `shared`: the app's store is Redis (or Cluster), behind the failure policy and its local deny cache. */
+  /**
+   * `store`: `memory`; `shared` (Redis or Cluster, behind the failure policy and its local deny cache); or
+   * `down` (a shared store that never answers, under `onStoreError: 'deny'`).
+   */
   constructor(
     private readonly config: ModelConfig,
-    shared: boolean,
+    private readonly store: 'memory' | 'shared' | 'down',
   ) {
     this.scopes = new Map(config.scopes.map((s) => [s.name, s]));
-    if (shared) this.denyCache = new DenyCacheModel();
+    if (store === 'shared') this.denyCache = new DenyCacheModel();
   }
 
   /** What the app must answer to `step` at `now` (and the state it leaves behind). */
@@ -63,9 +66,11 @@ export class ModuleModel {
     }
     const enforced = planned.filter((p) => !p.scope.shadow);
     const rules = enforced.flatMap((p) => [...p.deciding, ...p.recorders]);
+    // deny: the enforced scopes cannot be decided, so the request is refused; shadow scopes refuse nothing.
+    if (this.store === 'down' && rules.length > 0) return { status: 503, body: storeUnavailableBody() };
     const decision = rules.length > 0 ? this.decide(rules, now) : { allowed: true, states: [] };
-    if (decision.allowed) {
-      for (const p of planned.filter((q) => q.scope.shadow)) this.store.consume({ rules: [...p.deciding, ...p.recorders] }, now);
+    if (decision.allowed && this.store !== 'down') {
+      for (const p of planned.filter((q) => q.scope.shadow)) this.reference.consume({ rules: [...p.deciding, ...p.recorders] }, now);
     }
     let at = 0;
     const outcomes: ScopeOutcome[] = enforced.map((p) => {
@@ -83,7 +88,7 @@ export class ModuleModel {
    */
   private decide(rules: ThrottleRule[], now: number): ModelDecision {
     const cached = this.denyCache?.check(rules, now);
-    const exact = this.store.consume({ rules }, now);
+    const exact = this.reference.consume({ rules }, now);
     if (cached === undefined) {
       this.denyCache?.remember(rules, exact, now);
       return exact;
