@@ -2,7 +2,19 @@
 // costs, client- and server-chosen tiers with other windows, shadow and enforce, allow lists, skipIf,
 // refusal shapes) and request sequences from several clients on a fake clock.
 import fc from 'fast-check';
-import { capacity, Hook, maxCost, ModelCase, ModelConfig, ModelRate, ModelRoute, ModelScope, ModelStep, TierSource } from './model-config';
+import {
+  capacity,
+  HeaderMode,
+  Hook,
+  maxCost,
+  ModelCase,
+  ModelConfig,
+  ModelRate,
+  ModelRoute,
+  ModelScope,
+  ModelStep,
+  TierSource,
+} from './model-config';
 
 const NAMES = ['s0', 's1', 's2', 's3'];
 const WINDOWS_MS = [1_000, 2_000, 3_000, 10_000, 60_000];
@@ -68,6 +80,7 @@ export const configArb: fc.Arbitrary<ModelConfig> = fc.integer({ min: 1, max: 4 
       scopes: fc.constant(scopes),
       routes: fc.array(routeArb(scopes), { minLength: 1, maxLength: 3 }),
       onThrottled: fc.constantFrom<ModelConfig['onThrottled']>('default', 'problem', 'custom'),
+      headers: fc.option(fc.constantFrom<HeaderMode>('both', 'ietf', 'legacy', 'none'), { nil: undefined, freq: 2 }),
     }),
   ),
 );

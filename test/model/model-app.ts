@@ -9,7 +9,11 @@ import { ALLOWED_CLIENT, ModelConfig, ModelScope, rateString } from './model-con
 
 /** Where the app under test keeps its counters. Redis ones decide on the fake clock (`FakeClock.storeTime()`). */
 export type StoreSpec =
-  { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string } | { readonly kind: 'cluster'; readonly nodes: string[] };
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'redis'; readonly url: string }
+  | { readonly kind: 'cluster'; readonly nodes: string[] }
+  /** A Redis nothing answers at, under `onStoreError: 'deny'`. */
+  | { readonly kind: 'down'; readonly url: string };
 
 /** What a hook of the app reads: the request's headers (Fastify and Express requests alike). */
 const header = (req: any, name: string): string | undefined => req?.headers?.[name] ?? req?.raw?.headers?.[name];
@@ -22,6 +26,7 @@ export function moduleOptions(config: ModelConfig, store: StoreSpec, keyPrefix: 
   const scopes: Record<string, ScopeOptions> = {};
   for (const s of config.scopes) scopes[s.name] = scopeOptions(s);
   const options: ThrottleModuleOptions = { scopes, keyPrefix };
+  if (config.headers !== undefined) options.headers = config.headers;
   if (config.onThrottled === 'problem') options.onThrottled = 'problem+json';
   if (config.onThrottled === 'custom') {
     options.onThrottled = (refusal) => {

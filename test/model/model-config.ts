@@ -1,6 +1,9 @@
 // The shape of one generated case of the model suite: a module config (scopes, routes, hooks) and the
 // requests sent to it, plus the requests' view as the hooks of the app read it (headers, source address).
-import type { ThrottleAlgorithm } from 'nest-scoped-throttle';
+import type { ThrottleAlgorithm, ThrottleModuleOptions } from 'nest-scoped-throttle';
+
+/** Which rate-limit headers the module sends. */
+export type HeaderMode = Exclude<ThrottleModuleOptions['headers'], boolean | undefined>;
 
 /** A rate as the model counts it: `limit` units per `windowMs`. */
 export interface ModelRate {
@@ -50,6 +53,8 @@ export interface ModelConfig {
   readonly scopes: readonly ModelScope[];
   readonly routes: readonly ModelRoute[];
   readonly onThrottled: RefusalShape;
+  /** The module's `headers` option (default `both`). */
+  readonly headers?: HeaderMode;
 }
 
 /** One request of a sequence, sent after the fake clock advanced `advanceMs`. */

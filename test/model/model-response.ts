@@ -1,7 +1,7 @@
 // What a client must see, from the model's decision: status, the rate-limit headers (design.md's HTTP
 // contract, issue 17's rules for scopes under two rules and for shadow scopes) and the body.
 import type { ThrottleRule } from 'nest-scoped-throttle';
-import type { ModelStep, RefusalShape } from './model-config';
+import type { ModelConfig, ModelStep } from './model-config';
 
 /** The state of one rule after a decision (the ReferenceModel's `RuleState`). */
 export interface ModelState {
@@ -68,10 +68,17 @@ export function scopeEntry(items: readonly Picked[]): Picked {
 const leavesLess = (a: ModelState, b: ModelState) => a.remaining < b.remaining || (a.remaining === b.remaining && a.resetMs > b.resetMs);
 
 /** The response the model expects for one step. */
-export function expectedResponse(shape: RefusalShape, step: ModelStep, allowed: boolean, outcomes: readonly ScopeOutcome[]): Expected {
+export function expectedResponse(
+  config: Pick<ModelConfig, 'onThrottled' | 'headers'>,
+  step: ModelStep,
+  allowed: boolean,
+  outcomes: readonly ScopeOutcome[],
+): Expected {
+  const shape = config.onThrottled;
+  const mode = config.headers ?? 'both';
   const headers: Record<string, string | undefined> = Object.fromEntries(COMPARED_HEADERS.map((h) => [h, undefined]));
   const picks = outcomes.map((o) => ({ name: o.name, ...scopeEntry(o.rules.map((rule, i) => ({ rule, state: o.states[i] }))) }));
-  if (picks.length > 0) {
+  if (picks.length > 0 && (mode === 'both' || mode === 'ietf')) {
     headers['ratelimit-policy'] = picks.map((p) => `"${p.name}";q=${p.rule.limit};w=${p.rule.windowMs / 1000}`).join(', ');
     headers['ratelimit'] = picks
       .map(
@@ -79,6 +86,8 @@ export function expectedResponse(shape: RefusalShape, step: ModelStep, allowed: 
           `"${p.name}";r=${p.state.remaining};t=${seconds(allowed ? p.state.resetMs : Math.max(p.state.resetMs, p.state.retryAfterMs))}`,
       )
       .join(', ');
+  }
+  if (picks.length > 0 && (mode === 'both' || mode === 'legacy')) {
     const top = mostRestrictive(picks);
     headers['x-ratelimit-limit'] = String(top.rule.limit);
     headers['x-ratelimit-remaining'] = String(top.state.remaining);

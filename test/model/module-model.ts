@@ -78,7 +78,7 @@ export class ModuleModel {
       at += p.deciding.length + p.recorders.length;
       return { name: p.scope.name, rules: p.deciding, states };
     });
-    return expectedResponse(this.config.onThrottled, step, decision.allowed, outcomes);
+    return expectedResponse(this.config, step, decision.allowed, outcomes);
   }
 
   /**
