@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import {
   capacity,
+  clientChosen,
   HeaderMode,
   Hook,
   maxCost,
@@ -40,10 +41,10 @@ const scopeArb = (name: string): fc.Arbitrary<ModelScope> =>
       burst: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined, freq: 3 }),
       cost: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 2 }),
       shadow: sometimes,
-      key: fc.constantFrom<'ip' | 'header' | 'function'>('ip', 'header', 'function'),
+      key: fc.constantFrom<ModelScope['key']>('ip', 'header', 'user', 'function'),
       tier: fc.option(
         fc.record({
-          source: fc.constantFrom<TierSource>('header', 'user', 'function'),
+          source: fc.constantFrom<TierSource>('header', 'query', 'user', 'function'),
           rates: fc.array(rateArb, { minLength: 1, maxLength: 2 }),
         }),
         { nil: undefined, freq: 2 },
@@ -55,7 +56,7 @@ const scopeArb = (name: string): fc.Arbitrary<ModelScope> =>
       const base = { ...rest, name, burst: rest.algorithm === 'gcra' ? burst : undefined };
       let tiers: Record<string, ModelRate> | undefined;
       if (tier !== undefined) {
-        const kept = tier.rates.filter((r) => tier.source !== 'header' || !isAbove(base, r, base.rate));
+        const kept = tier.rates.filter((r) => !clientChosen(tier.source) || !isAbove(base, r, base.rate));
         tiers = Object.fromEntries(kept.map((r, i) => [TIER_NAMES[i], r]));
       }
       const scope: ModelScope = { ...base, tier: tiers && Object.keys(tiers).length > 0 ? { source: tier!.source, tiers } : undefined };

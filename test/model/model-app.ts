@@ -45,6 +45,7 @@ function scopeOptions(s: ModelScope): ScopeOptions {
   if (s.burst !== undefined) o.burst = s.burst;
   if (s.cost !== undefined) o.cost = s.cost;
   if (s.key === 'header') o.key = 'header:x-client';
+  if (s.key === 'user') o.key = 'user';
   if (s.key === 'function') {
     o.key = (req: any) => {
       boom(req, 'key');
@@ -62,6 +63,7 @@ function scopeOptions(s: ModelScope): ScopeOptions {
   if (s.tier !== undefined) {
     o.tiers = Object.fromEntries(Object.entries(s.tier.tiers).map(([name, rate]) => [name, rateString(rate)]));
     if (s.tier.source === 'header') o.tier = 'header:x-plan';
+    if (s.tier.source === 'query') o.tier = 'query:plan';
     if (s.tier.source === 'user') o.tier = 'user:plan';
     if (s.tier.source === 'function') {
       o.tier = (req: any) => {

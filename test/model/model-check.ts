@@ -21,7 +21,8 @@ export async function checkCase(c: ModelCase, platform: Platform, store: StoreSp
   try {
     for (const [i, step] of c.steps.entries()) {
       app.clock.advance(step.advanceMs);
-      const got = await within(app.get(`/r${step.route}`, stepHeaders(step), CLIENTS[step.client]), `step ${i}`);
+      const path = `/r${step.route}${step.plan === undefined ? '' : `?plan=${step.plan}`}`;
+      const got = await within(app.get(path, stepHeaders(step), CLIENTS[step.client]), `step ${i}`);
       compare(i, model.respond(step, app.clock.now()), got);
     }
     if (store.kind === 'redis' || store.kind === 'cluster') expectDecidedByTheStore(app.app.get(ThrottleStorage));

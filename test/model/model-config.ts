@@ -12,11 +12,14 @@ export interface ModelRate {
 }
 
 /**
- * Where a scope reads its tier: `header` (`header:x-plan`, client-chosen: decided in addition to the
- * scope's rate), `user` (`user:plan`, set by the app's authentication) or `function` (server-chosen:
- * both replace the rate). The server-chosen ones read the plan the test sends in `x-user-plan`.
+ * Where a scope reads its tier: `header` (`header:x-plan`) or `query` (`query:plan`), client-chosen:
+ * decided in addition to the scope's rate; `user` (`user:plan`, set by the app's authentication) or
+ * `function`, server-chosen: they replace the rate, reading the plan the test sends in `x-user-plan`.
  */
-export type TierSource = 'header' | 'user' | 'function';
+export type TierSource = 'header' | 'query' | 'user' | 'function';
+
+/** Whether the client chooses the tier (it may then only lower the scope's rate). */
+export const clientChosen = (source: TierSource): boolean => source === 'header' || source === 'query';
 
 /** A hook a request can make throw (it names it in `x-boom`): the response must be that request's 500. */
 export type Hook = 'skipIf' | 'key' | 'tier' | 'onThrottled';
@@ -31,8 +34,11 @@ export interface ModelScope {
   /** The scope's own cost (default 1). */
   readonly cost?: number;
   readonly shadow: boolean;
-  /** `ip` (default), `header` (`header:x-client`, missing: IP) or `function` (`x-client`, else "anon"). */
-  readonly key: 'ip' | 'header' | 'function';
+  /**
+   * `ip` (default), `header` (`header:x-client`, missing: IP), `user` (`request.user.id`, set with a plan,
+   * else IP) or `function` (`x-client`, else "anon").
+   */
+  readonly key: 'ip' | 'header' | 'user' | 'function';
   readonly tier?: { readonly source: TierSource; readonly tiers: Readonly<Record<string, ModelRate>> };
   /** Allow-lists {@link ALLOWED_CLIENT}. */
   readonly allow: boolean;
@@ -64,7 +70,7 @@ export interface ModelStep {
   /** Index into {@link CLIENTS}. */
   readonly client: number;
   readonly xClient?: string;
-  /** `x-plan` (client-chosen tier). */
+  /** `x-plan` and `?plan=` (client-chosen tier). */
   readonly plan?: string;
   /** `x-user-plan` (server-chosen tier, through authentication or a tier function). */
   readonly userPlan?: string;

@@ -3,7 +3,7 @@
 // sees. The store part is the library's ReferenceModel: plain, obviously right, scanned in full.
 import type { ThrottleRule } from 'nest-scoped-throttle';
 import { ReferenceModel } from 'nest-scoped-throttle/testing';
-import { ALLOWED_CLIENT, CLIENTS, ModelConfig, ModelRate, ModelScope, ModelStep } from './model-config';
+import { ALLOWED_CLIENT, clientChosen, CLIENTS, ModelConfig, ModelRate, ModelScope, ModelStep } from './model-config';
 import { DenyCacheModel, ModelDecision } from './deny-cache-model';
 import { Expected, expectedResponse, ScopeOutcome, storeUnavailableBody } from './model-response';
 
@@ -112,9 +112,9 @@ export class ModuleModel {
     let own: ModelRate = scope.rate;
     let client: [string, ModelRate] | undefined; // a client-chosen tier: its name and rate
     const tier = scope.tier;
-    if (tier?.source === 'header' && step.plan !== undefined && Object.hasOwn(tier.tiers, step.plan)) {
+    if (tier !== undefined && clientChosen(tier.source) && step.plan !== undefined && Object.hasOwn(tier.tiers, step.plan)) {
       client = [step.plan, tier.tiers[step.plan]];
-    } else if (tier !== undefined && tier.source !== 'header') {
+    } else if (tier !== undefined && !clientChosen(tier.source)) {
       if (tier.source === 'function' && step.boom === 'tier') throw new HookThrew();
       if (step.userPlan !== undefined && Object.hasOwn(tier.tiers, step.userPlan)) own = tier.tiers[step.userPlan];
     }
@@ -129,7 +129,7 @@ export class ModuleModel {
     // A client tier's rate counts on a counter of its own (one per rate), fed by the requests it decides.
     const tierRule = client && rule(client[1], `${id}#${client[1].limit}/${client[1].windowMs}@${client[1].windowMs}`);
     if (scope.algorithm === 'gcra') return { scope, deciding: tierRule ? [rule(own, id), tierRule] : [rule(own, id)], recorders: [] };
-    const serverTiers = tier !== undefined && tier.source !== 'header' ? Object.values(tier.tiers) : [];
+    const serverTiers = tier !== undefined && !clientChosen(tier.source) ? Object.values(tier.tiers) : [];
     const windows = new Set([scope.rate, ...serverTiers].map((r) => r.windowMs));
     const recorders = [...windows].filter((w) => w !== own.windowMs).map((w) => rule({ limit: UNBOUNDED, windowMs: w }, `${id}@${w}`));
     const deciding = [rule(own, `${id}@${own.windowMs}`), ...(tierRule ? [tierRule] : [])];
@@ -139,6 +139,7 @@ export class ModuleModel {
   /** The identity the scope's key gives the request (a missing header falls back to the IP). */
   private identity(scope: ModelScope, step: ModelStep): string {
     const ip = `ip:${CLIENTS[step.client]}`;
+    if (scope.key === 'user') return step.userPlan !== undefined ? 'u:u' : ip;
     if (scope.key === 'header') return step.xClient !== undefined && step.xClient !== '' ? `h:${step.xClient}` : ip;
     if (scope.key === 'function') {
       if (step.boom === 'key') throw new HookThrew();
