@@ -1,4 +1,4 @@
-// Issue 17 #1 and #2 over every platform, on the memory store: a tier the client chooses is decided
+// Issue 17 #1 over every platform, on the memory store: a tier the client chooses is decided
 // beside the scope's own rate (it can only lower what the client gets, in any window of either), a
 // tier the server chooses replaces the rate without losing history, and a scope decided under two
 // rules sends one header entry, the more restrictive rule's. (Redis and Cluster: test/redis/tiers-exact.spec.ts.)
@@ -21,7 +21,7 @@ class TieredController {
 }
 
 /** The issue's scopes (smaller numbers): a client tier with a shorter window, GCRA `slow: 5/5h` on `10/hour`, a server tier. */
-export const tieredScopes: ThrottleModuleOptions['scopes'] = {
+const tieredScopes: ThrottleModuleOptions['scopes'] = {
   api: { rate: '5/hour', tier: 'header:x-plan', tiers: { trial: '1/15m' } },
   meter: { rate: '10/hour', algorithm: 'gcra', tier: 'header:x-plan', tiers: { slow: '5/5h' } },
   account: { rate: '5/hour', tier: 'user:plan', tiers: { fast: '2/minute' } },
@@ -62,7 +62,7 @@ describe.each(PLATFORMS)('issue 17: tiers stay exact over %s', (platform) => {
     expect((await a.get('/api')).status).toBe(200);
   });
 
-  it('issue 17 #2: a trial-only client gets its tier’s rate; the entry and Retry-After name the rule that refuses', async () => {
+  it('issue 17 #1: a trial-only client gets its tier’s rate; the one header entry and Retry-After name the rule that refuses', async () => {
     const a = await start();
     const first = await a.get('/api', trial);
     expect(first.headers).toMatchObject({ ratelimit: '"api";r=0;t=900', 'ratelimit-policy': '"api";q=1;w=900', 'x-ratelimit-limit': '1' });
