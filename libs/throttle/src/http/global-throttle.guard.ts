@@ -1,7 +1,13 @@
 import { CanActivate, ExecutionContext, Injectable, OnModuleInit, UseGuards } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { ModulesContainer } from '@nestjs/core';
 import { routeNamesThrottleGuard, THROTTLE_ROUTE_GUARDED } from './route-guard';
 import { ThrottleGuard } from './throttle.guard';
+
+/** What this guard reads of a Nest module: its providers and enhancers (guards named by `@UseGuards`), by token. */
+interface ModuleInstances {
+  readonly providers?: Map<unknown, { instance: unknown }>;
+  readonly injectables?: Map<unknown, { instance: unknown }>;
+}
 
 /**
  * The guard ThrottleModule registers globally (`APP_GUARD`), standing for {@link ThrottleGuard}:
@@ -9,7 +15,7 @@ import { ThrottleGuard } from './throttle.guard';
  *   the guards listed before it (authentication), so `user` keys and `user:` tiers see `request.user`;
  * - `Test.createTestingModule(...).overrideGuard(ThrottleGuard)` reaches it like any guard: this class
  *   names ThrottleGuard as its own enhancer (`@UseGuards` below), so Nest's override replaces that
- *   instance too, and the global guard calls the replacement. `overrideProvider(ThrottleGuard)` works as well.
+ *   instance too, and the global guard calls it. `overrideProvider(ThrottleGuard)` works as well.
  *
  * @example
  * Test.createTestingModule({ imports: [AppModule] }).overrideGuard(ThrottleGuard).useValue({ canActivate: () => true })
@@ -17,19 +23,24 @@ import { ThrottleGuard } from './throttle.guard';
 @Injectable()
 @UseGuards(ThrottleGuard)
 export class GlobalThrottleGuard implements CanActivate, OnModuleInit {
-  /** The guard that decides; set at init. */
-  private active!: CanActivate;
+  /** The guard that decides: this module's ThrottleGuard enhancer (replaced by `overrideGuard`), set at init. */
+  private active: CanActivate;
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly provided: ThrottleGuard,
+    private readonly modules: ModulesContainer,
+  ) {
+    this.active = provided;
+  }
 
-  /**
-   * Picks the guard to call: a replacement a test made (`overrideGuard` or `overrideProvider`), else the
-   * instance `app.get(ThrottleGuard)` returns (any unreplaced instance decides alike; that one can be spied on).
-   */
+  /** Picks this module's guard: the provider when a test replaced it (`overrideProvider`), else its enhancer instance. */
   onModuleInit(): void {
-    const instances: unknown[] = this.moduleRef.get(ThrottleGuard, { strict: false, each: true });
-    const replaced = instances.find((i) => isGuard(i) && i.constructor !== ThrottleGuard);
-    this.active = (replaced as CanActivate | undefined) ?? this.moduleRef.get(ThrottleGuard, { strict: false });
+    if (this.provided.constructor !== ThrottleGuard) return;
+    const own = [...(this.modules.values() as Iterable<ModuleInstances>)].find(
+      (module) => module.providers?.get(GlobalThrottleGuard)?.instance === this,
+    );
+    const enhancer = own?.injectables?.get(ThrottleGuard)?.instance as CanActivate | undefined;
+    if (typeof enhancer?.canActivate === 'function') this.active = enhancer;
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -39,8 +50,4 @@ export class GlobalThrottleGuard implements CanActivate, OnModuleInit {
     }
     return this.active.canActivate(context) as boolean | Promise<boolean>;
   }
-}
-
-function isGuard(value: unknown): value is CanActivate {
-  return typeof (value as CanActivate | null)?.canActivate === 'function';
 }
