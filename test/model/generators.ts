@@ -113,7 +113,7 @@ const stepArb: fc.Arbitrary<ModelStep> = fc.record({
 
 /**
  * A config and up to `maxSteps` requests to it (route indexes folded onto the config's routes).
- * `oneIdentity`: every scope keyed like the first, so a request's keys share one Cluster slot (see model.spec.ts).
+ * `oneIdentity`: every scope keyed like the first, so a request's keys share one Cluster slot.
  */
 export function caseArb(maxSteps: number, oneIdentity = false): fc.Arbitrary<ModelCase> {
   return fc

@@ -32,6 +32,8 @@ export interface Expected {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly body?: unknown;
+  /** Another answer the app may give instead (a refusal by the store rather than by its deny cache). */
+  readonly or?: Expected;
 }
 
 /** Whole seconds, rounded up. */

@@ -1,12 +1,16 @@
 // Issue 17's model of the whole module, checked over HTTP: generated configs and request sequences sent
 // through a real Nest app (Fastify with its fast lane, Express) on the memory store, one Redis and a
 // 3-master Cluster, every status, rate-limit header, Retry-After and body compared with ModuleModel.
-// `npm run test:model -- --runs N` scales the runs (N times the bounded counts below); a failure prints
-// the shrunk case and MODEL_SEED/MODEL_PATH to replay it.
+// `npm run test:model -- --runs N` (or `--scale K`: K times the bounded counts below) runs longer; a
+// failure prints the shrunk case and `--seed S --path P` to replay it (with the same generators).
 //
 // Time: every app runs on a FakeClock injected as its ThrottleClock; FakeClock.storeTime() makes the Redis
 // store send that clock's time to its script instead of reading Redis TIME, so Redis decides on exactly
 // the instants the model does. Each run boots its own app with its own key prefix, so runs share no keys.
+// Cluster runs key every scope of a case alike, so a request's keys share one slot. MODEL_CROSS_SLOT=1 keys
+// them differently (the cross-slot path), where a refusal the deny cache may answer is accepted as the
+// cache's or the store's (ModuleModel, `cross-slot`); the cache also leaves out keys whose refusal counted
+// withdrawable admissions, which the model does not track: such runs still report header differences.
 import fc from 'fast-check';
 import { RedisCluster, startCluster, startRedis, StartedRedis } from '../../libs/testkit/src';
 import { PLATFORMS } from '../e2e/platforms';
@@ -14,6 +18,9 @@ import { describeRedis } from '../redis/harness';
 import type { StoreSpec } from './model-app';
 import { caseArb } from './generators';
 import { assertModel, checkCase, modelParameters } from './model-check';
+
+/** Cluster cases whose requests span slots (see above). */
+const CROSS_SLOT = process.env.MODEL_CROSS_SLOT === '1';
 
 /** Requests per generated case. */
 const MAX_STEPS = 24;
@@ -63,7 +70,7 @@ describeRedis('module model over HTTP, 3-master Redis Cluster', () => {
     (platform) =>
       assertModel(
         `cluster ${platform}`,
-        property(platform, () => ({ kind: 'cluster', nodes: cluster.nodes }), true),
+        property(platform, () => ({ kind: 'cluster', nodes: cluster.nodes }), !CROSS_SLOT),
         modelParameters(50),
       ),
     240_000,

@@ -41,14 +41,17 @@ export class ModuleModel {
 
   /**
    * `store`: `memory`; `shared` (Redis or Cluster, behind the failure policy and its local deny cache); or
-   * `down` (a shared store that never answers, under `onStoreError: 'deny'`).
+   * `down` (a shared store that never answers, under `onStoreError: 'deny'`); `cross-slot`: a Cluster
+   * whose requests may span slots, where the deny cache remembers a refusal only as long as it is certain
+   * (provisional admissions of other requests may be withdrawn): a refusal then answers as the cache or
+   * as the store does.
    */
   constructor(
     private readonly config: ModelConfig,
-    private readonly store: 'memory' | 'shared' | 'down',
+    private readonly store: 'memory' | 'shared' | 'cross-slot' | 'down',
   ) {
     this.scopes = new Map(config.scopes.map((s) => [s.name, s]));
-    if (store === 'shared') this.denyCache = new DenyCacheModel();
+    if (store === 'shared' || store === 'cross-slot') this.denyCache = new DenyCacheModel();
   }
 
   /** What the app must answer to `step` at `now` (and the state it leaves behind). */
@@ -68,10 +71,15 @@ export class ModuleModel {
     const rules = enforced.flatMap((p) => [...p.deciding, ...p.recorders]);
     // deny: the enforced scopes cannot be decided, so the request is refused; shadow scopes refuse nothing.
     if (this.store === 'down' && rules.length > 0) return { status: 503, body: storeUnavailableBody() };
-    const decision = rules.length > 0 ? this.decide(rules, now) : { allowed: true, states: [] };
+    const [decision, exact] = rules.length > 0 ? this.decide(rules, now) : [{ allowed: true, states: [] }];
     if (decision.allowed && this.store !== 'down') {
       for (const p of planned.filter((q) => q.scope.shadow)) this.reference.consume({ rules: [...p.deciding, ...p.recorders] }, now);
     }
+    const expected = this.response(step, enforced, decision);
+    return exact === undefined || this.store !== 'cross-slot' ? expected : { ...expected, or: this.response(step, enforced, exact) };
+  }
+
+  private response(step: ModelStep, enforced: readonly ScopeRules[], decision: ModelDecision): Expected {
     let at = 0;
     const outcomes: ScopeOutcome[] = enforced.map((p) => {
       const states = decision.states.slice(at, at + p.deciding.length);
@@ -86,18 +94,18 @@ export class ModuleModel {
    * refusal must be one the store gives, and each cached key must reopen when the store says. (Not checked:
    * that the request's other keys reopen no later; the cache does not know them, see the report of issue 17.)
    */
-  private decide(rules: ThrottleRule[], now: number): ModelDecision {
+  private decide(rules: ThrottleRule[], now: number): [ModelDecision, ModelDecision?] {
     const cached = this.denyCache?.check(rules, now);
     const exact = this.reference.consume({ rules }, now);
     if (cached === undefined) {
       this.denyCache?.remember(rules, exact, now);
-      return exact;
+      return [exact];
     }
     const early = cached.states.findIndex((s, i) => s.retryAfterMs > 0 && s.retryAfterMs < exact.states[i].retryAfterMs - 0.01);
     if (exact.allowed || early >= 0) {
       throw new Error(`contract: the deny cache refuses ${JSON.stringify(cached)} where the store says ${JSON.stringify(exact)}`);
     }
-    return cached;
+    return [cached, exact];
   }
 
   private skips(scope: ModelScope, step: ModelStep): boolean {

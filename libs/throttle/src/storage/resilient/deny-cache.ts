@@ -2,9 +2,11 @@ import { LRUCache } from 'lru-cache';
 import type { ThrottleClock } from '../../clock';
 import type { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from '../throttle-storage';
 
-/** A full key: until when, and for which rule (its rate and the cost that was refused). */
+/** A full key: until when it is refused here, when the store said it reopens, and for which rule (its rate and refused cost). */
 interface FullKey {
   readonly until: number;
+  /** When the store said the key reopens: what a cached refusal reports (`until` may be earlier: see {@link DenyCache.remember}). */
+  readonly reopensAt: number;
   readonly rule: ThrottleRule;
 }
 
@@ -52,7 +54,9 @@ export class DenyCache {
     }
     decision.states.forEach((state, i) => {
       const certainMs = state.certainRetryAfterMs ?? state.retryAfterMs;
-      if (certainMs > 0) this.until.set(request.rules[i].key, { until: sentAt + certainMs, rule: request.rules[i] });
+      if (certainMs > 0) {
+        this.until.set(request.rules[i].key, { until: sentAt + certainMs, reopensAt: sentAt + state.retryAfterMs, rule: request.rules[i] });
+      }
     });
   }
 
@@ -75,7 +79,8 @@ export class DenyCache {
         continue;
       }
       states ??= rules.map((rule) => ({ remaining: rule.limit, resetMs: 0, retryAfterMs: 0 }));
-      states[i] = { remaining: 0, resetMs: until - now, retryAfterMs: until - now };
+      // Retry-After is the store's time: a refusal remembered for its certain part only still reopens when the store said.
+      states[i] = { remaining: 0, resetMs: full.reopensAt - now, retryAfterMs: full.reopensAt - now };
     }
     return states === undefined ? undefined : { allowed: false, states };
   }
