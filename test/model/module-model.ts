@@ -28,9 +28,9 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
  *   ReferenceModel log per window of the scope's rates (the scope's and its tiers'), each fed every
  *   admission, so moving between windows loses nothing ("trim by the longest, count by the rule's own").
  * - GCRA: one theoretical arrival time per (scope, identity), shared by the scope's own and server tiers' rates.
- * - A client-chosen tier (`header:`) adds its rule to the scope's own, atomically (admitted only if both
+ * - A client-chosen tier (`header:`, `query:`) adds its rule to the scope's own, atomically (admitted only if both
  *   admit, consumed from both or neither), on a counter of its own per tier rate, fed by the requests
- *   that tier decides; a server-chosen one (`user:`, function) replaces the scope's rate on its counter.
+ *   that tier decides; a server-chosen one (`user:`, a function) replaces the scope's rate on its counter.
  * - Enforced scopes decide together (all or none); when they admit, each unskipped shadow scope records
  *   its own admission if its rules admit. Shadow scopes never refuse and never show in headers.
  */
