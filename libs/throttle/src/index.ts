@@ -34,3 +34,6 @@ export { ThrottledGraphQLError } from './contexts/graphql-errors';
 
 // Metrics
 export { ThrottleMetrics } from './metrics/throttle-metrics';
+export { OtelThrottleMetrics, OTEL_INSTRUMENTS } from './metrics/otel-metrics';
+export type { OtelMetricsOptions } from './metrics/otel-metrics';
+export type { MetricsBackend, MetricsOption, MetricsOptions } from './options/metrics-option';

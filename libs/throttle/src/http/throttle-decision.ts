@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
@@ -31,13 +32,16 @@ const UNAVAILABLE: Verdict = { status: 503 };
 @Injectable()
 export class ThrottleDecider {
   private readonly metrics?: ThrottleMetrics;
+  private readonly otel?: OtelThrottleMetrics;
 
   constructor(
     private readonly storage: ThrottleStorage,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
     @Optional() metrics?: ThrottleMetrics,
+    @Optional() otel?: OtelThrottleMetrics,
   ) {
     this.metrics = metrics ?? undefined;
+    this.otel = otel ?? undefined;
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
@@ -107,7 +111,11 @@ export class ThrottleDecider {
         : decision.allowed
           ? 0
           : retryAfterSeconds(decision);
-    if (this.metrics !== undefined) this.count(scopes, decision.allowed, shadowed);
+    if (this.metrics !== undefined) this.count(this.metrics, scopes, decision.allowed, shadowed);
+    if (this.otel !== undefined) {
+      this.count(this.otel, scopes, decision.allowed, shadowed);
+      this.otel.annotate(scopes, decision, shadowed?.states.some((s, i) => scopes[i].shadow && s.retryAfterMs > 0) ?? false);
+    }
     if (decision.allowed) return undefined;
     const refused = refusedScope(decision);
     const state = decision.states[refused];
@@ -115,11 +123,16 @@ export class ThrottleDecider {
     return { status: 429, refusal: { scope: scopes[refused].name, limit, remaining: state.remaining, retryAfter } };
   }
 
-  private count(scopes: readonly CompiledScope[], allowed: boolean, shadowed: ThrottleDecision | undefined): void {
-    if (shadowed === undefined) return this.metrics!.countDecision(scopes, allowed);
+  private count(
+    metrics: ThrottleMetrics | OtelThrottleMetrics,
+    scopes: readonly CompiledScope[],
+    allowed: boolean,
+    shadowed: ThrottleDecision | undefined,
+  ): void {
+    if (shadowed === undefined) return metrics.countDecision(scopes, allowed);
     scopes.forEach((s, i) => {
       const shadowRefused = s.shadow && shadowed.states[i].retryAfterMs > 0;
-      this.metrics!.countResult(s.name, shadowRefused ? 'shadow_throttled' : allowed ? 'allowed' : 'throttled');
+      metrics.countResult(s.name, shadowRefused ? 'shadow_throttled' : allowed ? 'allowed' : 'throttled');
     });
   }
 
@@ -130,6 +143,7 @@ export class ThrottleDecider {
       const s = scopes[i];
       if (s.skip?.(request, context) === true) {
         this.metrics?.countResult(s.name, 'skipped');
+        this.otel?.countResult(s.name, 'skipped');
         kept ??= scopes.slice(0, i);
       } else kept?.push(s);
     }
