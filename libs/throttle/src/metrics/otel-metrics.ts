@@ -1,4 +1,4 @@
-import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import { mostRestrictive } from '../http/scope-pick';
 import type { ThrottleDecision, ThrottleStorage } from '../storage/throttle-storage';
 import { DecisionResult, STORE_DURATION_BUCKETS_S } from './throttle-metrics';
@@ -53,7 +53,11 @@ function loadOtelApi(): typeof import('@opentelemetry/api') {
 export class OtelThrottleMetrics {
   private readonly api: typeof import('@opentelemetry/api');
   private readonly storeDuration: Histogram;
-  private readonly meter: Meter;
+  private readonly storeErrors: Counter;
+  private readonly fallbackDecisions: Counter;
+  private readonly circuitTransitions: Counter;
+  private readonly denyCacheHits: Counter;
+  private readonly evictions: Counter;
   /** Decisions so far: per scope, one cumulative count per result, in {@link RESULTS} order (the hot path bumps numbers only). */
   private readonly counts = new Map<string, number[]>();
   private circuitOpen = 0;
@@ -61,7 +65,8 @@ export class OtelThrottleMetrics {
   constructor(options: OtelMetricsOptions = {}) {
     this.api = loadOtelApi();
     const provider = (options.meterProvider ?? this.api.metrics) as { getMeter(name: string): Meter };
-    const meter = (this.meter = provider.getMeter('nest-scoped-throttle'));
+    const meter = provider.getMeter('nest-scoped-throttle');
+    const counter = (name: string, description: string) => meter.createCounter(name, { description });
     meter
       .createObservableCounter(OTEL_INSTRUMENTS.decisions, {
         description: 'Throttle decisions by scope and result (allowed, throttled, shadow_throttled, skipped)',
@@ -77,30 +82,35 @@ export class OtelThrottleMetrics {
         description: '1 while the circuit breaker keeps requests off the shared store, else 0',
       })
       .addCallback((result) => result.observe(this.circuitOpen));
+    this.storeErrors = counter(OTEL_INSTRUMENTS.storeErrors, 'Shared-store calls that failed or timed out');
+    this.fallbackDecisions = counter(
+      OTEL_INSTRUMENTS.fallbackDecisions,
+      'Decisions made by the onStoreError policy instead of the shared store',
+    );
+    this.circuitTransitions = counter(OTEL_INSTRUMENTS.circuitTransitions, 'Circuit breaker state changes, by the state entered');
+    this.denyCacheHits = counter(
+      OTEL_INSTRUMENTS.denyCacheHits,
+      'Requests refused from the local deny cache without asking the shared store',
+    );
+    this.evictions = counter(OTEL_INSTRUMENTS.evictions, 'Sliding logs evicted while they still held an admission inside their window');
   }
 
   /** Counts what a store reports through its events, like {@link ThrottleMetrics.observe}. Returns the unsubscribe function. */
   observe(storage: ThrottleStorage, policy: string, store = 'redis'): () => void {
-    const counter = (name: string, description: string) => this.meter.createCounter(name, { description });
-    const errors = counter(OTEL_INSTRUMENTS.storeErrors, 'Shared-store calls that failed or timed out');
-    const fallback = counter(OTEL_INSTRUMENTS.fallbackDecisions, 'Decisions made by the onStoreError policy instead of the shared store');
-    const transitions = counter(OTEL_INSTRUMENTS.circuitTransitions, 'Circuit breaker state changes, by the state entered');
-    const denyHits = counter(OTEL_INSTRUMENTS.denyCacheHits, 'Requests refused from the local deny cache without asking the shared store');
-    const evictions = counter(OTEL_INSTRUMENTS.evictions, 'Sliding logs evicted while they still held an admission inside their window');
     const storeAttrs: Attributes = { store };
     const policyAttrs: Attributes = { policy };
     return storage.subscribe({
       decision: (e) => {
         if (e.source === 'store') this.storeDuration.record(e.latencyMs / 1000, storeAttrs);
-        else if (e.source === 'policy') fallback.add(1, policyAttrs);
+        else if (e.source === 'policy') this.fallbackDecisions.add(1, policyAttrs);
       },
-      storeError: (e) => errors.add(1, { store, reason: e.reason.startsWith('timeout') ? 'timeout' : e.reason }),
+      storeError: (e) => this.storeErrors.add(1, { store, reason: e.reason.startsWith('timeout') ? 'timeout' : e.reason }),
       circuitChange: (e) => {
-        transitions.add(1, { to: e.to });
+        this.circuitTransitions.add(1, { to: e.to });
         this.circuitOpen = e.to === 'closed' ? 0 : 1;
       },
-      denyCacheHit: () => denyHits.add(1),
-      eviction: (e) => evictions.add(1, { scope: e.scope }),
+      denyCacheHit: () => this.denyCacheHits.add(1),
+      eviction: (e) => this.evictions.add(1, { scope: e.scope }),
     });
   }
 
