@@ -14,7 +14,9 @@ const ALERTS = 'docker/prometheus/alerts.yml';
 /** Every series name the library's Prometheus metrics expose (a histogram's _bucket, _sum and _count). */
 async function exportedSeries(): Promise<Set<string>> {
   const metrics = await new ThrottleMetrics().registry.getMetricsAsJSON();
-  return new Set(metrics.flatMap((m) => (String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name])));
+  return new Set(
+    metrics.flatMap((m) => (String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name])),
+  );
 }
 
 /** Every PromQL expression of the dashboard: panel targets and template-variable queries. */
