@@ -57,6 +57,17 @@ describe('throttleConfig', () => {
     ]);
   });
 
+  it('refuses a file that is not a mapping, or whose scopes are not one, naming the line', () => {
+    const list = write('- hi: 1/s\n');
+    expect(problems(() => load(list))).toEqual([
+      `Invalid throttle config: ${list}:1:1: expected a mapping of module options, e.g. "scopes: { hi: 60/minute }"`,
+    ]);
+    const scopes = write('trustProxy: 1\nscopes:\n  - hi: 1/s\n');
+    expect(problems(() => load(scopes))[0]).toBe(
+      `Invalid throttle config: ${scopes}:3:3: "scopes" must map scope names to rates, e.g. "scopes: { hi: 60/minute }"`,
+    );
+  });
+
   it('names the line of a YAML or JSON syntax error', () => {
     const yaml = write('scopes:\n  hi: 1/s\n  hi: 2/s\n');
     expect(() => load(yaml)).toThrow(`Throttle config ${yaml}:3:3: not valid YAML: Map keys must be unique`);

@@ -43,6 +43,8 @@ export function loadThrottleConfig(config: ThrottleConfigOptions = {}): Throttle
   const file = path === undefined ? undefined : readConfigFile(path, fromEnv ? 'THROTTLE_CONFIG' : 'the file option');
   const data = file === undefined ? {} : fileOptions(file);
   const problems: string[] = [];
+  if (data.scopes !== undefined && data.scopes !== null && !isObject(data.scopes))
+    problems.push(`${file!.at(['scopes'])}: "scopes" must map scope names to rates, e.g. "scopes: { hi: 60/minute }"`);
   const scopes: Record<string, string | ScopeOptions> = { ...(isObject(data.scopes) ? data.scopes : {}), ...config.options?.scopes };
   for (const [name, scope] of Object.entries(config.defaults?.scopes ?? {})) scopes[name] ??= structuredClone(scope);
   const rates = env.THROTTLE_RATES?.trim();
