@@ -135,6 +135,13 @@ describe('throttleConfig', () => {
     expect(loadThrottleConfig({ file, env: {}, defaults }).scopes.plan).toEqual(defaults.scopes.plan);
   });
 
+  it('takes default scopes holding functions (a key or skipIf of code) as they are', () => {
+    const file = write('scopes:\n  hi: 1/s\n');
+    const key = () => 'k';
+    const scopes = loadThrottleConfig({ file, env: {}, defaults: { scopes: { fn: { rate: '1/s', key } } } }).scopes;
+    expect((scopes.fn as ScopeOptions).key).toBe(key);
+  });
+
   it('is what ThrottleModule.forRootAsync takes, directly or through @nestjs/config registerAs', async () => {
     const file = write('scopes:\n  hi: 60/minute\n');
     const direct = await Test.createTestingModule({

@@ -46,7 +46,7 @@ export function loadThrottleConfig(config: ThrottleConfigOptions = {}): Throttle
   if (data.scopes !== undefined && data.scopes !== null && !isObject(data.scopes))
     problems.push(`${file!.at(['scopes'])}: "scopes" must map scope names to rates, e.g. "scopes: { hi: 60/minute }"`);
   const scopes: Record<string, string | ScopeOptions> = { ...(isObject(data.scopes) ? data.scopes : {}), ...config.options?.scopes };
-  for (const [name, scope] of Object.entries(config.defaults?.scopes ?? {})) scopes[name] ??= structuredClone(scope);
+  for (const [name, scope] of Object.entries(config.defaults?.scopes ?? {})) scopes[name] ??= copy(scope);
   const rates = env.THROTTLE_RATES?.trim();
   const rateEntries = rates ? applyRateOverrides(scopes, rates, 'THROTTLE_RATES', problems) : new Map<string, string>();
   const envValues = envOptions(env, problems);
@@ -68,6 +68,14 @@ function fileOptions(file: ConfigFile): Record<string, any> {
   if (file.data === null || file.data === undefined) return {};
   if (isObject(file.data)) return file.data;
   throw new ThrottleConfigError([`${file.at([])}: expected a mapping of module options, e.g. "scopes: { hi: 60/minute }"`]);
+}
+
+/** A deep copy of plain data (objects, arrays); functions and class instances are kept as they are. */
+function copy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (isObject(value) && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
+  return value;
 }
 
 function isObject(value: unknown): value is Record<string, any> {
