@@ -86,7 +86,8 @@ describe.each(PLATFORMS)('OpenTelemetry metrics and span attributes over %s', (p
   it('each decision sets throttle.scope, throttle.result and throttle.remaining on the active span', async () => {
     const a = await start({ backends: ['otel'], meterProvider });
     await statuses(a.get, [['/hi'], ['/hi'], ['/hi'], ['/search'], ['/search']]);
-    expect(spans.getFinishedSpans().map((s) => s.attributes)).toEqual([
+    const byStart = spans.getFinishedSpans().sort((x, y) => x.startTime[0] - y.startTime[0] || x.startTime[1] - y.startTime[1]);
+    expect(byStart.map((s) => s.attributes)).toEqual([
       { 'throttle.scope': 'hi', 'throttle.result': 'allowed', 'throttle.remaining': 1 },
       { 'throttle.scope': 'hi', 'throttle.result': 'allowed', 'throttle.remaining': 0 },
       { 'throttle.scope': 'hi', 'throttle.result': 'throttled', 'throttle.remaining': 0 },
