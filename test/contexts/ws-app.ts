@@ -40,7 +40,8 @@ export interface WsTestClient {
 
 export interface ConnectOptions {
   from?: string;
-  headers?: Record<string, string>;
+  /** Handshake headers; an array sends the header once per value. */
+  headers?: Record<string, string | string[]>;
   /** The gateway's path (default `/ws`), with an optional query string. */
   path?: string;
 }

@@ -1,6 +1,6 @@
 // GCRA scopes, client tiers and request cost over every platform, on the memory store (the Redis
 // and Cluster stores pass the same storage conformance suite: test/redis/conformance.spec.ts).
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Logger } from '@nestjs/common';
 import { ThrottleConfigError, ThrottleCost, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { PLATFORMS, RequestSpec, statuses } from './platforms';
 import { asClient, authenticateWithPlan, IssueController } from './issue-app';
@@ -10,6 +10,13 @@ import { startThrottled, ThrottledApp } from './throttled-app';
 class SelfDeclaredController {
   @ThrottleScope('by_header') @Get('self-declared') selfDeclared() {
     return 'ok';
+  }
+}
+
+@Controller()
+class CostNineController {
+  @ThrottleScope('five') @ThrottleCost(9) @Get('nine') nine() {
+    return 'nine';
   }
 }
 
@@ -99,5 +106,16 @@ describe.each(PLATFORMS)('algorithms, tiers and cost over %s', (platform) => {
     await expect(start([OversizedCostController])).rejects.toThrow(
       /@ThrottleCost\(4\) on OversizedCostController\.heavy exceeds scope "hi"'s burst 3/,
     );
+  });
+
+  it('issue 17 #11: @ThrottleCost(9) on a limit-5 scope stops boot, and no log line says the opposite', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const boot = startThrottled(platform, { throttle: { scopes: { five: '5/m' } }, controllers: [CostNineController] });
+      await expect(boot).rejects.toThrow(/@ThrottleCost\(9\) on CostNineController\.nine exceeds scope "five"'s limit 5/);
+      expect(errors.mock.calls.filter(([line]) => /own cost used/.test(String(line)))).toEqual([]);
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

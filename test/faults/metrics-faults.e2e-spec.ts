@@ -14,6 +14,9 @@ function alive(demo: DemoProcess): boolean {
   return demo.proc.exitCode === null && demo.proc.signalCode === null;
 }
 
+/** When the test first saw each worker answer (it was ready by then). */
+const firstSeen = new Map<number, number>();
+
 /** Resolves with `count` distinct pids of booted workers that are not in `dead`, polling /health. */
 async function liveWorkers(demo: DemoProcess, count: number, dead: Set<number>): Promise<number[]> {
   const pids = new Set<number>();
@@ -22,6 +25,7 @@ async function liveWorkers(demo: DemoProcess, count: number, dead: Set<number>):
     async () => {
       if (!alive(demo)) throw new FatalWait(`the primary exited:\n${demo.output()}`);
       const pid = (JSON.parse((await get(`${demo.url}/health`, 1_000)).body) as { pid: number }).pid;
+      if (!firstSeen.has(pid)) firstSeen.set(pid, performance.now());
       if (!dead.has(pid)) pids.add(pid);
       return pids.size >= count;
     },
@@ -45,7 +49,10 @@ describe('workers killed while /metrics is being aggregated (WORKERS=2)', () => 
     const answers: Record<string, number> = {};
     const refusals = new Set<string>();
     for (let round = 0; round < ROUNDS; round++) {
-      const [victim] = await liveWorkers(demo, 2, dead);
+      // The victim has served for over a second: a stable worker killed, restarted at once (a younger one
+      // would count as a crash loop and be restarted with back-off, see apps/demo/src/worker-restarts.ts).
+      const victim = (await liveWorkers(demo, 2, dead)).sort((a, b) => firstSeen.get(a)! - firstSeen.get(b)!)[0];
+      await waitFor('the victim to have served 1.2 s', async () => performance.now() - firstSeen.get(victim)! >= 1_200, 5_000);
       // 5 s: above the primary's 4 s gather timeout; a connection handed to the victim as it dies is never answered.
       const scrapes = Array.from({ length: IN_FLIGHT }, () => get(`${demo!.url}/metrics`, 5_000));
       // Kill once the scrapes are being served (one has answered), so the others are mid-aggregation.

@@ -28,6 +28,14 @@ describeRedis('Redis store conformance', () => {
       },
       { numRuns: 25 },
     );
+    describeStorageConformance(
+      'redis, one script call per request (batching off)',
+      async () => {
+        const clock = new FakeClock();
+        return { storage: new RedisThrottleStorage(client, { storeTime: clock.storeTime(), batching: false }), clock };
+      },
+      { numRuns: 10 },
+    );
   });
 
   describe('3-master cluster', () => {

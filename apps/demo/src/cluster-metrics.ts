@@ -1,6 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry, Registry } from 'prom-client';
+import { MetricsAsker } from './metrics-asker';
 
 // The IPC protocol. Worker → primary: SHARED (my registry can be gathered), ASK (aggregate for me), PART (my
 // registry as JSON). Primary → worker: GATHER (send me your PART), ANSWER (the aggregate, or why there is none).
@@ -30,22 +31,15 @@ function sendSafely(target: Worker | NodeJS.Process, msg: Message, onError: (err
  */
 export function metricsText(registry: Registry): Promise<string> {
   if (!cluster.isWorker) return registry.metrics();
-  return new Promise((resolve, reject) => {
-    const id = randomUUID();
-    const done = (error?: Error, text?: string) => {
-      clearTimeout(timer);
-      process.off('message', onMessage);
-      if (text !== undefined) resolve(text);
-      else reject(error ?? new Error('metrics: no answer'));
-    };
-    const timer = setTimeout(() => done(new Error('metrics: the primary did not answer')), ASK_TIMEOUT_MS);
-    const onMessage = (msg: Message) => {
-      if (msg?.type === ANSWER && msg.id === id) done(msg.error === undefined ? undefined : new Error(msg.error), msg.text);
-    };
-    process.on('message', onMessage);
-    sendSafely(process, { type: ASK, id }, (error) => done(new Error(`metrics: cannot ask the primary: ${error.message}`)));
-  });
+  asker ??= new MetricsAsker(process, ANSWER, ASK_TIMEOUT_MS);
+  const id = randomUUID();
+  return asker.ask(id, (fail) =>
+    sendSafely(process, { type: ASK, id }, (error) => fail(new Error(`metrics: cannot ask the primary: ${error.message}`))),
+  );
 }
+
+/** This worker's open asks (one 'message' listener for all of them). */
+let asker: MetricsAsker | undefined;
 
 /** In a worker: answers the primary's GATHER with this registry, and tells the primary it can be gathered. */
 export function shareRegistryWithPrimary(registry: Registry): void {

@@ -10,7 +10,7 @@ export class HiController {
     return { msg: 'Hello Hello!' };
   }
 
-  /** Scope `search` runs in shadow mode: counted and reported (headers, /metrics), never refused. */
+  /** Scope `search` runs in shadow mode: counted and reported (/metrics, a debug line), never refused, no headers. */
   @ThrottleScope('search')
   @Get('search')
   search(): { results: string[] } {

@@ -35,6 +35,13 @@ describe('demo Redis environment', () => {
     expect(describeDemoRedis(env)).toBe('sentinel mymaster via 10.0.0.1:26379,10.0.0.2:26379 as throttle');
   });
 
+  it.each(['redis://:pa/ss-SECRET@cache:6379', 'redis://u:p@SECRET@cache:6379', 'redis://u:100%SECRET@cache:6379'])(
+    'issue 17 #10: never shows a REDIS_URL password holding "/", "@" or "%%" in the boot line (%s)',
+    (url) => {
+      expect(describeDemoRedis(readDemoEnv({ REDIS_URL: url }))).toBe('redis://***@cache:6379');
+    },
+  );
+
   it('reads the CA file named by REDIS_TLS_CA, and names the variable when it cannot', () => {
     const ca = join(dir, 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');

@@ -38,7 +38,14 @@ export function describeDemoRedis(env: DemoEnv): string {
   const user = env.redisUsername !== undefined ? ` as ${env.redisUsername}` : '';
   if (env.redisSentinels) return `sentinel ${env.redisSentinelName}${tls} via ${env.redisSentinels.join(',')}${user}`;
   if (env.redisClusterNodes) return `cluster${tls} ${env.redisClusterNodes.join(',')}${user}`;
-  return `${env.redisUrl.replace(/\/\/([^@/]*)@/, '//***@')}${tls}${user}`;
+  return `${redactedUrl(env.redisUrl)}${tls}${user}`;
+}
+
+/** REDIS_URL with its credentials masked whatever the password holds (`/`, `@`, `%`): everything up to the last `@`. */
+function redactedUrl(url: string): string {
+  const start = url.indexOf('//');
+  const at = url.lastIndexOf('@');
+  return start >= 0 && at > start ? `${url.slice(0, start + 2)}***@${url.slice(at + 1)}` : url;
 }
 
 function readCa(path: string): Buffer {

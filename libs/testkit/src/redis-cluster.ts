@@ -27,13 +27,14 @@ export interface RedisCluster {
 
 /**
  * Starts a cluster (`redis-cli --cluster create`) and waits until `cluster_state:ok` on every node.
- * Node timeout is 1 s so failovers happen quickly.
+ * Node timeout is 1 s so failovers happen quickly. `config` adds settings to every node, e.g.
+ * `['cluster-require-full-coverage', 'no']` (healthy masters keep serving while one fails over).
  *
  * @example
  * const cluster = await startCluster(3, 0);
  * const client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })));
  */
-export async function startCluster(masters = 3, replicasPerMaster = 0): Promise<RedisCluster> {
+export async function startCluster(masters = 3, replicasPerMaster = 0, config: string[] = []): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'throttle-cluster-'));
   const count = masters * (1 + replicasPerMaster);
   const servers: RedisServer[] = [];
@@ -41,6 +42,7 @@ export async function startCluster(masters = 3, replicasPerMaster = 0): Promise<
     const port = await freePort();
     const args = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)];
     args.push('--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0');
+    for (let i = 0; i + 1 < config.length; i += 2) args.push(`--${config[i]}`, config[i + 1]);
     servers.push(new RedisServer(port, dir, { args }));
   }
   const stop = async () => {

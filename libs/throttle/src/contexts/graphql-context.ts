@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { HeaderSink } from '../http/headers';
 import { RoutePlans } from '../http/route-plans';
 import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
-import { ThrottledGraphQLError, ThrottleStoreUnavailableGraphQLError } from './graphql-errors';
+import { ThrottledGraphQLError, ThrottleHookGraphQLError, ThrottleStoreUnavailableGraphQLError } from './graphql-errors';
 
 /** The HTTP exchange behind a GraphQL operation: the request identities read, and the response headers go to (if any). */
 export interface GraphqlHttp {
@@ -85,5 +85,6 @@ export class GraphqlThrottle {
 function admit(verdict: Verdict): boolean {
   if (verdict === undefined) return true;
   if (verdict.status === 503) throw new ThrottleStoreUnavailableGraphQLError();
+  if (verdict.status === 500) throw new ThrottleHookGraphQLError();
   throw new ThrottledGraphQLError(verdict.refusal.scope, verdict.refusal.retryAfter);
 }

@@ -43,3 +43,18 @@ export class ThrottleStoreUnavailableGraphQLError extends Error {
     super(storeUnavailableBody().message);
   }
 }
+
+/**
+ * The GraphQL form of a hook's 500: a key or tier function or `skipIf` threw (logged once, naming it).
+ *
+ * @example
+ * // errors[0].extensions: { "code": "INTERNAL_SERVER_ERROR" }
+ */
+export class ThrottleHookGraphQLError extends Error {
+  override readonly name = 'ThrottleHookGraphQLError';
+  readonly extensions = { code: 'INTERNAL_SERVER_ERROR' } as const;
+
+  constructor() {
+    super('Internal server error');
+  }
+}

@@ -14,6 +14,8 @@ const GATEWAY_SERVER_METADATA = 'websockets:is_socket';
  */
 export interface WsRequest {
   readonly headers: Record<string, string | string[] | undefined>;
+  /** The handshake's headers as sent (name, value, …), so a header sent twice is seen, as on HTTP; absent when unknown. */
+  readonly rawHeaders?: readonly string[];
   readonly query: Record<string, unknown>;
   readonly socket: { readonly remoteAddress?: string };
   readonly user?: unknown;
@@ -86,6 +88,7 @@ function socketIoRequest(client: any): WsRequest {
   const handshake = client.handshake;
   return {
     headers: handshake.headers ?? {},
+    rawHeaders: client.request?.rawHeaders, // engine.io's upgrade request
     query: handshake.query ?? {},
     socket: { remoteAddress: handshake.address },
     get user() {
@@ -98,6 +101,7 @@ function socketIoRequest(client: any): WsRequest {
 function wsRequest(client: any, upgrade: IncomingMessage): WsRequest {
   return {
     headers: upgrade.headers,
+    rawHeaders: upgrade.rawHeaders,
     query: queryOf(upgrade.url),
     socket: { remoteAddress: upgrade.socket?.remoteAddress },
     get user() {

@@ -30,6 +30,11 @@ export function unavailablePayload(): WsThrottledPayload {
   return { status: 'error', message: storeUnavailableBody().message };
 }
 
+/** The payload of a message whose throttling failed because one of the app's hooks threw (logged once, naming it). */
+export function hookFailurePayload(): WsThrottledPayload {
+  return { status: 'error', message: 'Internal server error' };
+}
+
 type WsExceptionType = new (error: object) => Error;
 let wsExceptionType: WsExceptionType | undefined;
 

@@ -4,7 +4,9 @@ import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import type { RoutePlan } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
+import { hookFailureException, reportHookFailure } from './hook-failure';
 import { refusalResponse } from './refusal';
+import { THROTTLE_ROUTE_GUARDED } from './route-guard';
 import { storeUnavailableBody } from './throttle.exception';
 
 type Done = (err?: Error) => void;
@@ -15,7 +17,7 @@ type Done = (err?: Error) => void;
  * through the same {@link ThrottleDecider} as the guard. It answers a refusal itself (same status,
  * headers and body as the guard's, without an exception) and marks an admitted request so the guard
  * lets it through. Routes keyed by `user` or a function stay with the guard, which runs after
- * authentication. It learns which plan serves which route from the requests the guard decided, keyed
+ * authentication, and so do routes that name ThrottleGuard in their own `@UseGuards`. It learns which plan serves which route from the requests the guard decided, keyed
  * by Fastify's per-route config object, so versioned or host-constrained handlers on one path stay apart.
  */
 @Injectable()
@@ -45,17 +47,38 @@ export class FastifyFastLane implements OnModuleInit {
     const plan = route === undefined ? undefined : this.plans.get(route);
     if (!plan || !plan.fastLane) return done();
     request[THROTTLE_DECIDED] = plan;
-    const verdict = this.decider.decide(plan, request, undefined, reply);
+    let verdict: Verdict | Promise<Verdict>;
+    try {
+      verdict = this.decider.decide(plan, request, undefined, reply);
+    } catch (error) {
+      return this.fail(error, reply);
+    }
     if (!isPending(verdict)) return this.finish(verdict, request, reply, done);
     verdict.then(
       (v) => this.finish(v, request, reply, done),
-      (error: Error) => done(error),
+      (error: unknown) => this.fail(error, reply),
     );
   }
 
+  /** Answers the request, never throwing: an error on the way (a hook, a bug) is its 500 and one log line. */
   private finish(verdict: Verdict, request: any, reply: any, done: Done): void {
+    try {
+      this.answer(verdict, request, reply, done);
+    } catch (error) {
+      this.fail(error, reply);
+    }
+  }
+
+  /** An unexpected error while deciding: one log line and a 500 (as Nest answers an unknown error); never the process. */
+  private fail(error: unknown, reply: any): void {
+    reportHookFailure(error);
+    if (!reply.sent) void reply.code(500).send(hookFailureException().getResponse());
+  }
+
+  private answer(verdict: Verdict, request: any, reply: any, done: Done): void {
     if (verdict === undefined) return done();
     if (verdict.status === 503) return void reply.code(503).send(storeUnavailableBody());
+    if (verdict.status === 500) return void reply.code(500).send(hookFailureException().getResponse());
     const { exception, contentType } = refusalResponse(this.config.onThrottled, verdict.refusal, request, undefined);
     if (contentType !== undefined) reply.header('Content-Type', contentType);
     const body = exception.getResponse();
@@ -68,6 +91,7 @@ export class FastifyFastLane implements OnModuleInit {
     const plan: RoutePlan | null | undefined = request[THROTTLE_DECIDED];
     const route = request.routeOptions?.config;
     if (plan === undefined || route === undefined) return;
+    if (request[THROTTLE_ROUTE_GUARDED] === true) return void this.plans.set(route, null); // its own guard decides, after authentication
     const known = this.plans.get(route);
     if (known !== plan) this.plans.set(route, known === undefined ? plan : null);
   }

@@ -1,5 +1,7 @@
 import { ExecutionContext, HttpException, HttpStatus } from '@nestjs/common';
 import type { OnThrottled, ThrottleRefusal } from '../options/throttle-options';
+import { ThrottleHookError } from '../options/hook-error';
+import { hookFailureException, reportHookFailure } from './hook-failure';
 import { ThrottleException } from './throttle.exception';
 
 /** The rate-limit draft's problem type for an exceeded quota (draft-ietf-httpapi-ratelimit-headers, section "Problem Types"). */
@@ -17,7 +19,8 @@ export interface RefusalResponse {
 /**
  * Shapes a refusal: the contract's 429 by default, an `application/problem+json` body for
  * `onThrottled: 'problem+json'`, or whatever an `onThrottled` function returns (a body, sent with 429,
- * or an `HttpException`). The guard throws the exception; the Fastify fast lane sends it.
+ * or an `HttpException`). The guard throws the exception; the Fastify fast lane sends it. An
+ * `onThrottled` that throws gives a 500 and one log line naming it.
  */
 export function refusalResponse(
   onThrottled: OnThrottled | undefined,
@@ -28,7 +31,13 @@ export function refusalResponse(
   if (onThrottled === undefined) return { exception: new ThrottleException(facts.scope, facts.retryAfter) };
   if (onThrottled === 'problem+json')
     return { exception: new HttpException(problemBody(facts), HttpStatus.TOO_MANY_REQUESTS), contentType: 'application/problem+json' };
-  const shaped = onThrottled({ ...facts, request, context });
+  let shaped: unknown;
+  try {
+    shaped = onThrottled({ ...facts, request, context });
+  } catch (error) {
+    reportHookFailure(new ThrottleHookError('onThrottled', facts.scope, error));
+    return { exception: hookFailureException() };
+  }
   return {
     exception: shaped instanceof HttpException ? shaped : new HttpException(shaped as object | string, HttpStatus.TOO_MANY_REQUESTS),
   };

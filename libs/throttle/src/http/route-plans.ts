@@ -8,7 +8,7 @@ import { SKIP_THROTTLE, THROTTLE_COST, THROTTLE_SCOPES } from './throttle-scope.
 /** What the guard does for one handler, computed once. */
 export interface RoutePlan {
   readonly scopes: readonly CompiledScope[];
-  /** The `RateLimit-Policy` value of all the route's scopes. */
+  /** The `RateLimit-Policy` value of the route's enforced scopes. */
   readonly policy: string;
   /** Every identity is known before Nest's guards run (ip, header, query) and no `skipIf` needs the context: the Fastify fast lane may decide it. */
   readonly fastLane: boolean;
@@ -79,6 +79,11 @@ export class RoutePlans implements OnModuleInit {
         this.logger.error(`${type.name}.${handler.name} names unknown scopes ${missing.join(', ')}; not throttled`);
       }
       plan = this.compile(handler, type, names);
+      const cost = this.costOf(handler, type);
+      if (plan !== null && cost !== undefined && plan.cost === undefined) {
+        // Boot reports such a cost as a problem; only a handler first planned now (never scanned) gets here.
+        this.logger.error(`@ThrottleCost(${cost}) on ${type.name}.${handler.name} exceeds a scope's limit; each scope's own cost used`);
+      }
       this.remember(type, handler, plan);
     }
     return plan;
@@ -105,10 +110,8 @@ export class RoutePlans implements OnModuleInit {
     const fastLane = scopes.every((s) => s.identity.beforeGuards && !s.needsContext && (s.tier?.beforeGuards ?? true));
     const plain = scopes.every((s) => !s.shadow && s.skip === undefined);
     const cost = this.costOf(handler, type);
-    // A cost no scope of the route can hold (reported at boot; a handler planned later is only logged) never applies.
+    // A cost some scope of the route cannot hold never applies: boot refuses it (scan), a handler planned later logs it (planFor).
     const usable = cost === undefined || scopes.every((s) => cost <= s.maxCost);
-    if (!usable)
-      this.logger.error(`@ThrottleCost(${cost}) on ${type.name}.${handler.name} exceeds a scope's limit; each scope's own cost used`);
     return { scopes, policy: policyOf(scopes), fastLane, plain, cost: usable ? cost : undefined };
   }
 
@@ -117,7 +120,10 @@ export class RoutePlans implements OnModuleInit {
   }
 }
 
-/** The `RateLimit-Policy` value of some scopes. */
+/** The `RateLimit-Policy` value of some scopes: their enforced ones' (shadow scopes send no headers). */
 export function policyOf(scopes: readonly CompiledScope[]): string {
-  return scopes.map((s) => s.policy).join(', ');
+  return scopes
+    .filter((s) => !s.shadow)
+    .map((s) => s.policy)
+    .join(', ');
 }

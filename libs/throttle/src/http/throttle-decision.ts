@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
@@ -8,7 +8,10 @@ import { ThrottleDecision, ThrottleRule, ThrottleStorage, ThrottleStoreUnavailab
 import { HeaderSink, retryAfterSeconds, writeHeaders } from './headers';
 import type { RefusalFacts } from './refusal';
 import { policyOf, RoutePlan } from './route-plans';
-import { buildRules } from './rule-builder';
+import { ThrottleHookError } from '../options/hook-error';
+import { reportHookFailure } from './hook-failure';
+import { buildRules, RequestRules } from './rule-builder';
+import { enforcedView, ownerOf } from './scope-states';
 import { refusedScope } from './scope-pick';
 
 /**
@@ -18,21 +21,29 @@ import { refusedScope } from './scope-pick';
  */
 export const THROTTLE_DECIDED = Symbol('throttle.decided');
 
-/** How a decided request ends: admitted (`undefined`), refused (429), or refused because the store cannot decide (503). */
-export type Verdict = undefined | { readonly status: 429; readonly refusal: RefusalFacts } | { readonly status: 503 };
+/**
+ * How a decided request ends: admitted (`undefined`), refused (429), refused because the store cannot
+ * decide (503), or failed because one of the app's hooks threw (500; already logged).
+ */
+export type Verdict =
+  undefined | { readonly status: 429; readonly refusal: RefusalFacts } | { readonly status: 503 } | { readonly status: 500 };
 
 const UNAVAILABLE: Verdict = { status: 503 };
+const HOOK_FAILED: Verdict = { status: 500 };
 
 /**
  * The one decision sequence of the guard, the Fastify fast lane and other contexts: drop the scopes the
- * request skips (allow list, `skipIf`), resolve each remaining scope's identity into a store rule, ask the
- * store once for all of them (without a promise when the store can answer at once), let shadow scopes
- * report without refusing, write the rate-limit headers, count the decision. The caller admits or refuses.
+ * request skips (allow list, `skipIf`), resolve each remaining scope's identity and tier into store
+ * rules, ask the store once for all of them (without a promise when the store can answer at once), let
+ * shadow scopes report without refusing, write the enforced scopes' rate-limit headers, count the
+ * decision. The caller admits or refuses. A hook that throws (key, tier, `skipIf`) is logged once and
+ * gives a 500 verdict; shadow scopes never refuse, not even when the store is down.
  */
 @Injectable()
 export class ThrottleDecider {
   private readonly metrics?: ThrottleMetrics;
   private readonly otel?: OtelThrottleMetrics;
+  private readonly logger = new Logger('Throttle');
 
   constructor(
     private readonly storage: ThrottleStorage,
@@ -51,25 +62,20 @@ export class ThrottleDecider {
     context: ExecutionContext | undefined,
     response: HeaderSink | undefined,
   ): Verdict | Promise<Verdict> {
-    if (plan.plain) return this.run(plan.scopes, plan.policy, plan.cost, request, context, response);
-    const scopes = this.unskipped(plan.scopes, request, context);
-    if (scopes.length === 0) return undefined;
-    return this.run(scopes, scopes === plan.scopes ? plan.policy : policyOf(scopes), plan.cost, request, context, response);
-  }
-
-  private run(
-    scopes: readonly CompiledScope[],
-    policy: string,
-    cost: number | undefined,
-    request: any,
-    context: ExecutionContext | undefined,
-    response: HeaderSink | undefined,
-  ): Verdict | Promise<Verdict> {
-    const rules = buildRules(scopes, cost, request, context);
-    const decided = this.ask(rules);
-    if (isPromise(decided)) return decided.then((d) => this.settle(scopes, policy, rules, d, response)).catch(unavailable);
-    const verdict = this.settle(scopes, policy, rules, decided, response);
-    return isPromise(verdict) ? verdict.catch(unavailable) : verdict;
+    let scopes = plan.scopes;
+    try {
+      if (!plan.plain) scopes = this.unskipped(plan.scopes, request, context);
+      if (scopes.length === 0) return undefined;
+      const built = buildRules(scopes, plan.cost, request, context);
+      const policy = scopes === plan.scopes ? plan.policy : policyOf(scopes);
+      const decided = this.ask(built.rules);
+      const verdict = isPromise(decided)
+        ? decided.then((d) => this.settle(scopes, policy, built, d, response))
+        : this.settle(scopes, policy, built, decided, response);
+      return isPromise(verdict) ? verdict.catch((error: unknown) => this.failed(error, scopes)) : verdict;
+    } catch (error) {
+      return this.failed(error, scopes);
+    }
   }
 
   private ask(rules: ThrottleRule[]): ThrottleDecision | Promise<ThrottleDecision> {
@@ -77,63 +83,86 @@ export class ThrottleDecider {
     return this.storage.decideSync?.(request) ?? this.storage.consume(request);
   }
 
+  /** The verdict of a request that threw: a hook's 500 (logged here), the store's 503 (none for shadow scopes alone). */
+  private failed(error: unknown, scopes: readonly CompiledScope[]): Verdict {
+    if (error instanceof ThrottleHookError) {
+      reportHookFailure(error);
+      return HOOK_FAILED;
+    }
+    if (error instanceof ThrottleStoreUnavailableError) return scopes.every((s) => s.shadow) ? undefined : UNAVAILABLE;
+    throw error;
+  }
+
   /** A refusal by shadow scopes only admits the request; its enforced scopes then decide alone (and record it). */
   private settle(
     scopes: readonly CompiledScope[],
     policy: string,
-    rules: ThrottleRule[],
+    built: RequestRules,
     decision: ThrottleDecision,
     response: HeaderSink | undefined,
   ): Verdict | Promise<Verdict> {
-    if (decision.allowed || !refusedByShadowOnly(scopes, decision)) return this.conclude(scopes, rules, policy, decision, response);
-    const enforced = scopes.flatMap((s, i) => (s.shadow ? [] : [i]));
+    if (decision.allowed || !refusedByShadowOnly(scopes, built, decision)) return this.conclude(scopes, built, policy, decision, response);
+    const n = scopes.length;
+    const enforced = built.rules.flatMap((_, r) => (scopes[ownerOf(r, n, built.owners)].shadow ? [] : [r]));
     const merge = (alone: ThrottleDecision | undefined): Verdict => {
       const states = decision.states.slice();
-      enforced.forEach((i, j) => (states[i] = alone!.states[j]));
-      return this.conclude(scopes, rules, policy, { allowed: alone?.allowed ?? true, states }, response, decision);
+      enforced.forEach((r, j) => (states[r] = alone!.states[j]));
+      return this.conclude(scopes, built, policy, { allowed: alone?.allowed ?? true, states }, response, decision);
     };
     if (enforced.length === 0) return merge(undefined);
-    const alone = this.ask(enforced.map((i) => rules[i]));
+    const alone = this.ask(enforced.map((r) => built.rules[r]));
     return isPromise(alone) ? alone.then(merge) : merge(alone);
   }
 
   private conclude(
     scopes: readonly CompiledScope[],
-    rules: readonly ThrottleRule[],
+    built: RequestRules,
     policy: string,
     decision: ThrottleDecision,
     response: HeaderSink | undefined,
     shadowed?: ThrottleDecision,
   ): Verdict {
-    const retryAfter =
-      response !== undefined
-        ? writeHeaders(response, scopes, rules, policy, decision, this.config.headers)
-        : decision.allowed
-          ? 0
-          : retryAfterSeconds(decision);
-    if (this.metrics !== undefined) this.count(this.metrics, scopes, decision.allowed, shadowed);
-    if (this.otel !== undefined) {
-      this.count(this.otel, scopes, decision.allowed, shadowed);
-      this.otel.annotate(scopes, decision, shadowed?.states.some((s, i) => scopes[i].shadow && s.retryAfterMs > 0) ?? false);
+    const view = enforcedView(scopes, built, decision);
+    let retryAfter = 0;
+    if (view.scopes.length > 0) {
+      retryAfter =
+        response !== undefined
+          ? writeHeaders(response, view.scopes, view.rules, policy, view.decision, this.config.headers)
+          : view.decision.allowed
+            ? 0
+            : retryAfterSeconds(view.decision);
     }
-    if (decision.allowed) return undefined;
-    const refused = refusedScope(decision);
-    const state = decision.states[refused];
-    const limit = state.limit ?? rules[refused].limit;
-    return { status: 429, refusal: { scope: scopes[refused].name, limit, remaining: state.remaining, retryAfter } };
+    let shadowRefused = false;
+    if (view.scopes.length !== scopes.length) shadowRefused = this.shadowReport(scopes, built, shadowed ?? decision, view.decision.allowed);
+    else {
+      this.metrics?.countDecision(scopes, view.decision.allowed);
+      this.otel?.countDecision(scopes, view.decision.allowed);
+    }
+    if (this.otel !== undefined) {
+      if (view.scopes.length > 0) this.otel.annotate((i) => view.scopes[i].name, view.decision, shadowRefused);
+      else this.otel.annotate((r) => scopes[ownerOf(r, scopes.length, built.owners)].name, decision, shadowRefused);
+    }
+    if (view.decision.allowed) return undefined;
+    const refused = refusedScope(view.decision);
+    const state = view.decision.states[refused];
+    const limit = state.limit ?? view.rules[refused].limit;
+    return { status: 429, refusal: { scope: view.scopes[refused].name, limit, remaining: state.remaining, retryAfter } };
   }
 
-  private count(
-    metrics: ThrottleMetrics | OtelThrottleMetrics,
-    scopes: readonly CompiledScope[],
-    allowed: boolean,
-    shadowed: ThrottleDecision | undefined,
-  ): void {
-    if (shadowed === undefined) return metrics.countDecision(scopes, allowed);
-    scopes.forEach((s, i) => {
-      const shadowRefused = s.shadow && shadowed.states[i].retryAfterMs > 0;
-      metrics.countResult(s.name, shadowRefused ? 'shadow_throttled' : allowed ? 'allowed' : 'throttled');
+  /** Counts each scope (a shadow scope that refused as `shadow_throttled`) and logs one debug line per shadow refusal; whether there was one. */
+  private shadowReport(scopes: readonly CompiledScope[], built: RequestRules, decision: ThrottleDecision, allowed: boolean): boolean {
+    const refusing = new Set<number>();
+    decision.states.forEach((state, r) => {
+      if (state.retryAfterMs > 0) refusing.add(ownerOf(r, scopes.length, built.owners));
     });
+    scopes.forEach((s, i) => {
+      const shadowRefused = s.shadow && refusing.has(i);
+      if (shadowRefused) this.logger.debug(`shadow scope "${s.name}" would have refused this request (not enforced)`);
+      const result = shadowRefused ? 'shadow_throttled' : allowed ? 'allowed' : 'throttled';
+      this.metrics?.countResult(s.name, result);
+      this.otel?.countResult(s.name, result);
+    });
+    return scopes.some((s, i) => s.shadow && refusing.has(i));
   }
 
   /** The scopes the request does not skip (the same array when it skips none); skipped ones are counted. */
@@ -151,20 +180,15 @@ export class ThrottleDecider {
   }
 }
 
-/** Whether every scope that refused is in shadow mode. */
-function refusedByShadowOnly(scopes: readonly CompiledScope[], decision: ThrottleDecision): boolean {
+/** Whether every rule that refused belongs to a scope in shadow mode. */
+function refusedByShadowOnly(scopes: readonly CompiledScope[], built: RequestRules, decision: ThrottleDecision): boolean {
   let refusing = 0;
-  for (let i = 0; i < decision.states.length; i++) {
-    if (decision.states[i].retryAfterMs <= 0) continue;
-    if (!scopes[i].shadow) return false;
+  for (let r = 0; r < decision.states.length; r++) {
+    if (decision.states[r].retryAfterMs <= 0) continue;
+    if (!scopes[ownerOf(r, scopes.length, built.owners)].shadow) return false;
     refusing++;
   }
   return refusing > 0;
-}
-
-function unavailable(error: unknown): Verdict {
-  if (error instanceof ThrottleStoreUnavailableError) return UNAVAILABLE;
-  throw error;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

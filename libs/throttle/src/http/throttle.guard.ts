@@ -3,21 +3,24 @@ import { GraphqlThrottle } from '../contexts/graphql-context';
 import { WsThrottle } from '../contexts/ws-context';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
+import { hookFailureException } from './hook-failure';
 import { refusalResponse } from './refusal';
 import { RoutePlans } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
 import { ThrottleStoreUnavailableException } from './throttle.exception';
 
 /**
- * The global guard the module registers: asks the store once for all of the route's scopes, writes the
+ * The guard that decides HTTP routes (the module calls it globally; name it in a route's own `@UseGuards`
+ * to decide that route after your authentication): asks the store once for all of the route's scopes, writes the
  * rate-limit headers, and throws a 429 (shaped by `onThrottled`) or the `deny` policy's 503 when
  * refused. GraphQL resolvers and WebSocket gateway handlers are handed to their own context
  * ({@link GraphqlThrottle}, {@link WsThrottle}); other contexts (microservices) are not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
- * registered twice through `@UseGuards(ThrottleGuard)`) passes straight through and is counted once.
+ * named twice) passes straight through and is counted once. `overrideGuard(ThrottleGuard)` in a testing
+ * module replaces it everywhere, the global use included.
  *
  * @example
- * // Registered globally by ThrottleModule; nothing to do. To throttle after your own auth guard, register
- * // that guard globally before ThrottleModule (see the README, "user keys and authentication").
+ * // Throttle after your own auth guard (user keys, user: tiers): the global guard leaves this route to it.
+ * @UseGuards(AuthGuard, ThrottleGuard) @ThrottleScope('api') @Controller('api') class ApiController {}
  */
 @Injectable()
 export class ThrottleGuard implements CanActivate {
@@ -52,6 +55,7 @@ export class ThrottleGuard implements CanActivate {
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;
       if (v.status === 503) throw new ThrottleStoreUnavailableException();
+      if (v.status === 500) throw hookFailureException(); // the hook's failure is logged once, by the decider
       const refusal = refusalResponse(this.config.onThrottled, v.refusal, request, context);
       if (refusal.contentType !== undefined) sendTyped(response, refusal.exception, refusal.contentType);
       throw refusal.exception;

@@ -29,7 +29,7 @@ describe('OtelThrottleMetrics: the store events, as ThrottleMetrics counts them'
     new OtelThrottleMetrics({ meterProvider: provider }).observe(store, 'local');
     store.emit((l) => {
       l.decision?.({ source: 'store', allowed: true, latencyMs: 2 });
-      l.decision?.({ source: 'policy', allowed: true, latencyMs: 0 });
+      l.decision?.({ source: 'policy', allowed: true, latencyMs: 0, reason: 'timeout' });
       l.storeError?.({ reason: 'timeout after 100 ms', error: undefined });
       l.storeError?.({ reason: 'ECONNREFUSED', error: undefined });
       l.circuitChange?.({ from: 'closed', to: 'open', reason: 'errors' });
@@ -51,7 +51,7 @@ describe('OtelThrottleMetrics: the store events, as ThrottleMetrics counts them'
       [{ store: 'redis', reason: 'timeout' }, 1],
       [{ store: 'redis', reason: 'ECONNREFUSED' }, 1],
     ]);
-    expect(points('throttle.store.fallback_decisions')).toEqual([[{ policy: 'local' }, 1]]);
+    expect(points('throttle.store.fallback_decisions')).toEqual([[{ policy: 'local', reason: 'timeout' }, 1]]);
     expect(points('throttle.store.circuit_open')).toEqual([[{}, 1]]);
     expect(points('throttle.store.circuit_transitions')).toEqual([[{ to: 'open' }, 1]]);
     expect(points('throttle.deny_cache_hits')).toEqual([[{}, 1]]);
@@ -61,7 +61,7 @@ describe('OtelThrottleMetrics: the store events, as ThrottleMetrics counts them'
     for (const line of [
       'throttle_store_duration_seconds_count{store="redis"} 1',
       'throttle_store_errors_total{store="redis",reason="timeout"} 1',
-      'throttle_store_fallback_decisions_total{policy="local"} 1',
+      'throttle_store_fallback_decisions_total{policy="local",reason="timeout"} 1',
       'throttle_store_circuit_open 1',
       'throttle_evictions_total{scope="api_key"} 1',
     ])

@@ -61,6 +61,8 @@ export class OtelThrottleMetrics {
   /** Decisions so far: per scope, one cumulative count per result, in {@link RESULTS} order (the hot path bumps numbers only). */
   private readonly counts = new Map<string, number[]>();
   private circuitOpen = 0;
+  /** Unsubscribe functions of {@link observe}, called by {@link close}. */
+  private readonly subscriptions: (() => void)[] = [];
 
   constructor(options: OtelMetricsOptions = {}) {
     this.api = loadOtelApi();
@@ -98,11 +100,16 @@ export class OtelThrottleMetrics {
   /** Counts what a store reports through its events, like {@link ThrottleMetrics.observe}. Returns the unsubscribe function. */
   observe(storage: ThrottleStorage, policy: string, store = 'redis'): () => void {
     const storeAttrs: Attributes = { store };
-    const policyAttrs: Attributes = { policy };
-    return storage.subscribe({
+    const fallbackAttrs = new Map<string, Attributes>();
+    const fallbackOf = (reason: string) => {
+      let attrs = fallbackAttrs.get(reason);
+      if (attrs === undefined) fallbackAttrs.set(reason, (attrs = { policy, reason }));
+      return attrs;
+    };
+    const unsubscribe = storage.subscribe({
       decision: (e) => {
         if (e.source === 'store') this.storeDuration.record(e.latencyMs / 1000, storeAttrs);
-        else if (e.source === 'policy') this.fallbackDecisions.add(1, policyAttrs);
+        else if (e.source === 'policy') this.fallbackDecisions.add(1, fallbackOf(e.reason ?? 'store_error'));
       },
       storeError: (e) => this.storeErrors.add(1, { store, reason: e.reason.startsWith('timeout') ? 'timeout' : e.reason }),
       circuitChange: (e) => {
@@ -112,6 +119,18 @@ export class OtelThrottleMetrics {
       denyCacheHit: () => this.denyCacheHits.add(1),
       eviction: (e) => this.evictions.add(1, { scope: e.scope }),
     });
+    this.subscriptions.push(unsubscribe);
+    return unsubscribe;
+  }
+
+  /** Unsubscribes from every observed store (the meter's instruments belong to its provider). Idempotent. */
+  close(): void {
+    for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
+  }
+
+  /** Nest calls it when the app closes: see {@link close}. */
+  onApplicationShutdown(): void {
+    this.close();
   }
 
   /** Counts one decision under each of its scopes. */
@@ -125,13 +144,16 @@ export class OtelThrottleMetrics {
     this.countsOf(scope)[RESULTS.indexOf(result)]++;
   }
 
-  /** Adds `throttle.scope`, `throttle.result` and `throttle.remaining` to the active span, if there is one. */
-  annotate(scopes: readonly { readonly name: string }[], decision: ThrottleDecision, shadowRefused: boolean): void {
+  /**
+   * Adds `throttle.scope`, `throttle.result` and `throttle.remaining` to the active span, if there is one:
+   * the state of `decision` that restricts the client most, named by `scopeOf(its index)`.
+   */
+  annotate(scopeOf: (state: number) => string, decision: ThrottleDecision, shadowRefused: boolean): void {
     const span = this.api.trace.getActiveSpan();
     if (span === undefined) return;
     const i = mostRestrictive(decision);
     span.setAttributes({
-      'throttle.scope': scopes[i].name,
+      'throttle.scope': scopeOf(i),
       'throttle.result': decision.allowed ? (shadowRefused ? 'shadow_throttled' : 'allowed') : 'throttled',
       'throttle.remaining': decision.states[i].remaining,
     });

@@ -1,4 +1,6 @@
 import { MemoryThrottleStorage } from '../storage/memory.storage';
+import { ResilientThrottleStorage } from '../storage/resilient/resilient.storage';
+import { ThrottleDecision, ThrottleStorage } from '../storage/throttle-storage';
 import { scopeKeyPrefix, storeKey } from '../storage/store-key';
 import { FakeClock } from '../testing';
 import { ThrottleMetrics } from './throttle-metrics';
@@ -20,5 +22,25 @@ describe('ThrottleMetrics: throttle_evictions_total', () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('throttle_evictions_total{scope="api_key"} 7\n');
     expect(text).toContain('throttle_evictions_total{scope="hi"} 1\n');
+  });
+});
+
+describe('ThrottleMetrics: throttle_store_fallback_decisions_total (issue 23)', () => {
+  /** A shared store that always fails, like a Redis that is down. */
+  class DownStore extends ThrottleStorage {
+    consume(): Promise<ThrottleDecision> {
+      return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    }
+  }
+
+  it('counts the policy decisions by why the store did not decide: its error, then the open circuit', async () => {
+    const clock = new FakeClock();
+    const storage = new ResilientThrottleStorage(new DownStore(), { clock, logger: { log: () => 0, warn: () => 0, error: () => 0 } });
+    const metrics = new ThrottleMetrics();
+    metrics.observe(storage, 'local');
+    for (let i = 0; i < 5; i++) await storage.consume({ rules: [{ key: 'k', limit: 9, windowMs: 1_000 }] });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('throttle_store_fallback_decisions_total{policy="local",reason="store_error"} 3\n');
+    expect(text).toContain('throttle_store_fallback_decisions_total{policy="local",reason="circuit_open"} 2\n');
   });
 });

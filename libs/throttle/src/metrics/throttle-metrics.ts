@@ -1,4 +1,5 @@
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import type { Counter, Gauge, Histogram, Metric, Registry } from 'prom-client';
 import type { ThrottleStorage } from '../storage/throttle-storage';
 
 /** Options of {@link ThrottleMetrics}. */
@@ -35,23 +36,29 @@ function loadPromClient(): typeof import('prom-client') {
  * memory store's per-scope bound (`throttle_evictions_total{scope}`: nonzero means `memory.maxKeys` is
  * too small for that scope's identities, and evicted clients got a fresh budget). Mount `registry` on any route.
  *
+ * Its lifetime is the app's: at shutdown ({@link close}) it unsubscribes from the stores it observes and
+ * removes its metrics from `registry`, so an app-supplied registry (prom-client's global `register`
+ * included) can serve the next boot in the same process (tests, hot reload); counts start again at 0.
+ *
  * @example
  * @Get('metrics') async metrics(@Res() reply) {
  *   reply.header('content-type', this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
  * }
  */
-export class ThrottleMetrics {
+export class ThrottleMetrics implements OnApplicationShutdown {
   readonly registry: Registry;
   readonly decisions: Counter<'scope' | 'result'>;
   readonly storeDuration: Histogram<'store'>;
   readonly storeErrors: Counter<'store' | 'reason'>;
-  readonly fallbackDecisions: Counter<'policy'>;
+  readonly fallbackDecisions: Counter<'policy' | 'reason'>;
   readonly circuitOpen: Gauge;
   readonly circuitTransitions: Counter<'to'>;
   readonly denyCacheHits: Counter;
   readonly evictions: Counter<'scope'>;
   /** Decisions not yet folded into the counter: per scope, one count per {@link DecisionResult}, in {@link RESULTS} order. */
   private readonly pending = new Map<string, number[]>();
+  /** Unsubscribe functions of {@link observe}, called by {@link close}. */
+  private readonly subscriptions: (() => void)[] = [];
 
   constructor(options: ThrottleMetricsOptions = {}) {
     const { Counter, Gauge, Histogram, Registry } = loadPromClient();
@@ -88,8 +95,8 @@ export class ThrottleMetrics {
     });
     this.fallbackDecisions = new Counter({
       name: `${p}store_fallback_decisions_total`,
-      help: 'Decisions made by the onStoreError policy instead of the shared store',
-      labelNames: ['policy'],
+      help: 'Decisions made by the onStoreError policy instead of the shared store, by why (circuit_open, store_error, timeout)',
+      labelNames: ['policy', 'reason'],
       registers,
     });
     this.circuitOpen = new Gauge({
@@ -124,12 +131,16 @@ export class ThrottleMetrics {
    */
   observe(storage: ThrottleStorage, policy: string, store = 'redis'): () => void {
     const duration = this.storeDuration.labels(store);
-    const fallback = this.fallbackDecisions.labels(policy);
+    const fallback = {
+      circuit_open: this.fallbackDecisions.labels(policy, 'circuit_open'),
+      store_error: this.fallbackDecisions.labels(policy, 'store_error'),
+      timeout: this.fallbackDecisions.labels(policy, 'timeout'),
+    };
     const evictions = new Map<string, Counter.Internal>();
-    return storage.subscribe({
+    const unsubscribe = storage.subscribe({
       decision: (e) => {
         if (e.source === 'store') duration.observe(e.latencyMs / 1000);
-        else if (e.source === 'policy') fallback.inc();
+        else if (e.source === 'policy') fallback[e.reason ?? 'store_error'].inc();
       },
       storeError: (e) => this.storeErrors.labels(store, e.reason.startsWith('timeout') ? 'timeout' : e.reason).inc(),
       circuitChange: (e) => {
@@ -143,6 +154,27 @@ export class ThrottleMetrics {
         counter.inc();
       },
     });
+    this.subscriptions.push(unsubscribe);
+    return unsubscribe;
+  }
+
+  /**
+   * Unsubscribes from every observed store and removes this instance's metrics from `registry` (a
+   * metric registered under the same name by someone else is left alone). Idempotent.
+   */
+  close(): void {
+    for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
+    const own: Metric[] = [this.decisions, this.storeDuration, this.storeErrors, this.fallbackDecisions, this.circuitOpen];
+    own.push(this.circuitTransitions, this.denyCacheHits, this.evictions);
+    for (const metric of own) {
+      const name = (metric as unknown as { name: string }).name;
+      if (this.registry.getSingleMetric(name) === metric) this.registry.removeSingleMetric(name);
+    }
+  }
+
+  /** Nest calls it when the app closes: see {@link close}. */
+  onApplicationShutdown(): void {
+    this.close();
   }
 
   /** Counts one decision under each of its scopes (cheap: plain numbers, folded into the counter at scrape). */

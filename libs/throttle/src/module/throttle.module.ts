@@ -6,6 +6,7 @@ import { WsClients } from '../contexts/ws-clients';
 import { WsThrottle } from '../contexts/ws-context';
 import { WsGuardCheck } from '../contexts/ws-guard-check';
 import { FastifyFastLane } from '../http/fastify-fast-lane';
+import { GlobalThrottleGuard } from '../http/global-throttle.guard';
 import { RoutePlans } from '../http/route-plans';
 import { ThrottleDecider } from '../http/throttle-decision';
 import { ThrottleGuard } from '../http/throttle.guard';
@@ -82,7 +83,8 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     WsGuardCheck,
     ThrottleGuard,
     FastifyFastLane,
-    { provide: APP_GUARD, useExisting: ThrottleGuard },
+    GlobalThrottleGuard,
+    { provide: APP_GUARD, useExisting: GlobalThrottleGuard },
   ],
   // ThrottleGuard's own dependencies are exported so that `@UseGuards(ThrottleGuard)` resolves in any module
   // (WebSocket gateways need it: Nest applies no global guard to them).

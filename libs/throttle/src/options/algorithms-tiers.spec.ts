@@ -52,7 +52,7 @@ describe('scope options: algorithm, burst, cost, tiers', () => {
 
   it('stops boot on an unknown tier rate, tiers without a tier, a bad tier source, naming each', () => {
     expect(problemsOf({ api: { rate: '100/h', tier: 'user:plan', tiers: { pro: '10000/hr' } } })).toEqual([
-      'scope "api" tier "pro" rate "10000/hr": unknown period "hr" (use s, m, h, d, e.g. 100/30d)',
+      'scope "api" tier "pro" rate "10000/hr": unknown period "hr" (use s, m, h, d, e.g. 100/30d): did you mean "10000/h"?',
     ]);
     expect(problemsOf({ api: { rate: '100/h', tiers: { pro: '1000/h' } } })).toEqual([
       'scope "api" has tiers but no tier: say where the tier is read, e.g. tier: "user:plan"',
@@ -79,7 +79,7 @@ describe('scope options: algorithm, burst, cost, tiers', () => {
     expect(lower.tier!.rateOf({ headers: { 'x-plan': 'slow' } }, undefined)?.limit).toBe(10);
   });
 
-  it('a tier function may return a tier name or a rate string; a bad one falls back to the scope rate', () => {
+  it('a tier function may return a tier name or a rate string; a bad rate falls back to the scope rate, a throw is a ThrottleHookError', () => {
     const api = scopeOf({ rate: '100/h', cost: 2, tier: (req: any) => req.plan, tiers: { pro: '1000/h' } });
     expect(api.tier!.rateOf({ plan: 'pro' }, undefined)?.limit).toBe(1_000);
     expect(api.tier!.rateOf({ plan: '5/s' }, undefined)).toMatchObject({ limit: 5, windowMs: 1_000 });
@@ -91,6 +91,7 @@ describe('scope options: algorithm, burst, cost, tiers', () => {
         throw new Error('boom');
       },
     });
-    expect(throwing.tier!.rateOf({}, undefined)).toBeUndefined();
+    // issue 17 #2: a throwing tier function is the request's error (the decider logs it and answers 500), not a silent fallback.
+    expect(() => throwing.tier!.rateOf({}, undefined)).toThrow(expect.objectContaining({ hook: 'tier', scope: 'api' }));
   });
 });

@@ -14,6 +14,11 @@ export interface CompiledRates {
   /** The smallest limit (sliding log) or burst (GCRA) over the scope's rate and its tiers. */
   readonly maxCost: number;
   readonly tier?: CompiledTier;
+  /**
+   * Sliding log with tiers the server chooses: the longest window among the scope's rates, which its
+   * keys retain (`ThrottleRule.retainMs`) so a move between tiers loses nothing; else undefined.
+   */
+  readonly retainMs?: number;
 }
 
 const ALGORITHMS: readonly ThrottleAlgorithm[] = ['sliding-log', 'gcra'];
@@ -52,7 +57,9 @@ export function compileRates(name: string, spec: ScopeOptions, rate: Rate | unde
   }
   if (problems.length > count) return undefined;
   const maxCost = Math.min(...[own, ...(tier?.rates.values() ?? [])].map(capacityOf));
-  return { algorithm, own, cost, maxCost, tier };
+  const serverTiers = tier !== undefined && !tier.beforeGuards && algorithm === 'sliding-log';
+  const retainMs = serverTiers ? Math.max(own.windowMs, ...[...tier.rates.values()].map((r) => r.windowMs)) : undefined;
+  return { algorithm, own, cost, maxCost, tier, retainMs };
 }
 
 /** A positive whole number option (`burst`, `cost`), at most {@link MAX_LIMIT}; undefined when absent. */

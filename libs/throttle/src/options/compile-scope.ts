@@ -8,6 +8,7 @@ import { checkKnownKeys } from './known-keys';
 import { compileRates } from './compile-rates';
 import { formatRate, parseRate } from './rate';
 import type { ScopeRate } from './scope-rate';
+import { ThrottleHookError } from './hook-error';
 import type { CompiledTier } from './tier';
 import type { ScopeOptions, SkipIf, ThrottleMode, ThrottleModuleOptions } from './throttle-options';
 
@@ -24,6 +25,8 @@ export interface CompiledScope extends ScopeRate {
   readonly maxCost: number;
   /** The client's tier, when the scope has tiers. */
   readonly tier?: CompiledTier;
+  /** How long the scope's keys keep admissions, when tiers the server chooses have longer windows than some rate (see `compile-rates.ts`). */
+  readonly retainMs?: number;
   /** The start of every store key of the scope (see `storage/store-key.ts`). */
   readonly keyPrefix: string;
   /** The end of every store key of the scope: `}` (sliding log), `}:gcra` (one algorithm per key, even across config changes). */
@@ -88,20 +91,37 @@ export function compileScope(
     name,
     rate: formatRate(rate),
     ...rates.own,
-    identity,
+    identity: identity.label === 'function' ? hooked(identity, name) : identity,
     algorithm: rates.algorithm,
     cost: rates.cost,
     maxCost: rates.maxCost,
     tier: rates.tier,
+    retainMs: rates.retainMs,
     keyPrefix: scopeKeyPrefix(name),
     keyEnd: rates.algorithm === 'gcra' ? '}:gcra' : '}',
     shadow: mode === 'shadow',
-    skip: skipOf(ranges, skipIfs, clientIp),
+    skip: skipOf(name, ranges, skipIfs, clientIp),
     needsContext: skipIfs.length > 0,
   };
 }
 
+/** A function identity whose throw becomes a {@link ThrottleHookError} naming the scope. */
+function hooked(identity: CompiledIdentity, scope: string): CompiledIdentity {
+  const resolve = identity.resolve;
+  return {
+    ...identity,
+    resolve: (request, context) => {
+      try {
+        return resolve(request, context);
+      } catch (error) {
+        throw new ThrottleHookError('key', scope, error);
+      }
+    },
+  };
+}
+
 function skipOf(
+  scope: string,
   ranges: ReturnType<typeof compileIpRanges> | undefined,
   skipIfs: SkipIf[],
   clientIp: ClientIpResolver,
@@ -110,9 +130,17 @@ function skipOf(
   return (request, context) => {
     if (ranges !== undefined && ranges.contains(requestIp(request, clientIp).replace(/\/64$/, ''))) return true;
     if (context === undefined) return false;
-    for (const skipIf of skipIfs) if (skipIf(context) === true) return true;
+    for (const skipIf of skipIfs) if (callSkipIf(skipIf, context, scope)) return true;
     return false;
   };
+}
+
+function callSkipIf(skipIf: SkipIf, context: ExecutionContext, scope: string): boolean {
+  try {
+    return skipIf(context) === true;
+  } catch (error) {
+    throw new ThrottleHookError('skipIf', scope, error);
+  }
 }
 
 function listOf(value: unknown, option: string, problems: string[]): string[] {

@@ -27,16 +27,16 @@ describe('compileIdentity', () => {
     expect(compileIdentity(() => 'x', ip).label).toBe('function');
   });
 
-  it('falls back to the IP for missing, empty or odd values, and for a throwing function', () => {
+  it("falls back to the IP for missing, empty or odd values (a throwing function is the request's 500: see the decider)", () => {
     expect(resolve('user', req())).toBe(fallback);
     expect(resolve('header:x-key', req({ headers: { 'x-key': '' } }))).toBe(fallback);
     expect(resolve('query:k', req({ query: { k: { nested: 1 } } }))).toBe(fallback);
     expect(resolve('query:k', req({ query: null }))).toBe(fallback);
-    expect(
+    expect(() =>
       resolve(() => {
         throw new Error('x');
       }, req()),
-    ).toBe(fallback);
+    ).toThrow('x');
     expect(resolve(() => null, req())).toBe(fallback);
   });
 
@@ -53,6 +53,13 @@ describe('compileIdentity', () => {
       raw: { socket: { remoteAddress: '192.0.2.1' }, rawHeaders: ['Host', 'h', 'X-Key', 'a, b'] },
     });
     expect(resolve('header:x-key', once)).toBe('h:a, b');
+  });
+
+  it('issue 17 #5: keys a joined header value by IP when the request view has no raw headers (a WebSocket handshake)', () => {
+    const view = (value: string | string[]) => ({ headers: { 'x-key': value }, socket: { remoteAddress: '192.0.2.1' } });
+    expect(resolve('header:x-key', view('a, b'))).toBe(fallback);
+    expect(resolve('header:x-key', view(['a', 'b']))).toBe(fallback);
+    expect(resolve('header:x-key', view('a'))).toBe('h:a');
   });
 
   // Regression (issue 9): a global throttle guard runs before controller auth guards, so `user` scopes

@@ -93,12 +93,7 @@ function byUser(ipOf: (req: any) => string, onUserMissing: UserMissingHook | und
 
 function byFunction(spec: ThrottleKeyFn, ipOf: (req: any) => string): CompiledIdentity['resolve'] {
   return (req, ctx) => {
-    let value: unknown;
-    try {
-      value = spec(req, ctx as ExecutionContext);
-    } catch {
-      value = undefined; // a failing key function must not turn into a 500: throttle by IP instead
-    }
+    const value: unknown = spec(req, ctx as ExecutionContext); // a throw is the request's 500 (the decider logs it)
     return present(value) ? `f:${String(value)}` : ipOf(req);
   };
 }

@@ -4,6 +4,7 @@ import type { MemoryStorageOptions } from '../storage/memory.storage';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError } from '../storage/resilient/resilient-options';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS } from '../storage/resilient/store-timeout';
 import type { ThrottleStorage } from '../storage/throttle-storage';
+import { storageOption } from './storage-option';
 import { compileClientIp } from './client-ip';
 import { attempt, compileScope, CompiledScope } from './compile-scope';
 import { checkKnownKeys } from './known-keys';
@@ -105,7 +106,7 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     metrics: metrics.prometheus,
     otel: metrics.otel,
     keyPrefix: String(keyPrefix),
-    storage: storageOption(opts.storage, problems),
+    storage: storageOption(opts, problems),
     memory: memoryOption(opts.memory, problems),
     redis: compileRedisOptions(opts.redis, problems),
     replicaWait: compileReplicaWait(opts.redis, typeof storeTimeoutMs === 'number' ? storeTimeoutMs : DEFAULT_STORE_TIMEOUT_MS, problems),
@@ -167,13 +168,6 @@ function memoryOption(value: unknown, problems: string[]): MemoryStorageOptions 
   if (maxKeys !== undefined && !(Number.isSafeInteger(maxKeys) && maxKeys > 0))
     problems.push(`memory.maxKeys must be a positive integer, got ${JSON.stringify(maxKeys)}`);
   return value as MemoryStorageOptions;
-}
-
-function storageOption(value: unknown, problems: string[]): ThrottleStorage | undefined {
-  if (value === undefined) return undefined;
-  if (typeof (value as ThrottleStorage | null)?.consume === 'function') return value as ThrottleStorage;
-  problems.push('storage must be a ThrottleStorage instance (an object with consume(request))');
-  return undefined;
 }
 
 function isObject(value: unknown): value is Record<string, any> {

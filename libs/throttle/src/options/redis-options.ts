@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { checkKnownKeys } from './known-keys';
 import { compileEndpoints, compileNatMap, RedisEndpoint, RedisNatMap } from './redis-endpoints';
 import { compileAuth, compileTls, RedisAuth, RedisTlsOptions } from './redis-security';
+import { credentialProblem, redactUrl } from './redis-url';
 
 /**
  * Where the Redis store connects: exactly one of `client`, `url`, `clusterNodes`, `sentinels`; the
@@ -176,11 +177,18 @@ function compileUrl(
   try {
     parsed = new URL(url);
   } catch {
-    return bad('is not a redis:// or rediss:// URL');
+    const hint = url.includes('@')
+      ? ' (a password holding "/", "@", ":" or "%" is written percent-encoded, or given as redis.password)'
+      : '';
+    return bad(`is not a redis:// or rediss:// URL${hint}`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
     return bad(`has scheme "${parsed.protocol}", expected redis: or rediss:`);
   if (parsed.hostname === '') return bad('has no host');
+  if (parsed.username === '' && parsed.password === '' && url.includes('@'))
+    return bad('has an "@" outside its user:password@ part (a password holding "/", "#" or "?" is written percent-encoded)');
+  const credentials = credentialProblem(parsed);
+  if (credentials !== undefined) return bad(credentials);
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) return bad(`has database "${db}", expected a number`);
   if (auth !== undefined && (parsed.password !== '' || parsed.username !== '')) {
@@ -191,12 +199,6 @@ function compileUrl(
   }
   if (parsed.protocol === 'rediss:' && rawTls === false) return bad('is rediss:// (TLS) but redis.tls is false');
   return { kind: 'url', url, ...defined({ auth, tls }) };
-}
-
-/** The URL with its password masked, for messages and logs. */
-export function redactUrl(url: unknown): unknown {
-  if (typeof url !== 'string') return url;
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 /** The entries whose value is defined (so targets carry only what was configured). */

@@ -24,10 +24,14 @@ function single(value: unknown): string | undefined {
   return typeof v === 'number' ? String(v) : undefined;
 }
 
-/** Whether the client sent the header more than once (Node joins repeats into one string). */
+/**
+ * Whether the client sent the header more than once. Node joins repeats into one string (`a, b`; an
+ * array for `set-cookie`), so the raw headers tell. A request view without them (a WebSocket handshake
+ * that kept only `headers`) cannot tell `a, b` from two values: any comma counts as a repeat there.
+ */
 function repeatedHeader(req: any, name: string): boolean {
   const raw: unknown = req?.raw?.rawHeaders ?? req?.rawHeaders;
-  if (!Array.isArray(raw)) return false;
+  if (!Array.isArray(raw)) return String(req?.headers?.[name]).includes(',');
   let seen = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const header = raw[i];

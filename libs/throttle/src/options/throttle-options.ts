@@ -19,7 +19,7 @@ export interface ScopeOptions {
   rate: string;
   /** Overrides the module-wide `key` for this scope. */
   key?: ThrottleKey;
-  /** `enforce` (default) or `shadow`: decide, count and send headers, but refuse nothing. Overrides the module's `mode`. */
+  /** `enforce` (default) or `shadow`: decide and count, but refuse nothing and send no headers. Overrides the module's `mode`. */
   mode?: ThrottleMode;
   /** Client addresses or CIDRs this scope never throttles (added to the module's `allow`). */
   allow?: string[];
@@ -34,13 +34,16 @@ export interface ScopeOptions {
   burst?: number;
   /** Units each request of this scope consumes (default 1); a route's `@ThrottleCost` overrides it. */
   cost?: number;
-  /** Where the client's tier is read (`user:plan`, `header:x-plan`, `query:plan`, or a function); selects a rate from `tiers`. */
+  /**
+   * Where the client's tier is read (`user:plan`, `header:x-plan`, `query:plan`, or a function); selects a rate from `tiers`.
+   * A server-chosen tier (`user:`, a function) replaces the scope's rate; a client-chosen one (`header:`, `query:`) is decided besides it.
+   */
   tier?: ThrottleTier;
   /** Tier name to rate, e.g. `{ pro: '10000/hour', free: '20/hour' }`; unknown or missing tiers use `rate`. */
   tiers?: Record<string, string>;
 }
 
-/** `enforce` refuses over-limit requests; `shadow` only reports them (metrics `result="shadow_throttled"`, headers). */
+/** `enforce` refuses over-limit requests; `shadow` only reports them (metrics `result="shadow_throttled"`, a debug line), invisible to clients. */
 export type ThrottleMode = 'enforce' | 'shadow';
 
 /** Skips throttling for a request (e.g. trusted callers). Runs in the guard, after authentication guards registered before it. */
@@ -86,7 +89,11 @@ export interface ThrottleModuleOptions {
   key?: ThrottleKey;
   /** Proxies in front of the app: a hop count or trusted CIDR list. Default 0: `X-Forwarded-For` ignored. */
   trustProxy?: TrustProxy;
-  /** A store instance of your own; default: the embedded memory store. */
+  /**
+   * A store instance of your own; default: the embedded memory store. A store that says it is `shared`
+   * (`RedisThrottleStorage`, or yours: see `ThrottleStorage.shared`) gets the failure policy below; beside
+   * one that does not, `onStoreError`, `storeTimeoutMs`, `storeBootTimeoutMs`, `instances` and `redis` are refused at boot.
+   */
   storage?: ThrottleStorage;
   /** Options of the embedded memory store. */
   memory?: MemoryStorageOptions;
@@ -102,9 +109,9 @@ export interface ThrottleModuleOptions {
   skipIf?: SkipIf;
   /** Shapes the 429: `problem+json` or your own body or exception. Default: the contract's JSON body. */
   onThrottled?: OnThrottled;
-  /** Use Redis as the shared store (needs the `ioredis` package): one of `client`, `url` or `clusterNodes`. Ignored when `storage` is given. */
+  /** Use Redis as the shared store (needs the `ioredis` package): one of `client`, `url` or `clusterNodes`. Not with `storage`. */
   redis?: RedisStoreOptions;
-  /** When Redis is down or slow: `local` (default: per-process memory limits), `allow` (admit) or `deny` (503). */
+  /** When Redis (or a shared `storage`) is down or slow: `local` (default: per-process memory limits), `allow` (admit) or `deny` (503). */
   onStoreError?: OnStoreError;
   /** The longest a request waits for Redis before `onStoreError` decides. Default 100. */
   storeTimeoutMs?: number;

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { ThrottleHookError } from './hook-error';
 import { present } from './identity';
 import { parseRate } from './rate';
 import { headerValue, isHeaderName, queryValue } from './request-values';
@@ -14,8 +15,11 @@ export type ThrottleTierFn = (request: any, context: ExecutionContext) => string
 
 /**
  * Where a scope reads the client's tier: `user:<field>` (`request.user[field]`, set by authentication),
- * `header:<name>`, `query:<name>`, or a function. Header and query values are the client's to choose,
- * so their tiers may only lower the scope's rate (boot refuses a higher one).
+ * `header:<name>`, `query:<name>`, or a function. The server's choices (`user:`, a function) replace the
+ * scope's rate. Header and query values are the client's to choose, so their tier's rate is decided in
+ * addition to the scope's own, on a counter of its own: it can only lower what the client gets (boot
+ * still refuses one above the scope's rate, which could never give more). A function that throws is the
+ * request's error (a 500), logged once.
  */
 export type ThrottleTier = `user:${string}` | `header:${string}` | `query:${string}` | ThrottleTierFn;
 
@@ -23,7 +27,7 @@ export type ThrottleTier = `user:${string}` | `header:${string}` | `query:${stri
 export interface CompiledTier {
   /** The request's tier rate, or undefined for the scope's own. */
   readonly rateOf: (request: any, context: ExecutionContext | undefined) => ScopeRate | undefined;
-  /** Read before Nest's guards run (header, query): the Fastify fast lane may decide it. */
+  /** Read before Nest's guards run (header, query): chosen by the client, so decided besides the scope's rate; the Fastify fast lane may decide it. */
   readonly beforeGuards: boolean;
   readonly label: string;
   readonly rates: ReadonlyMap<string, ScopeRate>;
@@ -63,7 +67,7 @@ export function compileTier(
       problems.push(`${where} tier "${name}" rate ${JSON.stringify(value)}: ${(error as Error).message}`);
     }
   }
-  const read = reader(spec, where, problems);
+  const read = reader(spec, scope, where, problems);
   if (read === undefined) return undefined;
   if (read.clientChosen) {
     for (const [name, rate] of rates) {
@@ -93,16 +97,17 @@ interface TierReader {
   readonly clientChosen: boolean;
 }
 
-function reader(spec: unknown, where: string, problems: string[]): TierReader | undefined {
+function reader(spec: unknown, scope: string, where: string, problems: string[]): TierReader | undefined {
   if (typeof spec === 'function') {
     const fn = spec as ThrottleTierFn;
     const value = (req: any, ctx: ExecutionContext | undefined) => {
+      let v: unknown;
       try {
-        const v: unknown = fn(req, ctx as ExecutionContext);
-        return present(v) ? String(v) : undefined;
-      } catch {
-        return undefined; // a failing tier function must not turn into a 500: the scope's own rate applies
+        v = fn(req, ctx as ExecutionContext);
+      } catch (error) {
+        throw new ThrottleHookError('tier', scope, error); // the request's 500, logged by the decider
       }
+      return present(v) ? String(v) : undefined;
     };
     return { value, clientChosen: false };
   }

@@ -36,7 +36,7 @@ export const SLIDING_LOG_BATCH_SCRIPT = `-- Batched rate limiter (exact): the re
 -- ARGV[a+5j-2]   window of rule j of r, in milliseconds
 -- ARGV[a+5j-1]   algorithm of rule j: "sliding-log" or "gcra"
 -- ARGV[a+5j]     cost of rule j (units the request consumes)
--- ARGV[a+5j+1]   burst of rule j (GCRA; ignored by a sliding log)
+-- ARGV[a+5j+1]   GCRA: burst of rule j; sliding log: its key's retention in ms (>= its window)
 --
 -- Returns { now (us), then per request: allowed (1|0), then 4 numbers per rule } with the meaning of
 -- the single-request script's reply.
@@ -54,7 +54,7 @@ local a, k = 4, 0
 while a <= #ARGV do
   local n = tonumber(ARGV[a + 1])
   local allowed = 1
-  local checks = {}
+  local checks, skips = {}, {}
   for j = 1, n do
     local key = KEYS[k + j]
     local b = a + 5 * j - 3
@@ -70,15 +70,23 @@ while a <= #ARGV do
       if not admits then allowed = 0 end
       checks[j] = { nextTat, debt, sure }
     else
-      local cutoff = now - tonumber(ARGV[b + 1]) * 1000
+      local windowMs = tonumber(ARGV[b + 1])
+      local retainMs = math.max(windowMs, tonumber(ARGV[b + 4]))
+      local cutoff = now - retainMs * 1000
       if trimmedAt[key] ~= cutoff then
         redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', cutoff))
         trimmedAt[key] = cutoff
         counts[key] = redis.call('ZCARD', key)
         oldestOf[key] = nil
       end
-      checks[j] = counts[key]
-      if checks[j] + cost > limit then allowed = 0 end
+      -- A rule counting a shorter window than its key retains reads its count (the cache holds the key's).
+      local count, skip = counts[key], 0
+      if retainMs > windowMs and count > 0 then
+        count = redis.call('ZCOUNT', key, '(' .. string.format('%.0f', now - windowMs * 1000), '+inf')
+        skip = counts[key] - count
+      end
+      checks[j], skips[j] = count, skip
+      if count + cost > limit then allowed = 0 end
     end
   end
   out[#out + 1] = allowed
@@ -101,17 +109,20 @@ while a <= #ARGV do
       out[#out + 1] = -1
     else
       local limit, cost = tonumber(ARGV[b]), tonumber(ARGV[b + 3])
+      local skip = skips[j]
       local oldest = -1
-      if check > 0 then
+      if check > 0 and skip > 0 then
+        oldest = now - tonumber(redis.call('ZRANGE', key, skip, skip, 'WITHSCORES')[2])
+      elseif check > 0 then
         if oldestOf[key] == nil then oldestOf[key] = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]) end
         oldest = now - oldestOf[key]
       end
-      local freeing, certain = freeingAges(key, check, check + cost - limit, horizonText)
+      local freeing, certain = freeingAges(key, check, check + cost - limit, horizonText, skip)
       if allowed == 1 then
+        if oldestOf[key] == nil and counts[key] == 0 then oldestOf[key] = now end
         counts[key] = counts[key] + logUnits(key, nowText, member, cost)
-        if oldestOf[key] == nil and check == 0 then oldestOf[key] = now end
         if ttlOf[key] == nil then touched[#touched + 1] = key end
-        ttlOf[key] = tonumber(ARGV[b + 1]) + slack
+        ttlOf[key] = math.max(tonumber(ARGV[b + 1]), tonumber(ARGV[b + 4])) + slack
       end
       out[#out + 1] = check
       out[#out + 1] = oldest

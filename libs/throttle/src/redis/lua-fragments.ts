@@ -71,13 +71,24 @@ export const SLIDING_LUA = `local function logUnits(key, nowText, member, cost)
   if #args > 0 then added = added + redis.call('ZADD', key, unpack(args)) end
   return added
 end
+-- Trims a key to its retention (ms) and counts its units in the trailing window (ms): returns that
+-- count and skip, the number of older units it retains (the window's units start at rank skip).
+local function windowCount(key, windowMs, retainMs)
+  if retainMs < windowMs then retainMs = windowMs end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', now - retainMs * 1000))
+  local kept = redis.call('ZCARD', key)
+  if retainMs == windowMs or kept == 0 then return kept, 0 end
+  local count = redis.call('ZCOUNT', key, '(' .. string.format('%.0f', now - windowMs * 1000), '+inf')
+  return count, kept - count
+end
 -- A refusal's ages (us): the unit whose expiry makes room for cost units (index count + cost - limit - 1,
--- oldest first; -1 if there is room), and the same counting only units that can no longer be withdrawn
--- (all but provisional ones younger than the horizon): the key stays full until then whatever happens
--- to those; -1 if they leave room. The older units (all certain) come first; the recent ones are few.
-local function freeingAges(key, count, need, horizonText)
+-- oldest first among the window's units, which start at rank skip; -1 if there is room), and the same
+-- counting only units that can no longer be withdrawn (all but provisional ones younger than the
+-- horizon): the key stays full until then whatever happens to those; -1 if they leave room. The older
+-- units (all certain) come first; the recent ones (inside every window: a window is >= 1 s) are few.
+local function freeingAges(key, count, need, horizonText, skip)
   if need <= 0 or count == 0 then return -1, -1 end
-  local at = math.min(need, count) - 1
+  local at = skip + math.min(need, count) - 1
   local freeing = now - tonumber(redis.call('ZRANGE', key, at, at, 'WITHSCORES')[2])
   local recent = redis.call('ZRANGEBYSCORE', key, '(' .. horizonText, '+inf', 'WITHSCORES')
   local sure, pending = {}, 0
@@ -88,6 +99,6 @@ local function freeingAges(key, count, need, horizonText)
   local older = count - #recent / 2
   at = math.min(need - pending, count - pending) - 1
   if at < 0 then return freeing, -1 end
-  if at < older then return freeing, now - tonumber(redis.call('ZRANGE', key, at, at, 'WITHSCORES')[2]) end
+  if at < older then return freeing, now - tonumber(redis.call('ZRANGE', key, skip + at, skip + at, 'WITHSCORES')[2]) end
   return freeing, now - tonumber(sure[at - older + 1])
 end`;

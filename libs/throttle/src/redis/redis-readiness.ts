@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError } from '../storage/resilient/store-timeout';
+import { Deadline } from './deadline';
 
 type Client = Redis | Cluster;
 
@@ -33,8 +34,8 @@ export class RedisReadiness {
     const errors = new LastError(this.client);
     const deadline = new Deadline(waitMs);
     try {
-      await untilReady(this.client, deadline.signal);
-      await loadScripts(this.client, this.scripts, deadline.signal);
+      await untilReady(this.client, deadline);
+      await loadScripts(this.client, this.scripts, deadline);
     } catch (error) {
       if (!deadline.expired) throw error;
       const why = errors.last === undefined ? '' : `${describeError(errors.last)}, `;
@@ -56,7 +57,7 @@ export class RedisReadiness {
       if (this.opening) return;
       const deadline = new Deadline(this.waitMs);
       // A failed reload leaves the circuit to the store's probe, which retries within a second.
-      void loadScripts(this.client, this.scripts, deadline.signal)
+      void loadScripts(this.client, this.scripts, deadline)
         .then(listener)
         .catch(() => undefined)
         .finally(() => deadline.end());
@@ -67,63 +68,36 @@ export class RedisReadiness {
 }
 
 /** Loads the scripts on the client, or on every master of a cluster once its connection is ready. */
-async function loadScripts(client: Client, scripts: readonly string[], signal: AbortSignal): Promise<void> {
+async function loadScripts(client: Client, scripts: readonly string[], deadline: Deadline): Promise<void> {
   const targets: Redis[] = (client as Cluster).isCluster ? (client as Cluster).nodes('master') : [client as Redis];
   if (targets.length === 0) throw new Error('no cluster master known');
   await Promise.all(
     targets.map(async (node) => {
-      await untilReady(node, signal);
-      for (const lua of scripts) await untilAborted(node.script('LOAD', lua), signal);
+      await untilReady(node, deadline);
+      for (const lua of scripts) await deadline.race(node.script('LOAD', lua));
     }),
   );
 }
 
-/** Resolves when `client` is ready (connecting it if it is lazy and idle); rejects if it ends or `signal` aborts. */
-function untilReady(client: Client, signal: AbortSignal): Promise<void> {
+/** Resolves when `client` is ready (connecting it if it is lazy and idle); rejects if it ends or the deadline comes. */
+function untilReady(client: Client, deadline: Deadline): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   if (client.status === 'end') return Promise.reject(new Error('connection ended'));
-  if (signal.aborted) return Promise.reject(new Error('not ready in time'));
+  if (deadline.isOver) return Promise.reject(new Error('not ready in time'));
   const ready = new Promise<void>((resolve, reject) => {
     const settle = (error?: Error) => {
       client.off('ready', onReady).off('end', onEnd);
+      cancel();
       return error ? reject(error) : resolve();
     };
     const onReady = () => settle();
     const onEnd = () => settle(new Error('connection ended'));
     client.once('ready', onReady).once('end', onEnd);
-    signal.addEventListener('abort', () => settle(new Error('not ready in time')), { once: true });
+    const cancel = deadline.whenOver(() => settle(new Error('not ready in time')));
   });
   // Failures arrive as 'error' events, and the client reconnects by itself (its retry strategy).
   if (client.status === 'wait') client.connect().catch(() => undefined);
   return ready;
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('not ready in time'));
-  return new Promise<T>((resolve, reject) => {
-    signal.addEventListener('abort', () => reject(new Error('not ready in time')), { once: true });
-    promise.then(resolve, reject);
-  });
-}
-
-/** A timer that aborts a signal; `end()` clears it and aborts too, so every waiter lets go of its listeners. */
-class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  expired = false;
-
-  constructor(ms: number) {
-    this.timer = setTimeout(() => ((this.expired = true), this.controller.abort()), ms);
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  end(): void {
-    clearTimeout(this.timer);
-    this.controller.abort();
-  }
 }
 
 /** The last connection error the client (or a cluster node) reported; one with a code (ECONNREFUSED) is never replaced by one without. */

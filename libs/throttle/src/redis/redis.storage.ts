@@ -5,7 +5,9 @@ import type { StoreTime } from '../clock';
 import type { ReplicaWait } from '../options/replica-wait';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';
+import { closeOwnedClient } from './close-client';
 import { SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
+import { ClusterShards, ShardListener } from './cluster-shards';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
@@ -48,7 +50,8 @@ export interface RedisThrottleStorageOptions {
  * with different identities on one route) are decided slot group by slot group, and the admission is
  * withdrawn from earlier groups when a later one refuses: never over-admits, briefly holds a slot
  * (see {@link CrossSlotConsumer}).
- * Errors propagate: wrap it in {@link ResilientThrottleStorage} for timeouts and the failure policy.
+ * Errors propagate: `ThrottleModule` wraps it (built from `redis`, or passed as `storage`) in
+ * {@link ResilientThrottleStorage} for timeouts and the failure policy.
  * Needs Redis >= 5 (scripts replicated by effects, so a script may read `TIME` and then write).
  *
  * @example
@@ -56,11 +59,14 @@ export interface RedisThrottleStorageOptions {
  * await storage.consume({ rules: [{ key: 'hi:{abc}', limit: 60, windowMs: 60_000 }] });
  */
 export class RedisThrottleStorage extends ThrottleStorage {
+  /** Shared: `ThrottleModule` puts it behind `onStoreError`, `storeTimeoutMs` and the rest of the failure policy, even when the app builds it. */
+  override readonly shared = true;
   private readonly instanceId = randomBytes(6).toString('base64url');
   private sequence = 0;
   private corked = false;
   private readonly keyPrefix: string;
   private readonly crossSlot?: CrossSlotConsumer;
+  private readonly shards?: ClusterShards;
   private readonly readiness: RedisReadiness;
   private readonly batcher?: ScriptBatcher;
 
@@ -74,6 +80,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     if ((client as Cluster).isCluster === true) {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
+      this.shards = new ClusterShards(client as Cluster, this.keyPrefix);
     }
     // Every script this store may run is loaded at boot and after each reconnection.
     const scripts = [
@@ -130,19 +137,28 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return this.readiness.watch(listener);
   }
 
-  /** Quits an owned client and waits until it has ended (bounded: disconnects if QUIT does not answer); leaves app clients alone. */
+  /** On a cluster, the master (`host:port`) serving the request's keys (see {@link ClusterShards}); '' on a single node. */
+  shardOf(request: ThrottleRequest): string {
+    return this.shards?.shardOf(request.rules) ?? '';
+  }
+
+  /** A call on `shard` failed: a cluster learns its slot owners now, and again until the master is back or gone. */
+  shardFailed(shard: string): void {
+    this.shards?.failed(shard);
+  }
+
+  /** Calls `listener` when a failing cluster master answers again, or is `gone` (its slots have a new master). */
+  watchShards(listener: ShardListener): () => void {
+    return this.shards?.watch(listener) ?? (() => undefined);
+  }
+
+  /**
+   * Closes an owned client completely and waits for it (see {@link closeOwnedClient}: QUIT when ready,
+   * bounded; at once when Redis is down; the sentinel subscriptions too); leaves app clients alone.
+   */
   async close(): Promise<void> {
-    const client = this.client;
-    if (!this.options.ownsClient || client.status === 'end') return;
-    if (client.status !== 'ready') return client.disconnect(); // nothing in flight: stop reconnecting
-    let timer: NodeJS.Timeout | undefined;
-    const ended = new Promise<void>((resolve) => {
-      client.once('end', () => resolve());
-      timer = setTimeout(() => (client.disconnect(), resolve()), 1_000);
-    });
-    client.quit().catch(() => client.disconnect());
-    await ended;
-    clearTimeout(timer);
+    this.shards?.close();
+    if (this.options.ownsClient) await closeOwnedClient(this.client);
   }
 
   private async run(rules: readonly ThrottleRule[], suffix: string, mode: RecordMode): Promise<ScriptResult> {

@@ -1,5 +1,5 @@
 import { emissionIntervalUs, gcraRefusal, gcraRetryUs, gcraState } from '../storage/gcra';
-import type { RuleState, ThrottleRule } from '../storage/throttle-storage';
+import { retainOf, RuleState, ThrottleRule } from '../storage/throttle-storage';
 
 /**
  * One rule's state from the script's raw numbers, exactly as the memory store reports it; plus
@@ -43,9 +43,10 @@ function gcraStateOf(rule: ThrottleRule, allowed: boolean, debtUs: number, sureD
   return { ...state, certainRetryAfterMs: gcraRetryUs(rule, sureDebtUs) / 1000 };
 }
 
-/** The 5 ARGV of a rule (both scripts): limit, window (ms), algorithm, cost, burst. */
+/** The 5 ARGV of a rule (both scripts): limit, window (ms), algorithm, cost, then a GCRA rule's burst or a sliding log's retention (ms). */
 export function pushRuleArgs(args: (string | number)[], rule: ThrottleRule): void {
-  args.push(rule.limit, rule.windowMs, rule.algorithm ?? 'sliding-log', rule.cost ?? 1, rule.burst ?? rule.limit);
+  const last = rule.algorithm === 'gcra' ? (rule.burst ?? rule.limit) : retainOf(rule);
+  args.push(rule.limit, rule.windowMs, rule.algorithm ?? 'sliding-log', rule.cost ?? 1, last);
 }
 
 /**

@@ -46,10 +46,11 @@ export const SLIDING_LOG_SCRIPT = `-- Rate limiter (exact): admit iff every rule
 -- ARGV[5i+1]     window of rule i, in milliseconds
 -- ARGV[5i+2]     algorithm of rule i: "sliding-log" or "gcra"
 -- ARGV[5i+3]     cost of rule i (units this request consumes)
--- ARGV[5i+4]     burst of rule i (GCRA; ignored by a sliding log)
+-- ARGV[5i+4]     GCRA: burst of rule i; sliding log: how long its key keeps admissions, in ms (its
+--                retention, >= the window): trimmed and expired by it, counted by the window
 --
 -- Returns { allowed (1|0), now (us), then 4 numbers per rule }. A sliding log's:
---   count       units in the window before this request
+--   count       units in the window before this request (the key may retain older ones)
 --   oldestAge   now - the oldest unit in the window (us); -1 if none
 --   freeingAge  now - the unit whose expiry makes room for cost (index count + cost - limit - 1); -1 if room
 --   certainAge  freeingAge counting only units that cannot be withdrawn any more (all but provisional
@@ -62,7 +63,7 @@ ${SLIDING_LUA}
 local n = #KEYS
 local slack = tonumber(ARGV[3])
 local horizonText = string.format('%.0f', now - ${WITHDRAW_HORIZON_MS * 1000})
-local checks = {}
+local checks, skips = {}, {}
 local allowed = 1
 for i = 1, n do
   local limit, windowMs, cost = tonumber(ARGV[5 * i]), tonumber(ARGV[5 * i + 1]), tonumber(ARGV[5 * i + 3])
@@ -72,9 +73,9 @@ for i = 1, n do
     if not admits then allowed = 0 end
     checks[i] = { nextTat, debt, sure, units, pendingUntil, pending }
   else
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - windowMs * 1000))
-    checks[i] = redis.call('ZCARD', KEYS[i])
-    if checks[i] + cost > limit then allowed = 0 end
+    local count, skip = windowCount(KEYS[i], windowMs, tonumber(ARGV[5 * i + 4]))
+    checks[i], skips[i] = count, skip
+    if count + cost > limit then allowed = 0 end
   end
 end
 local nowText = string.format('%.0f', now)
@@ -99,12 +100,13 @@ for i = 1, n do
     out[#out + 1] = -1
   else
     local limit, cost = tonumber(ARGV[5 * i]), tonumber(ARGV[5 * i + 3])
+    local skip = skips[i]
     local oldest = -1
-    if check > 0 then oldest = now - tonumber(redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')[2]) end
-    local freeing, certain = freeingAges(KEYS[i], check, check + cost - limit, horizonText)
+    if check > 0 then oldest = now - tonumber(redis.call('ZRANGE', KEYS[i], skip, skip, 'WITHSCORES')[2]) end
+    local freeing, certain = freeingAges(KEYS[i], check, check + cost - limit, horizonText, skip)
     if record then
       logUnits(KEYS[i], nowText, member, cost)
-      redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[5 * i + 1]) + slack)
+      redis.call('PEXPIRE', KEYS[i], math.max(tonumber(ARGV[5 * i + 4]), tonumber(ARGV[5 * i + 1])) + slack)
     end
     out[#out + 1] = check
     out[#out + 1] = oldest

@@ -3,7 +3,7 @@ import { GcraCell, gcraNext, gcraRefusedState, gcraState } from './gcra';
 import { StoreEventHub, ThrottleStoreEvents } from './resilient/store-events';
 import { ScopedLogs } from './scoped-logs';
 import type { SlidingLog } from './sliding-log';
-import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
+import { retainOf, RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
 
 /** Options of the embedded store. */
 export interface MemoryStorageOptions {
@@ -76,7 +76,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     // Per rule: a sliding log's count in the window; a GCRA cell's next arrival time if it admits, else -1.
     const marks = rules.map((rule, i) => {
       const counter = counters[i];
-      return counter instanceof GcraCell ? gcraNext(counter, rule, nowUs) : counter.prune(now, rule.windowMs);
+      return counter instanceof GcraCell ? gcraNext(counter, rule, nowUs) : windowCount(counter, rule, now);
     });
     const allowed = rules.every((rule, i) => (counters[i] instanceof GcraCell ? marks[i] >= 0 : marks[i] + (rule.cost ?? 1) <= rule.limit));
     const states = rules.map((rule, i): RuleState => {
@@ -93,7 +93,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
 
   private consumeOne(rule: ThrottleRule, now: number): ThrottleDecision {
     const log = this.logs.logFor(rule);
-    const count = log.prune(now, rule.windowMs);
+    const count = windowCount(log, rule, now);
     if (count + (rule.cost ?? 1) <= rule.limit) return { allowed: true, states: [this.admitted(rule, log, count, now)] };
     return { allowed: false, states: [this.refusedState(rule, log, count, now)] };
   }
@@ -109,16 +109,25 @@ export class MemoryThrottleStorage extends ThrottleStorage {
 
   private admitted(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
     const cost = rule.cost ?? 1;
-    log.push(now, cost, rule.limit, rule.windowMs);
-    return { remaining: rule.limit - count - cost, resetMs: rule.windowMs - (now - log.oldest()), retryAfterMs: 0 };
+    const first = log.length - count; // the oldest admission inside the rule's window (older ones are only retained)
+    log.push(now, cost, rule.limit, retainOf(rule));
+    return { remaining: rule.limit - count - cost, resetMs: rule.windowMs - (now - log.at(first)), retryAfterMs: 0 };
   }
 
   /** A refused request's state: admissible once the oldest `count + cost - limit` units have left the window. */
   private refusedState(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
-    const resetMs = count === 0 ? 0 : rule.windowMs - (now - log.oldest());
+    const first = log.length - count;
+    const resetMs = count === 0 ? 0 : rule.windowMs - (now - log.at(first));
     const mustLeave = count + (rule.cost ?? 1) - rule.limit;
     // (A cost above the limit, which boot refuses, would never fit: it reports a whole window.)
-    const retryAfterMs = mustLeave <= 0 ? 0 : mustLeave > count ? rule.windowMs : rule.windowMs - (now - log.at(mustLeave - 1));
+    const retryAfterMs = mustLeave <= 0 ? 0 : mustLeave > count ? rule.windowMs : rule.windowMs - (now - log.at(first + mustLeave - 1));
     return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs };
   }
+}
+
+/** A sliding log's admissions in the rule's window, after trimming what its key no longer retains. */
+function windowCount(log: SlidingLog, rule: ThrottleRule, now: number): number {
+  const retainMs = retainOf(rule);
+  const kept = log.prune(now, retainMs);
+  return retainMs === rule.windowMs ? kept : log.countSince(now, rule.windowMs);
 }

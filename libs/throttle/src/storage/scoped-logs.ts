@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { GcraCell } from './gcra';
 import { SlidingLog } from './sliding-log';
 import { scopeOfKey } from './store-key';
-import type { ThrottleRule } from './throttle-storage';
+import { retainOf, ThrottleRule } from './throttle-storage';
 
 /** Called when a bound drops a log that still holds an admission inside its window; `scope` is '' for the shared LRU. */
 export type LiveEvictionListener = (scope: string) => void;
@@ -56,7 +56,7 @@ export class ScopedLogs {
     const entry = this.entryOf(rule.scope ?? scopeOfKey(rule.key));
     const log = this.lookup(entry, rule.key);
     if (log instanceof SlidingLog) return log;
-    return this.store(entry, rule.key, new SlidingLog(rule.limit, rule.windowMs));
+    return this.store(entry, rule.key, new SlidingLog(rule.limit, retainOf(rule)));
   }
 
   /** The GCRA cell of the rule's key, created if it has none. */

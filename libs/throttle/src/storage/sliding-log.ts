@@ -10,7 +10,7 @@ export class SlidingLog {
 
   /**
    * @param limit the rule's limit (the ring grows up to it; a higher limit later, a client's new tier, grows it further)
-   * @param windowMs the rule's window, for {@link isLive} (the latest admission's rule sets it)
+   * @param windowMs how long the rule's key keeps admissions (its retention), for {@link isLive} (the latest admission's rule sets it)
    */
   constructor(
     limit: number,
@@ -19,15 +19,36 @@ export class SlidingLog {
     this.times = new Float64Array(Math.min(limit, 4));
   }
 
-  /** Drops every admission at or before `now - windowMs`; returns how many remain. */
-  prune(now: number, windowMs: number): number {
-    const cutoff = now - windowMs;
+  /** Drops every admission at or before `now - retainMs`; returns how many remain. */
+  prune(now: number, retainMs: number): number {
+    const cutoff = now - retainMs;
     const capacity = this.times.length;
     while (this.size > 0 && this.times[this.head] <= cutoff) {
       this.head = this.head + 1 === capacity ? 0 : this.head + 1;
       this.size--;
     }
     return this.size;
+  }
+
+  /** Admissions logged (after the last `prune`). */
+  get length(): number {
+    return this.size;
+  }
+
+  /**
+   * How many logged admissions lie after `now - windowMs` (binary search: the log is sorted). Call
+   * `prune` first; when `windowMs` is what it pruned by, that is every one of them.
+   */
+  countSince(now: number, windowMs: number): number {
+    const cutoff = now - windowMs;
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.at(mid) <= cutoff) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.size - lo;
   }
 
   /** The oldest admission still logged; call `prune` first. */
@@ -46,9 +67,12 @@ export class SlidingLog {
     return this.size > 0 && this.at(this.size - 1) > now - this.windowMs;
   }
 
-  /** Records `units` admissions at `now` under a rule of `limit` per `windowMs`; callers checked `size + units <= limit` via `prune`. */
-  push(now: number, units: number, limit: number, windowMs: number): void {
-    this.windowMs = windowMs;
+  /**
+   * Records `units` admissions at `now` under a rule of `limit` per `windowMs` whose key keeps its log
+   * `retainMs` (for {@link isLive}); callers checked that the rule admits them.
+   */
+  push(now: number, units: number, limit: number, retainMs: number): void {
+    this.windowMs = retainMs;
     if (this.size + units > this.times.length) this.grow(this.size + units, limit);
     const capacity = this.times.length;
     for (let i = 0; i < units; i++) {
@@ -63,9 +87,13 @@ export class SlidingLog {
     return this.times.byteLength;
   }
 
-  /** Doubles the ring (at most to `limit`, at least to `needed`), oldest entry first. */
+  /**
+   * Doubles the ring, oldest entry first: at most to `limit` while that holds `needed`, else (a key
+   * retaining more than its rule's limit: `ThrottleRule.retainMs`) to at least `needed`, still doubling.
+   */
   private grow(needed: number, limit: number): void {
-    const next = new Float64Array(Math.max(needed, Math.min(limit, this.times.length * 2)));
+    const doubled = this.times.length * 2;
+    const next = new Float64Array(needed <= limit ? Math.max(needed, Math.min(limit, doubled)) : Math.max(needed, doubled));
     for (let i = 0; i < this.size; i++) next[i] = this.at(i);
     this.times = next;
     this.head = 0;

@@ -27,6 +27,18 @@ export function storeKey(scopePrefix: string, identity: string, end = '}'): stri
 }
 
 /**
+ * The key of a client-chosen tier's rate beside a scope's key: `<key>:<limit>/<windowMs>`, one per rate
+ * (same hash tag, so same Cluster slot; a GCRA rate gets a cell of its own, never one shared with
+ * another rate's interval).
+ *
+ * @example
+ * tierKey('api:{Xb3…}', { limit: 1, windowMs: 60_000 }); // 'api:{Xb3…}:1/60000'
+ */
+export function tierKey(key: string, rate: { readonly limit: number; readonly windowMs: number }): string {
+  return `${key}:${rate.limit}/${rate.windowMs}`;
+}
+
+/**
  * The scope of a store key: what precedes the first `:{`, or `undefined` for a key not in the
  * `<scope>:{<hash>}` format (a key a custom caller made). A key starts with {@link scopeKeyPrefix} of
  * exactly the scope this returns, so a prefix test (`key.startsWith(prefix)`) identifies the same scope.

@@ -26,6 +26,18 @@ export interface ThrottleRule {
   readonly cost?: number;
   /** GCRA only: requests (units) admissible at once when the key is idle; default `limit`. */
   readonly burst?: number;
+  /**
+   * Sliding log only: how long the key keeps its admissions, in ms; default (and at least) `windowMs`.
+   * The key is trimmed and expires by it, while the rule counts only its own trailing `windowMs`. The
+   * module sets it to the longest window among a scope's rates, so a key decided under different rates
+   * over time (a user the server moves between tiers) loses no history a longer rate still counts.
+   */
+  readonly retainMs?: number;
+}
+
+/** How long a rule's key keeps its admissions: its `retainMs`, never less than its window. */
+export function retainOf(rule: ThrottleRule): number {
+  return rule.retainMs !== undefined && rule.retainMs > rule.windowMs ? rule.retainMs : rule.windowMs;
 }
 
 /** What the guard asks the store: every rule is checked, then all are recorded or none. */
@@ -88,6 +100,19 @@ export abstract class ThrottleStorage {
    * and the Fastify fast lane call it first, so such decisions cost no promise.
    */
   decideSync?(request: ThrottleRequest): ThrottleDecision | undefined;
+
+  /**
+   * Whether this store is shared by several processes (Redis, a database): it can then fail, be slow or
+   * still be connecting. `ThrottleModule` puts a shared store behind the same failure policy as the Redis
+   * store it builds itself: `storeTimeoutMs`, a circuit breaker, the local deny cache, `onStoreError`,
+   * readiness before the first decision and close at shutdown (calling the store's optional
+   * `open(waitMs)`, `watchReady(listener)` and `close()` when it has them). Default false: the store
+   * decides alone, and the module refuses those options beside it. {@link RedisThrottleStorage} is shared.
+   *
+   * @example
+   * class MyDbStorage extends ThrottleStorage { override readonly shared = true; async consume(r) { ... } }
+   */
+  readonly shared?: boolean;
 
   /** What `/health` reports about the store; stores override it. */
   health(): StorageHealth {

@@ -21,16 +21,19 @@ export class ReferenceModel {
 
   private slidingLog(rule: ThrottleRule, now: number): Check {
     const cost = rule.cost ?? 1;
-    const times = (this.logs.get(rule.key) ?? []).filter((t) => t > now - rule.windowMs);
+    // The key keeps what its retention covers; the rule counts only its own window.
+    const kept = (this.logs.get(rule.key) ?? []).filter((t) => t > now - Math.max(rule.retainMs ?? 0, rule.windowMs));
+    const times = kept.filter((t) => t > now - rule.windowMs);
     const expiry = (t: number) => t + rule.windowMs - now;
     return {
       admits: times.length + cost <= rule.limit,
       admit: () => {
-        const logged = [...times, ...Array<number>(cost).fill(now)];
-        this.logs.set(rule.key, logged);
-        return { remaining: rule.limit - logged.length, resetMs: expiry(Math.min(...logged)), retryAfterMs: 0 };
+        this.logs.set(rule.key, [...kept, ...Array<number>(cost).fill(now)]);
+        const counted = times.length + cost;
+        return { remaining: rule.limit - counted, resetMs: expiry(Math.min(now, ...times)), retryAfterMs: 0 };
       },
       refuse: () => {
+        this.logs.set(rule.key, kept);
         // Admissible once the oldest `times.length + cost - limit` units have left the window.
         const mustLeave = times.length + cost - rule.limit;
         return {

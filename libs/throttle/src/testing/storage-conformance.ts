@@ -1,5 +1,6 @@
 import type { ThrottleRule } from '../storage/throttle-storage';
 import { describeAlgorithmConformance } from './conformance-algorithms';
+import { describeRetentionConformance } from './conformance-retention';
 import { ConformanceSubject, freshKey, loadFastCheck, withoutHints } from './conformance-helpers';
 import { ReferenceModel } from './reference-model';
 
@@ -136,5 +137,6 @@ export function describeStorageConformance(
     });
 
     describeAlgorithmConformance(() => subject, options.numRuns ?? 100);
+    describeRetentionConformance(() => subject, options.numRuns ?? 100);
   });
 }

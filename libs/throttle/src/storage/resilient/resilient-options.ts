@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ThrottleClock } from '../../clock';
 import type { MemoryStorageOptions } from '../memory.storage';
-import type { ThrottleStorage } from '../throttle-storage';
+import type { ThrottleRequest, ThrottleStorage } from '../throttle-storage';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 
 export const DEFAULT_STORE_TIMEOUT_MS = 100;
@@ -9,11 +9,18 @@ export const DEFAULT_STORE_TIMEOUT_MS = 100;
 /** What to do when the shared store cannot answer in time: `local` (this process's memory store decides), `allow` (admit) or `deny` (503). */
 export type OnStoreError = 'local' | 'allow' | 'deny';
 
-/** A shared store the wrapper opens at boot (ready within `waitMs`, else rejects), closes at shutdown, and hears from when it is ready again. */
+/**
+ * A shared store the wrapper opens at boot (ready within `waitMs`, else rejects), closes at shutdown, and
+ * hears from when it is ready again. A sharded store (Redis Cluster) also names the shard (master) that
+ * decides a request, hears of a shard's failure, and says when a failing shard is back or `gone`.
+ */
 export type PrimaryStorage = ThrottleStorage & {
   open?(waitMs: number): Promise<void>;
   close?(): Promise<void>;
   watchReady?(listener: () => void): () => void;
+  shardOf?(request: ThrottleRequest): string;
+  shardFailed?(shard: string): void;
+  watchShards?(listener: (shard: string, reason: string, gone: boolean) => void): () => void;
 };
 
 /** Options of {@link ResilientThrottleStorage}. */

@@ -1,24 +1,25 @@
 import { Logger, LoggerService, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MonotonicClock, ThrottleClock } from '../../clock';
-import { CircuitBreaker, CircuitState } from './circuit-breaker';
+import type { CircuitState } from './circuit-breaker';
+import { logCircuitChange } from './circuit-log';
 import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
 import { MemoryThrottleStorage } from '../memory.storage';
 import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
-import { DecisionSource, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
+import { ShardBreakers } from './shard-breakers';
+import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
-
-const POLICY_TEXT: Record<OnStoreError, string> = {
-  local: 'falling back to local limits (per process)',
-  allow: 'admitting every request (onStoreError: allow)',
-  deny: 'refusing requests with 503 (onStoreError: deny)',
-};
 
 /**
  * The failure policy around a shared store: a per-request timeout, a circuit breaker, a local deny
  * cache, and the `onStoreError` policy. Logs one line per outage and one per recovery (context
  * `Throttle`), and publishes events for metrics ({@link subscribe}).
+ *
+ * A sharded store (a Redis Cluster: `shardOf` names the master deciding a request) gets one breaker
+ * per master: only the requests on a failing master's slots go to the policy, the others stay shared
+ * and exact. The store is told of each failure (`shardFailed`: the cluster learns its slot owners at
+ * once) and says when a master is back or gone (`watchShards`), which closes its circuit.
  *
  * Under `allow`, an undecided request is admitted and reports `remaining = limit - 1`,
  * `resetMs = windowMs` (as if it opened a fresh window: the real counts are unknown).
@@ -32,13 +33,13 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   readonly timeoutMs: number;
   readonly bootTimeoutMs: number;
   private readonly clock: ThrottleClock;
-  private readonly breaker: CircuitBreaker;
+  private readonly breakers: ShardBreakers;
   private readonly denyCache?: DenyCache;
   private readonly fallback: ThrottleStorage;
   private readonly events = new StoreEventHub();
   private readonly logger: LoggerService;
   private readonly storeName: string;
-  private stopWatching?: () => void;
+  private stopWatching: (() => void)[] = [];
   private readonly counters: ThrottleStoreStats = {
     decisions: 0,
     storeDecisions: 0,
@@ -60,7 +61,9 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     this.clock = options.clock ?? new MonotonicClock();
     this.storeName = options.storeName ?? 'redis';
     this.logger = options.logger ?? new Logger('Throttle');
-    this.breaker = new CircuitBreaker(this.clock, options.breaker, (from, to, reason) => this.onCircuitChange(from, to, reason));
+    this.breakers = new ShardBreakers(this.clock, options.breaker, (shard, from, to, reason) =>
+      this.onCircuitChange(shard, from, to, reason),
+    );
     const denyKeys = options.denyCacheMaxKeys ?? DEFAULT_DENY_CACHE_MAX_KEYS;
     if (denyKeys > 0) this.denyCache = new DenyCache(this.clock, denyKeys);
     this.fallback = LocalShareStorage.wrap(
@@ -70,8 +73,9 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
   }
 
+  /** The worst circuit state over the store's shards (see {@link ShardBreakers.state}). */
   get circuit(): CircuitState {
-    return this.breaker.state;
+    return this.breakers.state;
   }
 
   consume(request: ThrottleRequest): Promise<ThrottleDecision> {
@@ -80,16 +84,19 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
 
   private async consumeFromStore(request: ThrottleRequest): Promise<ThrottleDecision> {
     const started = performance.now();
-    if (!this.breaker.tryAcquire()) return this.byPolicy(request, started);
+    const shard = this.primary.shardOf?.(request) ?? '';
+    const breaker = this.breakers.of(shard);
+    if (!breaker.tryAcquire()) return this.byPolicy(request, started, 'circuit_open');
     const sentAt = this.clock.now();
     let decision: ThrottleDecision;
     try {
       decision = await withTimeout(this.primary.consume(request), this.timeoutMs);
     } catch (error) {
-      this.onStoreError(error);
-      return this.byPolicy(request, started);
+      this.onStoreError(error, shard);
+      return this.byPolicy(request, started, error instanceof StoreTimeoutError ? 'timeout' : 'store_error');
     }
-    this.breaker.onSuccess();
+    breaker.onSuccess();
+    if (shard !== '') this.breakers.close('', `master ${shard} answers`); // e.g. the store did not open at boot
     this.denyCache?.remember(request, decision, sentAt);
     return this.decided('store', decision, started);
   }
@@ -110,8 +117,10 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
 
   override health(): StorageHealth {
     const primary = this.primary.health();
-    const state = this.breaker.state === 'closed' && primary.state === 'ok' ? 'ok' : 'degraded';
-    return { ...primary, store: this.storeName, state, circuit: this.breaker.state, policy: this.policy };
+    const circuit = this.breakers.state;
+    const state = circuit === 'closed' && primary.state === 'ok' ? 'ok' : 'degraded';
+    const down = this.breakers.down;
+    return { ...primary, store: this.storeName, state, circuit, policy: this.policy, ...(down.length > 0 ? { mastersDown: down } : {}) };
   }
 
   override subscribe(listener: ThrottleStoreEvents): () => void {
@@ -126,61 +135,65 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   /**
    * Before the app serves: waits until the store can decide at once (at most `bootTimeoutMs`), else logs
    * one line and starts degraded (the policy decides) instead of failing. From then on, whenever the
-   * store is ready again after a reconnection, the circuit closes at once (no traffic or probe needed).
+   * store is ready again after a reconnection, the circuit closes at once (no traffic or probe needed);
+   * on a cluster, so does a failing master's once it answers again or its slots have a new master.
    */
   async onApplicationBootstrap(): Promise<void> {
-    this.stopWatching = this.primary.watchReady?.(() => this.breaker.close('connection ready'));
+    const watches = [
+      this.primary.watchReady?.(() => this.breakers.closeAll('connection ready')),
+      this.primary.watchShards?.((shard, reason, gone) =>
+        gone ? this.breakers.forget(shard, reason) : this.breakers.close(shard, reason),
+      ),
+    ];
+    this.stopWatching = watches.filter((stop) => stop !== undefined);
     try {
       await this.primary.open?.(this.bootTimeoutMs);
     } catch (error) {
-      this.breaker.trip(`${describeError(error)} at boot`);
+      this.breakers.of('').trip(`${describeError(error)} at boot`);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopWatching?.();
+    for (const stop of this.stopWatching) stop();
     await this.primary.close?.();
   }
 
-  private async byPolicy(request: ThrottleRequest, started: number): Promise<ThrottleDecision> {
+  private async byPolicy(request: ThrottleRequest, started: number, reason: FallbackReason): Promise<ThrottleDecision> {
     if (this.policy === 'deny') {
-      this.decided('policy', { allowed: false, states: [] }, started);
+      this.decided('policy', { allowed: false, states: [] }, started, reason);
       throw new ThrottleStoreUnavailableError(`The ${this.storeName} throttle store is unavailable (onStoreError: deny)`);
     }
     if (this.policy === 'allow') {
       const states = request.rules.map((rule) => ({ remaining: rule.limit - 1, resetMs: rule.windowMs, retryAfterMs: 0 }));
-      return this.decided('policy', { allowed: true, states }, started);
+      return this.decided('policy', { allowed: true, states }, started, reason);
     }
-    return this.decided('policy', await this.fallback.consume(request), started);
+    return this.decided('policy', await this.fallback.consume(request), started, reason);
   }
 
-  private decided(source: DecisionSource, decision: ThrottleDecision, started: number): ThrottleDecision {
+  private decided(source: DecisionSource, decision: ThrottleDecision, started: number, reason?: FallbackReason): ThrottleDecision {
     this.counters.decisions += 1;
     if (source === 'store') this.counters.storeDecisions += 1;
     else if (source === 'policy') this.counters.policyDecisions += 1;
     if (this.events.active) {
-      this.events.emit('decision', { source, allowed: decision.allowed, latencyMs: performance.now() - started });
+      this.events.emit('decision', { source, allowed: decision.allowed, latencyMs: performance.now() - started, reason });
     }
     return decision;
   }
 
-  private onStoreError(error: unknown): void {
+  private onStoreError(error: unknown, shard: string): void {
     this.counters.storeErrors += 1;
     if (error instanceof StoreTimeoutError) this.counters.timeouts += 1;
     const reason = describeError(error);
-    this.events.emit('storeError', { reason, error });
-    this.breaker.onFailure(reason);
+    this.events.emit('storeError', { reason, error, ...(shard === '' ? {} : { shard }) });
+    this.breakers.of(shard).onFailure(reason);
+    this.primary.shardFailed?.(shard);
   }
 
-  private onCircuitChange(from: CircuitState, to: CircuitState, reason: string): void {
+  private onCircuitChange(shard: string, from: CircuitState, to: CircuitState, reason: string): void {
     if (to === 'open') this.counters.circuitOpens += 1;
-    this.events.emit('circuitChange', { from, to, reason });
+    this.events.emit('circuitChange', { from, to, reason, ...(shard === '' ? {} : { shard }) });
     const name = `${this.storeName[0].toUpperCase()}${this.storeName.slice(1)} store`;
     const where = this.options.description ? ` ${this.options.description}` : '';
-    if (from === 'closed' && to === 'open') {
-      this.logger.warn(`${name}${where} unavailable (${reason}): ${POLICY_TEXT[this.policy]}`);
-    } else if (to === 'closed') {
-      this.logger.log(`${name}${where} back (${reason}): shared limits resumed`);
-    }
+    logCircuitChange(this.logger, `${name}${where}`, this.policy, shard, from, to, reason);
   }
 }

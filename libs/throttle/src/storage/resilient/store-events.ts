@@ -3,12 +3,20 @@ import type { CircuitState } from './circuit-breaker';
 /** Where a decision came from: the shared store, the local deny cache, or the `onStoreError` policy. */
 export type DecisionSource = 'store' | 'deny-cache' | 'policy';
 
+/**
+ * Why the policy decided instead of the store: its circuit was open (`circuit_open`: the store, or on a
+ * cluster the request's master, is known to be down), or the call just failed (`store_error`) or timed out (`timeout`).
+ */
+export type FallbackReason = 'circuit_open' | 'store_error' | 'timeout';
+
 /** One decision of the resilient store. */
 export interface DecisionEvent {
   readonly source: DecisionSource;
   readonly allowed: boolean;
   /** Wall time the decision took, store round trip included (ms, fractional). */
   readonly latencyMs: number;
+  /** For a `policy` decision: why the store did not decide. */
+  readonly reason?: FallbackReason;
 }
 
 /** A store call that failed or timed out (the request was then decided by policy). */
@@ -16,6 +24,8 @@ export interface StoreErrorEvent {
   /** Short and loggable: an error code (`ECONNREFUSED`), `timeout after 100 ms`, or the message. */
   readonly reason: string;
   readonly error: unknown;
+  /** On a Redis Cluster, the master (`host:port`) the request went to. */
+  readonly shard?: string;
 }
 
 /** The circuit breaker moved. */
@@ -23,6 +33,8 @@ export interface CircuitChangeEvent {
   readonly from: CircuitState;
   readonly to: CircuitState;
   readonly reason: string;
+  /** On a Redis Cluster, the master (`host:port`) whose circuit moved; absent for the store as a whole. */
+  readonly shard?: string;
 }
 
 /** The memory store's per-scope bound dropped a log that still held an admission inside its window. */
