@@ -45,8 +45,8 @@ describe('OtelThrottleMetrics: the store events, as ThrottleMetrics counts them'
     );
     const points = (name: string) =>
       otel.get(name)!.map((p) => [p.attributes, typeof p.value === 'number' ? p.value : (p.value as { count: number }).count]);
-    expect(points('throttle.store.duration')).toEqual([[{ store: 'redis' }, 1]]);
-    expect(otel.get('throttle.store.duration')![0].value).toMatchObject({ sum: 0.002 });
+    expect(points('throttle.store.duration_seconds')).toEqual([[{ store: 'redis' }, 1]]);
+    expect(otel.get('throttle.store.duration_seconds')![0].value).toMatchObject({ sum: 0.002 });
     expect(points('throttle.store.errors')).toEqual([
       [{ store: 'redis', reason: 'timeout' }, 1],
       [{ store: 'redis', reason: 'ECONNREFUSED' }, 1],

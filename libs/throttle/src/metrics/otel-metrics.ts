@@ -13,12 +13,13 @@ const RESULTS: readonly DecisionResult[] = ['allowed', 'throttled', 'shadow_thro
 
 /**
  * The instruments, named so that an OpenTelemetry-to-Prometheus export (dots to underscores, `_total` on
- * counters, the unit on the histogram) gives the names {@link ThrottleMetrics} registers: one dashboard
- * and one set of alert rules read either. Attributes are the Prometheus labels (`scope`, `result`, ...).
+ * counters) gives the names {@link ThrottleMetrics} registers: one dashboard and one set of alert rules
+ * read either. Attributes are the Prometheus labels (`scope`, `result`, ...).
  */
 export const OTEL_INSTRUMENTS = {
   decisions: 'throttle.decisions',
-  storeDuration: 'throttle.store.duration',
+  // The unit in the name too: @opentelemetry/exporter-prometheus does not append it (the Collector's does, unless present).
+  storeDuration: 'throttle.store.duration_seconds',
   storeErrors: 'throttle.store.errors',
   fallbackDecisions: 'throttle.store.fallback_decisions',
   circuitOpen: 'throttle.store.circuit_open',
