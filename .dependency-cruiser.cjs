@@ -23,9 +23,15 @@ module.exports = {
       name: 'optional-peers-only-where-loaded-lazily',
       severity: 'error',
       comment:
-        'ioredis, prom-client and fast-check are optional peers: only their lazy loaders may load them (a memory-only app loads none); elsewhere, type-only imports.',
-      from: { path: LIB, pathNot: [`${LIB}(redis/redis-connection|metrics/throttle-metrics|testing/fast-check-loader)\\.ts$`, SPEC] },
-      to: { path: 'node_modules/(ioredis|prom-client|fast-check)/', dependencyTypesNot: ['type-only'] },
+        'ioredis, prom-client, fast-check, yaml and @opentelemetry/api are optional peers: only their lazy loaders may load them (a memory-only app loads none); elsewhere, type-only imports.',
+      from: {
+        path: LIB,
+        pathNot: [
+          `${LIB}(redis/redis-connection|metrics/throttle-metrics|metrics/otel-metrics|config/config-file|testing/fast-check-loader)\\.ts$`,
+          SPEC,
+        ],
+      },
+      to: { path: 'node_modules/(ioredis|prom-client|fast-check|yaml|@opentelemetry/api)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'websockets-loaded-lazily',

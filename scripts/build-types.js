@@ -1,5 +1,5 @@
 // Makes the library's typings stand alone: a line of a .d.ts that names an optional peer (ioredis,
-// prom-client, fast-check) gets a `// @ts-ignore` before it. An app with the peer installed gets its
+// prom-client, fast-check, yaml, @opentelemetry/api) gets a `// @ts-ignore` before it. An app with the peer installed gets its
 // exact types (a Redis client, a prom-client Registry); an app without it compiles with
 // `skipLibCheck: false` all the same (TS2307 is ignored and those types are `any`, in options the app
 // does not use). The source keeps importing the peers' own types, with no copies to drift.
@@ -7,7 +7,7 @@
 const { readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-const OPTIONAL_PEERS = ['ioredis', 'prom-client', 'fast-check'];
+const OPTIONAL_PEERS = ['ioredis', 'prom-client', 'fast-check', 'yaml', '@opentelemetry/api'];
 const NAMES_PEER = new RegExp(`(from |import\\(|declare module )'(${OPTIONAL_PEERS.join('|')})'`);
 const IGNORE = '// @ts-ignore -- optional peer dependency: without it installed, these types are `any`';
 

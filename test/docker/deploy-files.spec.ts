@@ -375,9 +375,9 @@ describe('docker/compose.yaml', () => {
   const redis = services[redisName];
   const { stages } = parseDockerfile(readText('docker/Dockerfile'));
 
-  it('is one document with redis, the demo and an nginx load balancer', () => {
+  it('is one document with redis, the demo, an nginx load balancer, prometheus and grafana', () => {
     expect(docs).toHaveLength(1);
-    expect(Object.keys(services).sort()).toEqual(['demo', 'lb', 'redis']);
+    expect(Object.keys(services).sort()).toEqual(['demo', 'grafana', 'lb', 'prometheus', 'redis']);
     expect(redis.image).toBe('redis:7-alpine');
     expect(demo.image).toBe(`${IMAGE}:latest`);
     expect(lb.image).toBe('nginx:alpine');

@@ -151,16 +151,16 @@ describe('demo app boot-time validation', () => {
     );
   });
 
-  it('lists every problem in one error: bad rates, bad keys and unknown scopes', async () => {
+  it('lists every problem in one error, each with its file, line and column: bad rates, bad keys', async () => {
     const path = writeConfig('scopes:\n  hi: 100/month\n  api_key:\n    rate: 0/s\n    key: cookie:x\n');
     const error = await startDemo({ THROTTLE_CONFIG: path }).then(
       () => undefined,
       (e: Error) => e,
     );
     expect(error?.message.split('\n')).toEqual([
-      'Invalid throttle config: scope "hi" rate "100/month": unknown period "month" (use s, m, h, d, e.g. 100/30d)',
-      'Invalid throttle config: scope "api_key" rate "0/s": the count must be a positive integer, got "0"',
-      'Invalid throttle config: scope "api_key" key "cookie:x" is not one of ip, user, header:<name>, query:<name> or a function',
+      `Invalid throttle config: ${path}:2:7: scope "hi" rate "100/month": unknown period "month" (use s, m, h, d, e.g. 100/30d)`,
+      `Invalid throttle config: ${path}:4:11: scope "api_key" rate "0/s": the count must be a positive integer, got "0"`,
+      `Invalid throttle config: ${path}:5:10: scope "api_key" key "cookie:x" is not one of ip, user, header:<name>, query:<name> or a function`,
     ]);
   });
 

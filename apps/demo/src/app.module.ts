@@ -15,14 +15,14 @@ import { PlanController } from './plan.controller';
 import { demoThrottleOptions } from './throttle-config';
 
 /**
- * The demo app: throttle options come from the YAML file through @nestjs/config; GraphQL on /graphql,
+ * The demo app: throttle options come from the YAML file through the library's throttleConfig and @nestjs/config; GraphQL on /graphql,
  * socket.io on /ws. The demo's authentication (X-API-Key → request.user) is middleware, so it runs
  * before every guard, the throttle guard included.
  */
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(env: DemoEnv): DynamicModule {
-    const throttleConfig = registerAs('throttle', () => demoThrottleOptions(env));
+    const throttleConfig = registerAs('throttle', demoThrottleOptions(env));
     return {
       module: AppModule,
       imports: [

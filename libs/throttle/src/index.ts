@@ -15,6 +15,11 @@ export type { OnStoreError } from './storage/resilient/resilient-options';
 export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
 export { parseRate } from './options/rate';
 
+// Config files (YAML or JSON) and environment overrides
+export { throttleConfig, loadThrottleConfig } from './config/throttle-config';
+export type { ThrottleConfigOptions } from './config/throttle-config';
+export { ThrottleConfigFileError } from './config/config-file';
+
 // Storage contract and the two stores
 export { ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
 export type { ThrottleRule, ThrottleAlgorithm, ThrottleRequest, ThrottleDecision, StorageHealth } from './storage/throttle-storage';
@@ -29,3 +34,6 @@ export { ThrottledGraphQLError } from './contexts/graphql-errors';
 
 // Metrics
 export { ThrottleMetrics } from './metrics/throttle-metrics';
+export { OtelThrottleMetrics, OTEL_INSTRUMENTS } from './metrics/otel-metrics';
+export type { OtelMetricsOptions } from './metrics/otel-metrics';
+export type { MetricsBackend, MetricsOption, MetricsOptions } from './options/metrics-option';

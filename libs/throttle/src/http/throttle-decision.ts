@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
@@ -41,14 +42,17 @@ const HOOK_FAILED: Verdict = { status: 500 };
 @Injectable()
 export class ThrottleDecider {
   private readonly metrics?: ThrottleMetrics;
+  private readonly otel?: OtelThrottleMetrics;
   private readonly logger = new Logger('Throttle');
 
   constructor(
     private readonly storage: ThrottleStorage,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
     @Optional() metrics?: ThrottleMetrics,
+    @Optional() otel?: OtelThrottleMetrics,
   ) {
     this.metrics = metrics ?? undefined;
+    this.otel = otel ?? undefined;
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
@@ -128,8 +132,16 @@ export class ThrottleDecider {
             ? 0
             : retryAfterSeconds(view.decision);
     }
-    if (view.scopes.length !== scopes.length) this.shadowReport(scopes, built, shadowed ?? decision, view.decision.allowed);
-    else if (this.metrics !== undefined) this.metrics.countDecision(scopes, view.decision.allowed);
+    let shadowRefused = false;
+    if (view.scopes.length !== scopes.length) shadowRefused = this.shadowReport(scopes, built, shadowed ?? decision, view.decision.allowed);
+    else {
+      this.metrics?.countDecision(scopes, view.decision.allowed);
+      this.otel?.countDecision(scopes, view.decision.allowed);
+    }
+    if (this.otel !== undefined) {
+      if (view.scopes.length > 0) this.otel.annotate((i) => view.scopes[i].name, view.decision, shadowRefused);
+      else this.otel.annotate((r) => scopes[ownerOf(r, scopes.length, built.owners)].name, decision, shadowRefused);
+    }
     if (view.decision.allowed) return undefined;
     const refused = refusedScope(view.decision);
     const state = view.decision.states[refused];
@@ -137,8 +149,8 @@ export class ThrottleDecider {
     return { status: 429, refusal: { scope: view.scopes[refused].name, limit, remaining: state.remaining, retryAfter } };
   }
 
-  /** Counts each scope (a shadow scope that refused as `shadow_throttled`) and logs one debug line per shadow refusal. */
-  private shadowReport(scopes: readonly CompiledScope[], built: RequestRules, decision: ThrottleDecision, allowed: boolean): void {
+  /** Counts each scope (a shadow scope that refused as `shadow_throttled`) and logs one debug line per shadow refusal; whether there was one. */
+  private shadowReport(scopes: readonly CompiledScope[], built: RequestRules, decision: ThrottleDecision, allowed: boolean): boolean {
     const refusing = new Set<number>();
     decision.states.forEach((state, r) => {
       if (state.retryAfterMs > 0) refusing.add(ownerOf(r, scopes.length, built.owners));
@@ -146,8 +158,11 @@ export class ThrottleDecider {
     scopes.forEach((s, i) => {
       const shadowRefused = s.shadow && refusing.has(i);
       if (shadowRefused) this.logger.debug(`shadow scope "${s.name}" would have refused this request (not enforced)`);
-      this.metrics?.countResult(s.name, shadowRefused ? 'shadow_throttled' : allowed ? 'allowed' : 'throttled');
+      const result = shadowRefused ? 'shadow_throttled' : allowed ? 'allowed' : 'throttled';
+      this.metrics?.countResult(s.name, result);
+      this.otel?.countResult(s.name, result);
     });
+    return scopes.some((s, i) => s.shadow && refusing.has(i));
   }
 
   /** The scopes the request does not skip (the same array when it skips none); skipped ones are counted. */
@@ -157,6 +172,7 @@ export class ThrottleDecider {
       const s = scopes[i];
       if (s.skip?.(request, context) === true) {
         this.metrics?.countResult(s.name, 'skipped');
+        this.otel?.countResult(s.name, 'skipped');
         kept ??= scopes.slice(0, i);
       } else kept?.push(s);
     }

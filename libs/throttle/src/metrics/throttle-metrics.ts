@@ -14,6 +14,9 @@ export interface ThrottleMetricsOptions {
 export type DecisionResult = 'allowed' | 'throttled' | 'shadow_throttled' | 'skipped';
 const RESULTS: readonly DecisionResult[] = ['allowed', 'throttled', 'shadow_throttled', 'skipped'];
 
+/** Buckets of the store latency histogram, in seconds (Prometheus and OpenTelemetry alike). */
+export const STORE_DURATION_BUCKETS_S: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+
 /** prom-client, loaded when metrics are created (it is an optional peer dependency). */
 function loadPromClient(): typeof import('prom-client') {
   try {
@@ -81,7 +84,7 @@ export class ThrottleMetrics implements OnApplicationShutdown {
       name: `${p}store_duration_seconds`,
       help: 'Time the shared store took to decide one request',
       labelNames: ['store'],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      buckets: [...STORE_DURATION_BUCKETS_S],
       registers,
     });
     this.storeErrors = new Counter({

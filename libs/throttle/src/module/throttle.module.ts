@@ -10,6 +10,7 @@ import { GlobalThrottleGuard } from '../http/global-throttle.guard';
 import { RoutePlans } from '../http/route-plans';
 import { ThrottleDecider } from '../http/throttle-decision';
 import { ThrottleGuard } from '../http/throttle.guard';
+import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { normalizeOptions, ThrottleConfig } from '../options/normalize-options';
 import type { ThrottleModuleOptions } from '../options/throttle-options';
@@ -21,7 +22,7 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
 /**
  * Scoped rate limiting: registers the global {@link ThrottleGuard}, the store ({@link ThrottleStorage}:
  * `storage` if given, else Redis behind the `onStoreError` policy when `redis` is set, else memory),
- * the clock and, when `metrics` is set, {@link ThrottleMetrics}. Global by default (`isGlobal: false` to
+ * the clock and, when `metrics` is set, {@link ThrottleMetrics} (Prometheus) and/or {@link OtelThrottleMetrics}. Global by default (`isGlobal: false` to
  * scope it). The Redis store is made ready at bootstrap, before the app listens (connected, every
  * Cluster master too, the script loaded); a client the module creates (`redis.url`,
  * `redis.clusterNodes`) is quit at shutdown. A Redis not ready within `storeBootTimeoutMs` is logged
@@ -60,6 +61,16 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
       useFactory: (config: ThrottleConfig, storage: ThrottleStorage) => {
         if (config.metrics === false || config.problems.length > 0) return undefined;
         const metrics = new ThrottleMetrics(config.metrics);
+        metrics.observe(storage, config.onStoreError);
+        return metrics;
+      },
+    },
+    {
+      provide: OtelThrottleMetrics,
+      inject: [THROTTLE_CONFIG, ThrottleStorage],
+      useFactory: (config: ThrottleConfig, storage: ThrottleStorage) => {
+        if (config.otel === false || config.problems.length > 0) return undefined;
+        const metrics = new OtelThrottleMetrics(config.otel);
         metrics.observe(storage, config.onStoreError);
         return metrics;
       },

@@ -67,7 +67,7 @@ describe('normalizeOptions', () => {
       'headers must be true, false or one of both, ietf, legacy, none, got "false"',
       'fastLane must be true or false, got "false" (a string)',
     ]);
-    expect(problemsOf({ scopes: {}, metrics: 'yes' })).toEqual(['metrics must be true, false or { registry, prefix }, got "yes"']);
+    expect(problemsOf({ scopes: {}, metrics: 'yes' })).toEqual(['metrics backends must be prometheus and/or otel, got "yes"']);
   });
 
   it('collects every problem into one error, one line each', () => {

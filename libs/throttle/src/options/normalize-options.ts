@@ -1,3 +1,4 @@
+import type { OtelMetricsOptions } from '../metrics/otel-metrics';
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError } from '../storage/resilient/resilient-options';
@@ -7,6 +8,7 @@ import { storageOption } from './storage-option';
 import { compileClientIp } from './client-ip';
 import { attempt, compileScope, CompiledScope } from './compile-scope';
 import { checkKnownKeys } from './known-keys';
+import { metricsOption } from './metrics-option';
 import { compileRedisOptions, RedisTarget } from './redis-options';
 import { compileReplicaWait, ReplicaWait } from './replica-wait';
 import type { HeaderMode, OnThrottled, ThrottleModuleOptions } from './throttle-options';
@@ -23,8 +25,10 @@ export interface ThrottleConfig {
   readonly headers: HeaderMode;
   readonly fastLane: boolean;
   readonly onThrottled?: OnThrottled;
-  /** `false`, or the metrics' options. */
+  /** `false`, or the Prometheus metrics' options. */
   readonly metrics: false | ThrottleMetricsOptions;
+  /** `false`, or the OpenTelemetry metrics' options. */
+  readonly otel: false | OtelMetricsOptions;
   readonly keyPrefix: string;
   readonly storage?: ThrottleStorage;
   readonly memory?: MemoryStorageOptions;
@@ -85,6 +89,7 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     problems.push(`onStoreError ${JSON.stringify(onStoreError)} must be one of ${STORE_ERROR_POLICIES.join(', ')}`);
   const storeTimeoutMs = milliseconds(opts.storeTimeoutMs, 'storeTimeoutMs', DEFAULT_STORE_TIMEOUT_MS, problems);
   const storeBootTimeoutMs = milliseconds(opts.storeBootTimeoutMs, 'storeBootTimeoutMs', DEFAULT_STORE_BOOT_TIMEOUT_MS, problems);
+  const metrics = metricsOption(opts.metrics, problems);
   const scopes = new Map<string, CompiledScope>();
   const entries = isObject(opts.scopes) ? Object.entries(opts.scopes) : [];
   for (const [name, value] of entries) {
@@ -98,7 +103,8 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
     headers: headerMode(opts.headers, problems),
     onThrottled: onThrottledOption(opts.onThrottled, problems),
     fastLane: flag(opts.fastLane, 'fastLane', true, problems),
-    metrics: metricsOption(opts.metrics, problems),
+    metrics: metrics.prometheus,
+    otel: metrics.otel,
     keyPrefix: String(keyPrefix),
     storage: storageOption(opts, problems),
     memory: memoryOption(opts.memory, problems),
@@ -149,17 +155,6 @@ function milliseconds(value: unknown, name: string, fallback: number, problems: 
   if (typeof value === 'number' && value > 0 && value <= MAX_STORE_TIMEOUT_MS) return value;
   problems.push(`${name} must be a number of milliseconds in (0, ${MAX_STORE_TIMEOUT_MS}], e.g. ${fallback}; got ${JSON.stringify(value)}`);
   return fallback;
-}
-
-function metricsOption(value: unknown, problems: string[]): false | ThrottleMetricsOptions {
-  if (value === undefined || value === false) return false;
-  if (value === true) return {};
-  if (isObject(value)) {
-    checkKnownKeys(value, ['registry', 'prefix'], 'metrics option', problems);
-    return value as ThrottleMetricsOptions;
-  }
-  problems.push(`metrics must be true, false or { registry, prefix }, got ${JSON.stringify(value)}`);
-  return false;
 }
 
 function memoryOption(value: unknown, problems: string[]): MemoryStorageOptions | undefined {

@@ -1,10 +1,10 @@
 import type { ExecutionContext, HttpException } from '@nestjs/common';
-import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import type { OnStoreError } from '../storage/resilient/resilient-options';
 import type { ThrottleAlgorithm, ThrottleStorage } from '../storage/throttle-storage';
 import type { TrustProxy } from './client-ip';
 import type { ThrottleKey } from './identity';
+import type { MetricsOption } from './metrics-option';
 import type { RedisStoreOptions } from './redis-options';
 import type { ThrottleTier } from './tier';
 
@@ -135,6 +135,10 @@ export interface ThrottleModuleOptions {
    * `onRequest` hook, before Nest's pipeline (same status, headers and body). Default true.
    */
   fastLane?: boolean;
-  /** Prometheus metrics (needs the `prom-client` package): `true`, or `{ registry, prefix }`. Default false. */
-  metrics?: boolean | ThrottleMetricsOptions;
+  /**
+   * Metrics: `true` or `'prometheus'` (prom-client, needs the `prom-client` package), `'otel'` (the
+   * OpenTelemetry Meter and active span, needs `@opentelemetry/api`), `['prometheus', 'otel']`, or
+   * `{ registry, prefix, backends, meterProvider }`. Default false.
+   */
+  metrics?: MetricsOption;
 }

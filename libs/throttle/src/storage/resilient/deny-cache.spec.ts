@@ -50,7 +50,7 @@ describe('DenyCache', () => {
     expect(cache.check({ rules: [a] })).toBeUndefined(); // full only while a withdrawable admission counts
     cache.remember({ rules: [c] }, refused(60_000, 59_000), clock.now());
     clock.advance(58_999);
-    expect(cache.check({ rules: [c] })?.states[0].retryAfterMs).toBe(1);
+    expect(cache.check({ rules: [c] })?.states[0].retryAfterMs).toBe(1_001); // refused here 1 ms more; Retry-After the store's
     clock.advance(1);
     expect(cache.check({ rules: [c] })).toBeUndefined();
   });
@@ -69,15 +69,66 @@ describe('DenyCache', () => {
     expect(cache.check({ rules: [{ key: 'k0', limit: 1, windowMs: 1_000 }] })).toBeUndefined();
   });
 
-  it('covers only requests its refusal decides: the same rate and at least the refused cost', () => {
+  it('covers only requests its refusal decides: the same rate and the same cost', () => {
     const clock = new FakeClock();
     const cache = new DenyCache(clock);
     const costly = { ...a, cost: 2 };
     cache.remember({ rules: [costly] }, { allowed: false, states: [{ remaining: 1, resetMs: 400, retryAfterMs: 400 }] }, clock.now());
     expect(cache.check({ rules: [costly] })?.allowed).toBe(false);
-    expect(cache.check({ rules: [{ ...a, cost: 3 }] })?.allowed).toBe(false);
+    expect(cache.check({ rules: [{ ...a, cost: 3 }] })).toBeUndefined(); // frees up later: the store says when
     expect(cache.check({ rules: [a] })).toBeUndefined(); // one unit may fit now: ask the store
     expect(cache.check({ rules: [{ ...costly, limit: 5 }] })).toBeUndefined(); // another tier's rate
     expect(cache.check({ rules: [{ ...costly, algorithm: 'gcra', burst: 2 }] })).toBeUndefined();
+  });
+
+  // Found by the model suite (test/model, redis fastify, MODEL_SEED=390448026): GCRA 2/60s, a cost-1 request
+  // refused for 30 s, then a cost-2 request answered from the cache with Retry-After 30 where it needs 60.
+  it("never answers a costlier request with a cheaper refusal's Retry-After", () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const gcra = { key: 'g', limit: 2, windowMs: 60_000, algorithm: 'gcra' as const, burst: 2 };
+    cache.remember(
+      { rules: [{ ...gcra, cost: 1 }] },
+      { allowed: false, states: [{ remaining: 0, resetMs: 29_999, retryAfterMs: 29_999 }] },
+      clock.now(),
+    );
+    expect(cache.check({ rules: [{ ...gcra, cost: 1 }] })?.states[0].retryAfterMs).toBe(29_999);
+    expect(cache.check({ rules: [{ ...gcra, cost: 2 }] })).toBeUndefined();
+  });
+
+  // Found by the model suite (test/model, cluster fastify, MODEL_SEED=-1229269452): 4/10s, a cost-3 request
+  // refused until t=10 s, a cost-2 one admitted at t=1 s (now full until 11 s), then the cost-3 one answered
+  // from the cache with Retry-After 9 where it needs 10.
+  it('forgets a full key when the store admits a request on it (its reopening moved later)', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const rule = { key: 'k', limit: 4, windowMs: 10_000 };
+    cache.remember(
+      { rules: [{ ...rule, cost: 3 }] },
+      { allowed: false, states: [{ remaining: 2, resetMs: 10_000, retryAfterMs: 10_000 }] },
+      clock.now(),
+    );
+    clock.advance(1_001);
+    cache.remember(
+      { rules: [{ ...rule, cost: 2 }] },
+      { allowed: true, states: [{ remaining: 0, resetMs: 8_999, retryAfterMs: 0 }] },
+      clock.now(),
+    );
+    expect(cache.check({ rules: [{ ...rule, cost: 3 }] })).toBeUndefined();
+  });
+
+  // Found by the model suite (test/model, Cluster with scopes keyed differently): a refusal counting another
+  // request's provisional cross-slot admission is remembered for its certain part (1 999 ms of 2 000) and
+  // answered with that as Retry-After: 1 s where the store said 2 s, so a client waiting it is refused again.
+  it("reports the store's reopening time for a refusal remembered only for its certain part", () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const rule = { key: 'k', limit: 1, windowMs: 2_000 };
+    const refused = { remaining: 0, resetMs: 2_000, retryAfterMs: 2_000, certainRetryAfterMs: 1_999 };
+    cache.remember({ rules: [rule] }, { allowed: false, states: [refused] }, clock.now());
+    clock.advance(999);
+    expect(cache.check({ rules: [rule] })?.states[0].retryAfterMs).toBe(1_001);
+    clock.advance(1_000);
+    expect(cache.check({ rules: [rule] })).toBeUndefined(); // past the certain part: the store decides
   });
 });

@@ -2,9 +2,11 @@ import { LRUCache } from 'lru-cache';
 import type { ThrottleClock } from '../../clock';
 import type { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from '../throttle-storage';
 
-/** A full key: until when, and for which rule (its rate and the cost that was refused). */
+/** A full key: until when it is refused here, when the store said it reopens, and for which rule (its rate and refused cost). */
 interface FullKey {
   readonly until: number;
+  /** When the store said the key reopens: what a cached refusal reports (`until` may be earlier: see {@link DenyCache.remember}). */
+  readonly reopensAt: number;
   readonly rule: ThrottleRule;
 }
 
@@ -14,8 +16,9 @@ export const DEFAULT_DENY_CACHE_MAX_KEYS = 10_000;
  * Keys the shared store reported full, with the local time until which no admission is possible.
  * Until then the key is refused here, without a store call: exact, since the store cannot admit
  * before that time whatever happens elsewhere. Only requests the refusal covers are refused: the same
- * rate (a client whose tier changed asks the store) and at least the refused cost (a cheaper request
- * may fit sooner). Bounded (LRU); no timers.
+ * rate (a client whose tier changed asks the store) and the same cost (a cheaper request may fit
+ * sooner; a costlier one later than the refusal's time, which its `Retry-After` must not undercut).
+ * Bounded (LRU); no timers.
  *
  * @example
  * const cache = new DenyCache(clock);
@@ -39,15 +42,21 @@ export class DenyCache {
   }
 
   /**
-   * Records the full keys of a refusal. `sentAt` is the local time the request was sent: the store
+   * Records the full keys of a refusal, and forgets the keys of an admission. `sentAt` is the local time the request was sent: the store
    * decided later, so `sentAt + retryAfterMs` is never after the true reopening time. A refusal that
    * counted admissions which may yet be withdrawn is remembered only for its `certainRetryAfterMs`.
    */
   remember(request: ThrottleRequest, decision: ThrottleDecision, sentAt: number): void {
-    if (decision.allowed) return;
+    if (decision.allowed) {
+      // An admission (at another cost or rate than a cached refusal's) moves the key's reopening later: forget it.
+      if (this.until.size > 0) for (const rule of request.rules) this.until.delete(rule.key);
+      return;
+    }
     decision.states.forEach((state, i) => {
       const certainMs = state.certainRetryAfterMs ?? state.retryAfterMs;
-      if (certainMs > 0) this.until.set(request.rules[i].key, { until: sentAt + certainMs, rule: request.rules[i] });
+      if (certainMs > 0) {
+        this.until.set(request.rules[i].key, { until: sentAt + certainMs, reopensAt: sentAt + state.retryAfterMs, rule: request.rules[i] });
+      }
     });
   }
 
@@ -70,19 +79,23 @@ export class DenyCache {
         continue;
       }
       states ??= rules.map((rule) => ({ remaining: rule.limit, resetMs: 0, retryAfterMs: 0 }));
-      states[i] = { remaining: 0, resetMs: until - now, retryAfterMs: until - now };
+      // Retry-After is the store's time: a refusal remembered for its certain part only still reopens when the store said.
+      states[i] = { remaining: 0, resetMs: full.reopensAt - now, retryAfterMs: full.reopensAt - now };
     }
     return states === undefined ? undefined : { allowed: false, states };
   }
 }
 
-/** Whether a refusal of `refused` also refuses `rule`: the same rate and algorithm, and a cost at least as high. */
+/**
+ * Whether a refusal of `refused` decides `rule`: the same rate, algorithm and cost. (A costlier request is
+ * refused too, but frees up later than the refusal says: its Retry-After would be too early.)
+ */
 function covers(refused: ThrottleRule, rule: ThrottleRule): boolean {
   return (
     refused.limit === rule.limit &&
     refused.windowMs === rule.windowMs &&
     refused.burst === rule.burst &&
     refused.algorithm === rule.algorithm &&
-    (rule.cost ?? 1) >= (refused.cost ?? 1)
+    (rule.cost ?? 1) === (refused.cost ?? 1)
   );
 }
