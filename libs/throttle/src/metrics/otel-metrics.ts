@@ -1,15 +1,14 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import { mostRestrictive } from '../http/scope-pick';
 import type { ThrottleDecision, ThrottleStorage } from '../storage/throttle-storage';
-import { DecisionResult, STORE_DURATION_BUCKETS_S } from './throttle-metrics';
+import { DECISION_RESULTS as RESULTS, DecisionCounts, DecisionResult } from './decision-counts';
+import { STORE_DURATION_BUCKETS_S } from './throttle-metrics';
 
 /** Options of {@link OtelThrottleMetrics}. */
 export interface OtelMetricsOptions {
   /** Where the meter comes from (an SDK `MeterProvider`); default the global one (`metrics.getMeter`). */
   meterProvider?: { getMeter(name: string, version?: string): object };
 }
-
-const RESULTS: readonly DecisionResult[] = ['allowed', 'throttled', 'shadow_throttled', 'skipped'];
 
 /**
  * The instruments, named so that an OpenTelemetry-to-Prometheus export (dots to underscores, `_total` on
@@ -59,8 +58,8 @@ export class OtelThrottleMetrics {
   private readonly circuitTransitions: Counter;
   private readonly denyCacheHits: Counter;
   private readonly evictions: Counter;
-  /** Decisions so far: per scope, one cumulative count per result, in {@link RESULTS} order (the hot path bumps numbers only). */
-  private readonly counts = new Map<string, number[]>();
+  /** Decisions so far, cumulative (the hot path bumps numbers only). */
+  private readonly counts = new DecisionCounts();
   private circuitOpen = 0;
   /** Unsubscribe functions of {@link observe}, called by {@link close}. */
   private readonly subscriptions: (() => void)[] = [];
@@ -136,13 +135,12 @@ export class OtelThrottleMetrics {
 
   /** Counts one decision under each of its scopes. */
   countDecision(scopes: readonly { readonly name: string }[], allowed: boolean): void {
-    const result = allowed ? 0 : 1;
-    for (let i = 0; i < scopes.length; i++) this.countsOf(scopes[i].name)[result]++;
+    this.counts.countDecision(scopes, allowed);
   }
 
   /** Counts one scope's result (`shadow_throttled` and `skipped` included). */
   countResult(scope: string, result: DecisionResult): void {
-    this.countsOf(scope)[RESULTS.indexOf(result)]++;
+    this.counts.countResult(scope, result);
   }
 
   /**
@@ -161,14 +159,8 @@ export class OtelThrottleMetrics {
   }
 
   private reportDecisions(result: ObservableResult): void {
-    for (const [scope, counts] of this.counts) {
+    for (const [scope, counts] of this.counts.byScope) {
       for (let r = 0; r < RESULTS.length; r++) if (counts[r] > 0) result.observe(counts[r], { scope, result: RESULTS[r] });
     }
-  }
-
-  private countsOf(scope: string): number[] {
-    let counts = this.counts.get(scope);
-    if (counts === undefined) this.counts.set(scope, (counts = RESULTS.map(() => 0)));
-    return counts;
   }
 }

@@ -1,6 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Counter, Gauge, Histogram, Metric, Registry } from 'prom-client';
 import type { ThrottleStorage } from '../storage/throttle-storage';
+import { DECISION_RESULTS as RESULTS, DecisionCounts, DecisionResult } from './decision-counts';
 
 /** Options of {@link ThrottleMetrics}. */
 export interface ThrottleMetricsOptions {
@@ -11,8 +12,7 @@ export interface ThrottleMetricsOptions {
 }
 
 /** What happened to one request under one scope. */
-export type DecisionResult = 'allowed' | 'throttled' | 'shadow_throttled' | 'skipped';
-const RESULTS: readonly DecisionResult[] = ['allowed', 'throttled', 'shadow_throttled', 'skipped'];
+export type { DecisionResult };
 
 /** Buckets of the store latency histogram, in seconds (Prometheus and OpenTelemetry alike). */
 export const STORE_DURATION_BUCKETS_S: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
@@ -55,8 +55,8 @@ export class ThrottleMetrics implements OnApplicationShutdown {
   readonly circuitTransitions: Counter<'to'>;
   readonly denyCacheHits: Counter;
   readonly evictions: Counter<'scope'>;
-  /** Decisions not yet folded into the counter: per scope, one count per {@link DecisionResult}, in {@link RESULTS} order. */
-  private readonly pending = new Map<string, number[]>();
+  /** Decisions not yet folded into the counter (drained at each scrape). */
+  private readonly counts = new DecisionCounts();
   /** Unsubscribe functions of {@link observe}, called by {@link close}. */
   private readonly subscriptions: (() => void)[] = [];
 
@@ -64,7 +64,7 @@ export class ThrottleMetrics implements OnApplicationShutdown {
     const { Counter, Gauge, Histogram, Registry } = loadPromClient();
     const p = options.prefix ?? 'throttle_';
     const registers = [(this.registry = options.registry ?? new Registry())];
-    const pending = this.pending;
+    const pending = this.counts.byScope;
     this.decisions = new Counter({
       name: `${p}decisions_total`,
       help: 'Throttle decisions by scope and result (allowed, throttled, shadow_throttled, skipped)',
@@ -179,18 +179,11 @@ export class ThrottleMetrics implements OnApplicationShutdown {
 
   /** Counts one decision under each of its scopes (cheap: plain numbers, folded into the counter at scrape). */
   countDecision(scopes: readonly { readonly name: string }[], allowed: boolean): void {
-    const result = allowed ? 0 : 1;
-    for (let i = 0; i < scopes.length; i++) this.countsOf(scopes[i].name)[result]++;
+    this.counts.countDecision(scopes, allowed);
   }
 
   /** Counts one scope's result: `shadow_throttled` (shadow mode would have refused) and `skipped` (allow list, skipIf) included. */
   countResult(scope: string, result: DecisionResult): void {
-    this.countsOf(scope)[RESULTS.indexOf(result)]++;
-  }
-
-  private countsOf(scope: string): number[] {
-    let counts = this.pending.get(scope);
-    if (counts === undefined) this.pending.set(scope, (counts = RESULTS.map(() => 0)));
-    return counts;
+    this.counts.countResult(scope, result);
   }
 }
