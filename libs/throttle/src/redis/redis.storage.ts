@@ -17,6 +17,8 @@ import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } 
 import { pushRuleArgs, stateOf } from './script-reply';
 import { groupBySlot } from './slot-groups';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
+import { REFUND_COMMAND, REFUND_SCRIPT } from './refund.script';
+import { refundOnRedis, resetOnRedis } from './redis-controls';
 
 /** Options of {@link RedisThrottleStorage}. */
 export interface RedisThrottleStorageOptions {
@@ -76,6 +78,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   ) {
     super();
     client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
+    client.defineCommand(REFUND_COMMAND, { lua: REFUND_SCRIPT });
     this.keyPrefix = String(client.options.keyPrefix ?? '');
     if ((client as Cluster).isCluster === true) {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
@@ -85,6 +88,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     // Every script this store may run is loaded at boot and after each reconnection.
     const scripts = [
       SLIDING_LOG_SCRIPT,
+      REFUND_SCRIPT,
       ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []),
       ...(options.batching !== false && options.replicaWait === undefined ? [SLIDING_LOG_BATCH_SCRIPT] : []),
     ];
@@ -121,6 +125,25 @@ export class RedisThrottleStorage extends ThrottleStorage {
     }
     const result = batcher ? await batcher.decide(rules, this.nextSequence()) : await this.run(rules, this.nextSuffix(), 'record');
     return { allowed: result.allowed, states: result.states };
+  }
+
+  /** The decision {@link consume} would give, recording nothing: the same script, check only (keys of one slot). */
+  override async peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    const result = await this.run(request.rules, this.nextSuffix(), 'check');
+    return {
+      allowed: result.allowed,
+      states: request.rules.map((rule, i) => stateOf(rule, result.allowed, result.reply ?? [], 2 + 4 * i)),
+    };
+  }
+
+  /** Takes back each rule's newest `cost` units (see {@link ThrottleStorage.refund}): one script, keys of one slot. */
+  override refund(request: ThrottleRequest): Promise<number[]> {
+    return refundOnRedis(this.client, request, this.options.storeTime);
+  }
+
+  /** Deletes the keys (one identity's). */
+  override reset(keys: readonly string[]): Promise<void> {
+    return resetOnRedis(this.client, keys);
   }
 
   /**

@@ -82,6 +82,19 @@ export class SlidingLog {
     }
   }
 
+  /**
+   * Drops up to `units` of the newest admissions logged after `since` (a refund); returns how many it
+   * dropped. The ring keeps its capacity.
+   */
+  dropNewest(units: number, since: number): number {
+    let dropped = 0;
+    while (dropped < units && this.size > 0 && this.at(this.size - 1) > since) {
+      this.size--;
+      dropped++;
+    }
+    return dropped;
+  }
+
   /** Bytes held by the ring (for memory accounting). */
   get byteLength(): number {
     return this.times.byteLength;

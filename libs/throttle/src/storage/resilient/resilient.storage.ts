@@ -7,6 +7,7 @@ import { MemoryThrottleStorage } from '../memory.storage';
 import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
+import { peekByPolicy, required, unavailable } from './resilient-controls';
 import { ShardBreakers } from './shard-breakers';
 import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
@@ -99,6 +100,47 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     if (shard !== '') this.breakers.close('', `master ${shard} answers`); // e.g. the store did not open at boot
     this.denyCache?.remember(request, decision, sentAt);
     return this.decided('store', decision, started);
+  }
+
+  /** `ThrottleService.check`: the store's peek, under the same timeout and breaker; when it fails, by `onStoreError` (see resilient-controls.ts). */
+  override async peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    const peek = required(this.primary, 'peek');
+    const done = await this.attempt(request, () => peek(request));
+    return done.ok ? done.value : peekByPolicy(this.policy, this.fallback, request, this.storeName);
+  }
+
+  /** Refunds on the store (this process's deny cache forgets the keys); throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override async refund(request: ThrottleRequest): Promise<number[]> {
+    const refund = required(this.primary, 'refund');
+    const done = await this.attempt(request, () => refund(request));
+    if (!done.ok) throw unavailable(this.storeName, 'refund');
+    this.denyCache?.forget(request.rules.map((rule) => rule.key));
+    return done.value;
+  }
+
+  /** Resets the keys on the store, in this process's deny cache and fallback store; throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override async reset(keys: readonly string[]): Promise<void> {
+    const reset = required(this.primary, 'reset');
+    const request = { rules: keys.map((key) => ({ key, limit: 1, windowMs: 1 })) };
+    const done = await this.attempt(request, () => reset(keys));
+    if (!done.ok) throw unavailable(this.storeName, 'reset');
+    this.denyCache?.forget(keys);
+    await this.fallback.reset?.(keys);
+  }
+
+  /** Runs a call on the store within the timeout and its shard's breaker; a failure counts against the breaker. */
+  private async attempt<T>(request: ThrottleRequest, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    const shard = this.primary.shardOf?.(request) ?? '';
+    const breaker = this.breakers.of(shard);
+    if (!breaker.tryAcquire()) return { ok: false };
+    try {
+      const value = await withTimeout(call(), this.timeoutMs);
+      breaker.onSuccess();
+      return { ok: true, value };
+    } catch (error) {
+      this.onStoreError(error, shard);
+      return { ok: false };
+    }
   }
 
   /** The local deny cache's refusal (exact: the store cannot admit before it ends), else undefined. */
