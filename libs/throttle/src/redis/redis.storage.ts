@@ -19,6 +19,7 @@ import { groupBySlot } from './slot-groups';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
 import { REFUND_COMMAND, REFUND_SCRIPT } from './refund.script';
 import { refundOnRedis, resetOnRedis } from './redis-controls';
+import { ForgetChannel, ForgetListener } from './forget-channel';
 
 /** Options of {@link RedisThrottleStorage}. */
 export interface RedisThrottleStorageOptions {
@@ -71,6 +72,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private readonly shards?: ClusterShards;
   private readonly readiness: RedisReadiness;
   private readonly batcher?: ScriptBatcher;
+  private readonly forget: ForgetChannel;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -80,6 +82,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
     client.defineCommand(REFUND_COMMAND, { lua: REFUND_SCRIPT });
     this.keyPrefix = String(client.options.keyPrefix ?? '');
+    this.forget = new ForgetChannel(client, this.keyPrefix);
     if ((client as Cluster).isCluster === true) {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
@@ -137,13 +140,21 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   /** Takes back each rule's newest `cost` units (see {@link ThrottleStorage.refund}): one script, keys of one slot. */
-  override refund(request: ThrottleRequest): Promise<number[]> {
-    return refundOnRedis(this.client, request, this.options.storeTime);
+  override async refund(request: ThrottleRequest): Promise<number[]> {
+    const taken = await refundOnRedis(this.client, request, this.options.storeTime);
+    await this.forget.publish(request.rules.filter((_, i) => taken[i] > 0).map((rule) => rule.key));
+    return taken;
   }
 
-  /** Deletes the keys (one identity's). */
-  override reset(keys: readonly string[]): Promise<void> {
-    return resetOnRedis(this.client, keys);
+  /** Deletes the keys (one identity's), then tells every instance's deny cache (see {@link ForgetChannel}). */
+  override async reset(keys: readonly string[]): Promise<void> {
+    await resetOnRedis(this.client, keys);
+    await this.forget.publish(keys);
+  }
+
+  /** Calls `listener` with keys another instance (or this one) refunded or reset; opens the subscription (see {@link ForgetChannel}). */
+  watchForgotten(listener: ForgetListener): () => void {
+    return this.forget.watch(listener);
   }
 
   /**
@@ -181,6 +192,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
    */
   async close(): Promise<void> {
     this.shards?.close();
+    this.forget.close();
     if (this.options.ownsClient) await closeOwnedClient(this.client);
   }
 

@@ -1,6 +1,57 @@
 import type { ThrottleDecision, ThrottleRequest, ThrottleStorage } from '../throttle-storage';
 import { ThrottleStoreUnavailableError } from '../throttle-storage';
-import type { OnStoreError } from './resilient-options';
+import type { DenyCache } from './deny-cache';
+import type { OnStoreError, PrimaryStorage } from './resilient-options';
+
+/** A store call's outcome under the wrapper's timeout and breaker: its value, or failed (already counted against the breaker). */
+export type Attempt<T> = { ok: true; value: T } | { ok: false };
+
+/** What {@link ResilientControls} needs of the wrapper around the shared store. */
+export interface ControlsHost {
+  readonly primary: PrimaryStorage;
+  readonly fallback: ThrottleStorage;
+  readonly policy: OnStoreError;
+  readonly storeName: string;
+  readonly denyCache?: DenyCache;
+  attempt<T>(request: ThrottleRequest, call: () => Promise<T>): Promise<Attempt<T>>;
+}
+
+/**
+ * The runtime controls of `ResilientThrottleStorage` (`peek`, `refund`, `reset`), under its timeout and
+ * breaker; on failure, as {@link peekByPolicy} says. A refund or reset also drops the keys from this
+ * process's deny cache (other instances hear of it through the store: `watchForgotten`) and a reset
+ * from the local fallback store.
+ *
+ * @example
+ * const controls = new ResilientControls({ primary, fallback, policy: 'local', storeName: 'redis', attempt });
+ */
+export class ResilientControls {
+  constructor(private readonly host: ControlsHost) {}
+
+  async peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    const { primary, policy, fallback, storeName } = this.host;
+    const peek = required(primary, 'peek');
+    const done = await this.host.attempt(request, () => peek(request));
+    return done.ok ? done.value : peekByPolicy(policy, fallback, request, storeName);
+  }
+
+  async refund(request: ThrottleRequest): Promise<number[]> {
+    const refund = required(this.host.primary, 'refund');
+    const done = await this.host.attempt(request, () => refund(request));
+    if (!done.ok) throw unavailable(this.host.storeName, 'refund');
+    this.host.denyCache?.forget(request.rules.map((rule) => rule.key));
+    return done.value;
+  }
+
+  async reset(keys: readonly string[]): Promise<void> {
+    const reset = required(this.host.primary, 'reset');
+    const request = { rules: keys.map((key) => ({ key, limit: 1, windowMs: 1 })) }; // for the shard of the keys
+    const done = await this.host.attempt(request, () => reset(keys));
+    if (!done.ok) throw unavailable(this.host.storeName, 'reset');
+    this.host.denyCache?.forget(keys);
+    await this.host.fallback.reset?.(keys);
+  }
+}
 
 /**
  * What `ThrottleService` calls do when the shared store cannot answer (timeout, error, open circuit):

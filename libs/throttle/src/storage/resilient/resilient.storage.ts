@@ -7,7 +7,7 @@ import { MemoryThrottleStorage } from '../memory.storage';
 import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
-import { peekByPolicy, required, unavailable } from './resilient-controls';
+import { Attempt, ResilientControls } from './resilient-controls';
 import { ShardBreakers } from './shard-breakers';
 import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
@@ -41,6 +41,8 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   private readonly logger: LoggerService;
   private readonly storeName: string;
   private stopWatching: (() => void)[] = [];
+  private stopForgotten?: () => void;
+  private readonly controls: ResilientControls;
   private readonly counters: ThrottleStoreStats = {
     decisions: 0,
     storeDecisions: 0,
@@ -72,6 +74,10 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
       options.instances ?? 1,
     );
     this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
+    this.controls = new ResilientControls({
+      ...{ primary, fallback: this.fallback, policy: this.policy, storeName: this.storeName, denyCache: this.denyCache },
+      attempt: (request, call) => this.attempt(request, call),
+    });
   }
 
   /** The worst circuit state over the store's shards (see {@link ShardBreakers.state}). */
@@ -99,37 +105,27 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     breaker.onSuccess();
     if (shard !== '') this.breakers.close('', `master ${shard} answers`); // e.g. the store did not open at boot
     this.denyCache?.remember(request, decision, sentAt);
+    if (!decision.allowed) this.watchForgotten();
     return this.decided('store', decision, started);
   }
 
-  /** `ThrottleService.check`: the store's peek, under the same timeout and breaker; when it fails, by `onStoreError` (see resilient-controls.ts). */
-  override async peek(request: ThrottleRequest): Promise<ThrottleDecision> {
-    const peek = required(this.primary, 'peek');
-    const done = await this.attempt(request, () => peek(request));
-    return done.ok ? done.value : peekByPolicy(this.policy, this.fallback, request, this.storeName);
+  /** `ThrottleService.check`: the store's peek under the timeout and breaker, else by `onStoreError` (see resilient-controls.ts). */
+  override peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    return this.controls.peek(request);
   }
 
-  /** Refunds on the store (this process's deny cache forgets the keys); throws {@link ThrottleStoreUnavailableError} when it cannot. */
-  override async refund(request: ThrottleRequest): Promise<number[]> {
-    const refund = required(this.primary, 'refund');
-    const done = await this.attempt(request, () => refund(request));
-    if (!done.ok) throw unavailable(this.storeName, 'refund');
-    this.denyCache?.forget(request.rules.map((rule) => rule.key));
-    return done.value;
+  /** Refunds on the store (the deny caches forget the keys); throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override refund(request: ThrottleRequest): Promise<number[]> {
+    return this.controls.refund(request);
   }
 
-  /** Resets the keys on the store, in this process's deny cache and fallback store; throws {@link ThrottleStoreUnavailableError} when it cannot. */
-  override async reset(keys: readonly string[]): Promise<void> {
-    const reset = required(this.primary, 'reset');
-    const request = { rules: keys.map((key) => ({ key, limit: 1, windowMs: 1 })) };
-    const done = await this.attempt(request, () => reset(keys));
-    if (!done.ok) throw unavailable(this.storeName, 'reset');
-    this.denyCache?.forget(keys);
-    await this.fallback.reset?.(keys);
+  /** Resets the keys on the store, in the deny caches and the fallback; throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override reset(keys: readonly string[]): Promise<void> {
+    return this.controls.reset(keys);
   }
 
-  /** Runs a call on the store within the timeout and its shard's breaker; a failure counts against the breaker. */
-  private async attempt<T>(request: ThrottleRequest, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+  /** A runtime control's store call, within the timeout and its shard's breaker; a failure counts against the breaker. */
+  private async attempt<T>(request: ThrottleRequest, call: () => Promise<T>): Promise<Attempt<T>> {
     const shard = this.primary.shardOf?.(request) ?? '';
     const breaker = this.breakers.of(shard);
     if (!breaker.tryAcquire()) return { ok: false };
@@ -195,7 +191,15 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     }
   }
 
+  /** Once the deny cache holds a refusal: forget the keys any instance refunds or resets (see ForgetChannel). */
+  private watchForgotten(): void {
+    if (this.denyCache === undefined || this.stopForgotten !== undefined) return;
+    const cache = this.denyCache;
+    this.stopForgotten = this.primary.watchForgotten?.((keys) => cache.forget(keys)) ?? (() => undefined);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.stopForgotten?.();
     for (const stop of this.stopWatching) stop();
     await this.primary.close?.();
   }
