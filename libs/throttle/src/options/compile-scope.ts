@@ -2,6 +2,7 @@ import { ExecutionContext, Logger } from '@nestjs/common';
 import { scopeKeyPrefix } from '../storage/store-key';
 import type { ThrottleAlgorithm } from '../storage/throttle-storage';
 import type { ClientIpResolver } from './client-ip';
+import { parseDuration } from './duration';
 import { compileIdentity, CompiledIdentity, requestIp, USER_MISSING_AFTER } from './identity';
 import { compileIpRanges } from './ip-ranges';
 import { checkKnownKeys } from './known-keys';
@@ -33,13 +34,15 @@ export interface CompiledScope extends ScopeRate {
   readonly keyEnd: string;
   /** Shadow mode: decided and counted, never refused. */
   readonly shadow: boolean;
+  /** `blockFor` in ms: how long a client this scope refuses stays refused. */
+  readonly blockMs?: number;
   /** Whether a request skips this scope (allow list, `skipIf`); undefined when nothing can skip it. */
   readonly skip?: (request: any, context: ExecutionContext | undefined) => boolean;
   /** A `skipIf` reads the Nest context, which only the guard has (the Fastify fast lane leaves such scopes to it). */
   readonly needsContext: boolean;
 }
 
-const SCOPE_KEYS = ['rate', 'key', 'mode', 'allow', 'skipIf', 'algorithm', 'burst', 'cost', 'tier', 'tiers'];
+const SCOPE_KEYS = ['rate', 'key', 'mode', 'allow', 'skipIf', 'algorithm', 'burst', 'cost', 'tier', 'tiers', 'blockFor'];
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
 
@@ -86,6 +89,7 @@ export function compileScope(
         )
       : undefined;
   const rates = compileRates(name, spec, rate, problems);
+  const blockMs = compileBlock(name, spec.blockFor, rates?.algorithm, problems);
   if (!rate || !rates || !identity || problems.length > problemCount) return undefined;
   return {
     name,
@@ -100,9 +104,23 @@ export function compileScope(
     keyPrefix: scopeKeyPrefix(name),
     keyEnd: rates.algorithm === 'gcra' ? '}:gcra' : '}',
     shadow: mode === 'shadow',
+    blockMs,
     skip: skipOf(name, ranges, skipIfs, clientIp),
     needsContext: skipIfs.length > 0,
   };
+}
+
+/** `blockFor` in ms (undefined when unset); a problem when it does not parse or the scope is not a sliding log. */
+function compileBlock(name: string, blockFor: unknown, algorithm: string | undefined, problems: string[]): number | undefined {
+  if (blockFor === undefined) return undefined;
+  const blockMs = attempt(
+    problems,
+    () => parseDuration(blockFor, 'blockFor'),
+    (e) => `scope "${name}" ${e}`,
+  );
+  if (blockMs !== undefined && algorithm === 'gcra')
+    problems.push(`scope "${name}": blockFor needs algorithm "sliding-log" (a GCRA key holds no block)`);
+  return blockMs;
 }
 
 /** A function identity whose throw becomes a {@link ThrottleHookError} naming the scope. */

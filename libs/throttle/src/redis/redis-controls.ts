@@ -2,7 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
 import { emissionIntervalUs } from '../storage/gcra';
 import { hashTag } from '../storage/store-key';
-import type { ThrottleRequest } from '../storage/throttle-storage';
+import { retainOf, ThrottleRequest } from '../storage/throttle-storage';
+import './block.script';
 import './refund.script';
 
 /**
@@ -28,6 +29,22 @@ export async function refundOnRedis(client: Redis | Cluster, request: ThrottleRe
   return client.throttleRefund(rules.length, ...args);
 }
 
+/** Blocks the (sliding-log) keys for `blockMs` (see block.script.ts); resolves with each block's milliseconds left. */
+export async function blockOnRedis(
+  client: Redis | Cluster,
+  request: ThrottleRequest,
+  blockMs: number,
+  storeTime?: StoreTime,
+): Promise<number[]> {
+  const rules = request.rules;
+  if (rules.length === 0) return [];
+  oneSlot(rules.map((r) => r.key));
+  const args: (string | number)[] = rules.map((rule) => rule.key);
+  args.push(storeTime ? String(Math.round(storeTime.now() * 1000)) : '', storeTime ? storeTime.ttlSlackMs : 0, blockMs);
+  for (const rule of rules) args.push(rule.limit, rule.windowMs, retainOf(rule));
+  return client.throttleBlock(rules.length, ...args);
+}
+
 /** Deletes the keys (one identity's: one slot). */
 export async function resetOnRedis(client: Redis | Cluster, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
@@ -39,6 +56,6 @@ export async function resetOnRedis(client: Redis | Cluster, keys: readonly strin
 function oneSlot(keys: readonly string[]): void {
   const tag = hashTag(keys[0]);
   if (keys.some((key) => hashTag(key) !== tag)) {
-    throw new RangeError(`throttle refund/reset: keys must share one hash tag (one identity), got ${keys.join(', ')}`);
+    throw new RangeError(`throttle refund/reset/block: keys must share one hash tag (one identity), got ${keys.join(', ')}`);
   }
 }

@@ -18,7 +18,8 @@ import { pushRuleArgs, stateOf } from './script-reply';
 import { groupBySlot } from './slot-groups';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
 import { REFUND_COMMAND, REFUND_SCRIPT } from './refund.script';
-import { refundOnRedis, resetOnRedis } from './redis-controls';
+import { blockOnRedis, refundOnRedis, resetOnRedis } from './redis-controls';
+import { BLOCK_COMMAND, BLOCK_SCRIPT } from './block.script';
 import { ForgetChannel, ForgetListener } from './forget-channel';
 
 /** Options of {@link RedisThrottleStorage}. */
@@ -81,6 +82,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     super();
     client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
     client.defineCommand(REFUND_COMMAND, { lua: REFUND_SCRIPT });
+    client.defineCommand(BLOCK_COMMAND, { lua: BLOCK_SCRIPT });
     this.keyPrefix = String(client.options.keyPrefix ?? '');
     this.forget = new ForgetChannel(client, this.keyPrefix);
     if ((client as Cluster).isCluster === true) {
@@ -92,6 +94,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     const scripts = [
       SLIDING_LOG_SCRIPT,
       REFUND_SCRIPT,
+      BLOCK_SCRIPT,
       ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []),
       ...(options.batching !== false && options.replicaWait === undefined ? [SLIDING_LOG_BATCH_SCRIPT] : []),
     ];
@@ -150,6 +153,11 @@ export class RedisThrottleStorage extends ThrottleStorage {
   override async reset(keys: readonly string[]): Promise<void> {
     await resetOnRedis(this.client, keys);
     await this.forget.publish(keys);
+  }
+
+  /** Blocks the keys for `blockMs` (see {@link ThrottleStorage.block}): one script, keys of one slot. */
+  override block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
+    return blockOnRedis(this.client, request, blockMs, this.options.storeTime);
   }
 
   /** Calls `listener` with keys another instance (or this one) refunded or reset; opens the subscription (see {@link ForgetChannel}). */

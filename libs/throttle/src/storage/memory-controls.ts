@@ -51,6 +51,20 @@ export function refundRule(logs: ScopedLogs, rule: ThrottleRule, now: number): n
   return counter.dropNewest(cost, now - rule.windowMs);
 }
 
+/**
+ * Blocks a sliding log's key for `blockMs`: `limit` units at `now + blockMs - windowMs`, which stay in
+ * the window until the block ends (the log's retry times then say so). An active block is kept, not
+ * extended. Returns the milliseconds left of the block.
+ */
+export function blockRule(logs: ScopedLogs, rule: ThrottleRule, blockMs: number, now: number): number {
+  const log = logs.logFor(rule);
+  if (log.blockedUntil > now) return log.blockedUntil - now;
+  log.prune(now, retainOf(rule));
+  log.blockedUntil = now + blockMs;
+  log.insertAt(now + blockMs - rule.windowMs, rule.limit, rule.limit, retainOf(rule));
+  return blockMs;
+}
+
 /** A refused request's state: admissible once the oldest `count + cost - limit` units have left the window. */
 export function slidingRefusedState(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
   const first = log.length - count;

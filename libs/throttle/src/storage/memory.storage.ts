@@ -1,7 +1,7 @@
 import { MonotonicClock, ThrottleClock } from '../clock';
 import { GcraCell, gcraNext, gcraRefusedState, gcraState } from './gcra';
 import { StoreEventHub, ThrottleStoreEvents } from './resilient/store-events';
-import { peekDecision, refundRule, slidingRefusedState, windowCount } from './memory-controls';
+import { blockRule, peekDecision, refundRule, slidingRefusedState, windowCount } from './memory-controls';
 import { ScopedLogs } from './scoped-logs';
 import type { SlidingLog } from './sliding-log';
 import { retainOf, RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
@@ -76,6 +76,12 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   override refund(request: ThrottleRequest): Promise<number[]> {
     const now = this.clock.now();
     return Promise.resolve(request.rules.map((rule) => refundRule(this.logs, rule, now)));
+  }
+
+  /** Blocks each rule's key for `blockMs` (see {@link ThrottleStorage.block}). */
+  override block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
+    const now = this.clock.now();
+    return Promise.resolve(request.rules.map((rule) => blockRule(this.logs, rule, blockMs, now)));
   }
 
   /** Forgets the keys. */

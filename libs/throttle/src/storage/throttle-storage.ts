@@ -114,6 +114,13 @@ export abstract class ThrottleStorage {
    */
   refund?(request: ThrottleRequest): Promise<number[]>;
 
+  /**
+   * Optional: blocks each (sliding-log) rule's key for `blockMs`: its window holds `limit` units until
+   * then, so every instance refuses it and reports the block's end. An active block is kept, not
+   * extended. Resolves with the milliseconds left of each key's block.
+   */
+  block?(request: ThrottleRequest, blockMs: number): Promise<number[]>;
+
   /** Optional: forgets these keys entirely (their logs, cells and blocks). */
   reset?(keys: readonly string[]): Promise<void>;
 

@@ -64,6 +64,42 @@ export function describeControlsConformance(subjectOf: () => ConformanceSubject,
     expect((await consume(b)).allowed).toBe(true);
   });
 
+  it('block holds a key full until it ends whatever its window says; an active block is not extended; reset lifts it', async () => {
+    const rule = { key: freshKey('block'), limit: 2, windowMs: 1_000 };
+    const block = (ms: number) => store().block!({ rules: [rule] }, ms);
+    await consume(rule);
+    expect(await block(5_000)).toEqual([5_000]);
+    expect(withoutHints(await consume(rule))).toEqual({ allowed: false, states: [{ remaining: 0, resetMs: 1_000, retryAfterMs: 5_000 }] });
+    advance(3_000);
+    expect(await block(5_000)).toEqual([2_000]);
+    expect((await consume(rule)).states[0].retryAfterMs).toBe(2_000);
+    advance(1_999);
+    expect((await consume(rule)).allowed).toBe(false);
+    advance(1);
+    expect((await consume(rule)).states[0]).toEqual({ remaining: 1, resetMs: 1_000, retryAfterMs: 0 });
+    expect(await block(60_000)).toEqual([60_000]); // a new block once the last one is over
+    await store().reset!([rule.key]);
+    expect((await consume(rule)).allowed).toBe(true);
+  });
+
+  it('a block shorter than the window ends on time, and the window still counts the real admissions', async () => {
+    const rule = { key: freshKey('block-short'), limit: 3, windowMs: 10_000 };
+    const model = new ReferenceModel();
+    const both = async (call: 'consume' | 'block') => {
+      const now = subjectOf().clock.now();
+      if (call === 'block')
+        return expect(await store().block!({ rules: [rule] }, 2_000)).toEqual(model.block({ rules: [rule] }, 2_000, now));
+      expect(withoutHints(await consume(rule))).toEqual(model.consume({ rules: [rule] }, now));
+    };
+    await both('consume');
+    advance(1_000);
+    await both('block');
+    for (const gap of [0, 1_999, 1, 0, 500, 8_000, 0]) {
+      advance(gap);
+      await both('consume');
+    }
+  });
+
   it('agrees with the reference model under any mix of consume, peek, refund and reset (property)', async () => {
     const fc = loadFastCheck();
     const op = fc.record({

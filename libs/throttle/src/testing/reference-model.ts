@@ -12,6 +12,7 @@ import type { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from 
 export class ReferenceModel {
   private readonly logs = new Map<string, number[]>();
   private readonly tats = new Map<string, number>();
+  private readonly blocks = new Map<string, number>();
 
   consume(request: ThrottleRequest, now: number): ThrottleDecision {
     const checks = request.rules.map((rule) => (rule.algorithm === 'gcra' ? this.gcra(rule, now) : this.slidingLog(rule, now)));
@@ -51,11 +52,28 @@ export class ReferenceModel {
     });
   }
 
+  /** Blocks each sliding-log key for `blockMs`: `limit` units at `now + blockMs - windowMs`; an active block stays as it is. */
+  block(request: ThrottleRequest, blockMs: number, now: number): number[] {
+    return request.rules.map((rule) => {
+      const until = this.blocks.get(rule.key) ?? 0;
+      if (until > now) return until - now;
+      this.blocks.set(rule.key, now + blockMs);
+      const log = (this.logs.get(rule.key) ?? []).filter((t) => t > now - Math.max(rule.retainMs ?? 0, rule.windowMs));
+      log.push(...Array<number>(rule.limit).fill(now + blockMs - rule.windowMs));
+      this.logs.set(
+        rule.key,
+        log.sort((a, b) => a - b),
+      );
+      return blockMs;
+    });
+  }
+
   /** Forgets the keys. */
   reset(keys: readonly string[]): void {
     for (const key of keys) {
       this.logs.delete(key);
       this.tats.delete(key);
+      this.blocks.delete(key);
     }
   }
 

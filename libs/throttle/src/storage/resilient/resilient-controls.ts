@@ -43,6 +43,13 @@ export class ResilientControls {
     return done.value;
   }
 
+  async block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
+    const block = required(this.host.primary, 'block');
+    const done = await this.host.attempt(request, () => block(request, blockMs));
+    if (!done.ok) throw unavailable(this.host.storeName, 'block');
+    return done.value;
+  }
+
   async reset(keys: readonly string[]): Promise<void> {
     const reset = required(this.host.primary, 'reset');
     const request = { rules: keys.map((key) => ({ key, limit: 1, windowMs: 1 })) }; // for the shard of the keys
@@ -86,7 +93,10 @@ export function unavailable(
 }
 
 /** The store's optional method, or a clear error naming the call it cannot serve. */
-export function required<K extends 'peek' | 'refund' | 'reset'>(store: ThrottleStorage, method: K): NonNullable<ThrottleStorage[K]> {
+export function required<K extends 'peek' | 'refund' | 'reset' | 'block'>(
+  store: ThrottleStorage,
+  method: K,
+): NonNullable<ThrottleStorage[K]> {
   const fn = store[method];
   if (typeof fn !== 'function') {
     throw new TypeError(

@@ -119,6 +119,11 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     return this.controls.refund(request);
   }
 
+  /** Blocks the keys on the store; throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
+    return this.controls.block(request, blockMs);
+  }
+
   /** Resets the keys on the store, in the deny caches and the fallback; throws {@link ThrottleStoreUnavailableError} when it cannot. */
   override reset(keys: readonly string[]): Promise<void> {
     return this.controls.reset(keys);
