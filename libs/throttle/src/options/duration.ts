@@ -20,6 +20,6 @@ export function parseDuration(value: unknown, option: string): number {
     return parseRate(`1/${value.trim()}`).windowMs;
   } catch (error) {
     const why = (error as Error).message.replace(/^.*?: /, '').replace(/1\//g, '');
-    throw new RangeError(`${option} ${JSON.stringify(value)}: ${why}`);
+    throw new RangeError(`${option} ${JSON.stringify(value)}: ${why}`, { cause: error });
   }
 }
