@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { MonotonicClock, ThrottleClock } from '../clock';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
@@ -12,6 +13,7 @@ import { reportHookFailure } from './hook-failure';
 import { buildRules, RequestRules } from './rule-builder';
 import { enforcedView, ownerOf } from './scope-states';
 import { refusedScope } from './scope-pick';
+import { RefusalBlocks } from './refusal-blocks';
 
 /**
  * Set on an HTTP request once it is decided (by the fast lane or the guard): the plan that decided it, or null.
@@ -42,13 +44,16 @@ const HOOK_FAILED: Verdict = { status: 500 };
 export class ThrottleDecider {
   private readonly metrics?: ThrottleMetrics;
   private readonly logger = new Logger('Throttle');
+  private readonly blocks?: RefusalBlocks;
 
   constructor(
     private readonly storage: ThrottleStorage,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
     @Optional() metrics?: ThrottleMetrics,
+    @Optional() clock?: ThrottleClock,
   ) {
     this.metrics = metrics ?? undefined;
+    this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock());
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
@@ -118,7 +123,9 @@ export class ThrottleDecider {
     response: HeaderSink | undefined,
     shadowed?: ThrottleDecision,
   ): Verdict {
-    const view = enforcedView(scopes, built, decision);
+    let view = enforcedView(scopes, built, decision);
+    if (this.blocks !== undefined && !view.decision.allowed)
+      view = { ...view, decision: this.blocks.apply(view.scopes, view.rules, view.decision) };
     let retryAfter = 0;
     if (view.scopes.length > 0) {
       retryAfter =

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ruleOf } from '../http/rule-builder';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
+import { parseDuration } from '../options/duration';
 import { capacityOf } from '../options/scope-rate';
 import { required } from '../storage/resilient/resilient-controls';
 import { storeKey, tierKey } from '../storage/store-key';
@@ -30,12 +31,12 @@ export interface ThrottleResult {
 
 /**
  * The runtime API beside the guard, on the module's store and under its failure policy: read, consume,
- * refund or reset one client's counter in a scope, e.g. after a captcha, a password reset, a billing
+ * refund, reset or block one client's counter in a scope, e.g. after a captcha, a password reset, a billing
  * change. The keys are the guard's own (`identityOf` resolves one from a request), so a call and the
  * requests of that client share one counter on every instance. The scope's own rate is used (a tier
  * needs the request: the guard applies it). When the shared store is down: `check` and `consume`
- * follow `onStoreError` like a request (`deny`: {@link ThrottleStoreUnavailableError}); `refund` and
- * `reset` throw {@link ThrottleStoreUnavailableError} (nothing changed).
+ * follow `onStoreError` like a request (`deny`: {@link ThrottleStoreUnavailableError}); `refund`,
+ * `reset` and `block` throw {@link ThrottleStoreUnavailableError} (nothing changed).
  *
  * @example
  * constructor(private readonly throttle: ThrottleService) {}
@@ -91,6 +92,20 @@ export class ThrottleService {
     const key = storeKey(s.keyPrefix, resolveIdentity(s, identity), s.keyEnd);
     const tiers = s.tier?.beforeGuards ? [...s.tier.rates.values()].map((rate) => tierKey(key, rate)) : [];
     await required(this.storage, 'reset')([key, ...tiers]);
+  }
+
+  /**
+   * Blocks the identity in a sliding-log scope for `duration` (`'15m'`, `'1h'`, or milliseconds): every
+   * instance refuses it until then, whatever its window says; `reset` lifts it. A block still active is
+   * kept as it is. Resolves with the milliseconds left of the block.
+   */
+  async block(scope: string, identity: IdentityInput, duration: string | number): Promise<number> {
+    const blockMs = parseDuration(duration, 'ThrottleService.block: duration');
+    const { s, rule } = this.ruleOf(scope, identity, {});
+    if (s.algorithm !== 'sliding-log')
+      throw new RangeError(`ThrottleService.block: scope "${s.name}" is not a sliding log (a GCRA key holds no block)`);
+    const [leftMs] = await required(this.storage, 'block')({ rules: [rule] }, blockMs);
+    return leftMs;
   }
 
   private ruleOf(scope: string, identity: IdentityInput, options: ThrottleCallOptions): { s: CompiledScope; rule: ThrottleRule } {

@@ -13,6 +13,8 @@ export interface ControlsHost {
   readonly policy: OnStoreError;
   readonly storeName: string;
   readonly denyCache?: DenyCache;
+  /** The wrapper's clock (ms), as the deny cache reads it. */
+  now(): number;
   attempt<T>(request: ThrottleRequest, call: () => Promise<T>): Promise<Attempt<T>>;
 }
 
@@ -45,8 +47,12 @@ export class ResilientControls {
 
   async block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
     const block = required(this.host.primary, 'block');
+    const sentAt = this.host.now();
     const done = await this.host.attempt(request, () => block(request, blockMs));
     if (!done.ok) throw unavailable(this.host.storeName, 'block');
+    // The keys are full until their block ends: this process refuses them locally until then.
+    const states = done.value.map((leftMs) => ({ remaining: 0, resetMs: leftMs, retryAfterMs: leftMs }));
+    this.host.denyCache?.remember(request, { allowed: false, states }, sentAt);
     return done.value;
   }
 

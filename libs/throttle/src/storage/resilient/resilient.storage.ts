@@ -77,6 +77,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     this.controls = new ResilientControls({
       ...{ primary, fallback: this.fallback, policy: this.policy, storeName: this.storeName, denyCache: this.denyCache },
       attempt: (request, call) => this.attempt(request, call),
+      now: () => this.clock.now(),
     });
   }
 
