@@ -24,6 +24,7 @@ const CLOCK_SKEW_MS = 1_000;
 export class RefusalBlocks {
   private readonly until = new LRUCache<string, number>({ max: REMEMBERED_BLOCKS });
   private readonly logger = new Logger('Throttle');
+  private failing = false;
 
   private constructor(
     private readonly storage: ThrottleStorage,
@@ -67,10 +68,17 @@ export class RefusalBlocks {
     }
     this.until.set(rule.key, now + blockMs);
     this.storage.block?.({ rules: [rule] }, blockMs).then(
-      ([leftMs]) => this.until.set(rule.key, now + leftMs),
+      ([leftMs]) => {
+        this.until.set(rule.key, now + leftMs);
+        this.failing = false;
+      },
       (error: unknown) => {
         this.until.delete(rule.key);
-        this.logger.warn(`could not block a client of scope "${rule.scope}" (${(error as Error).message}); the refusal stands`);
+        if (this.failing) return; // one line per run of failures (the store is down: its own log says so)
+        this.failing = true;
+        this.logger.warn(
+          `could not block a client of scope "${rule.scope}" (${(error as Error).message}); refusals stand, blocks resume with the store`,
+        );
       },
     );
     return blockMs;
