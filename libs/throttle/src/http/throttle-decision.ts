@@ -14,6 +14,7 @@ import { buildRules, RequestRules } from './rule-builder';
 import { enforcedView, ownerOf } from './scope-states';
 import { refusedScope } from './scope-pick';
 import { RefusalBlocks } from './refusal-blocks';
+import { OutcomeSettler } from './outcome-settle';
 
 /**
  * Set on an HTTP request once it is decided (by the fast lane or the guard): the plan that decided it, or null.
@@ -45,6 +46,7 @@ export class ThrottleDecider {
   private readonly metrics?: ThrottleMetrics;
   private readonly logger = new Logger('Throttle');
   private readonly blocks?: RefusalBlocks;
+  private readonly outcomes?: OutcomeSettler;
 
   constructor(
     private readonly storage: ThrottleStorage,
@@ -54,6 +56,7 @@ export class ThrottleDecider {
   ) {
     this.metrics = metrics ?? undefined;
     this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock());
+    if (OutcomeSettler.needed([...config.scopes.values()])) this.outcomes = new OutcomeSettler(storage);
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
@@ -70,9 +73,14 @@ export class ThrottleDecider {
       const built = buildRules(scopes, plan.cost, request, context);
       const policy = scopes === plan.scopes ? plan.policy : policyOf(scopes);
       const decided = this.ask(built.rules);
-      const verdict = isPromise(decided)
+      let verdict = isPromise(decided)
         ? decided.then((d) => this.settle(scopes, policy, built, d, response))
         : this.settle(scopes, policy, built, decided, response);
+      if (this.outcomes !== undefined && response !== undefined && OutcomeSettler.needed(scopes)) {
+        const outcomes = this.outcomes;
+        const admitted = (v: Verdict): Verdict => (v === undefined && outcomes.settleAfter(response, context, scopes, built.rules), v);
+        verdict = isPromise(verdict) ? verdict.then(admitted) : admitted(verdict);
+      }
       return isPromise(verdict) ? verdict.catch((error: unknown) => this.failed(error, scopes)) : verdict;
     } catch (error) {
       return this.failed(error, scopes);

@@ -41,6 +41,15 @@ export interface ScopeOptions {
    */
   blockFor?: string | number;
   /**
+   * Which admitted requests count, by their response's status: `all` (default), `failures` (status >= 400)
+   * or `successes` (< 400). A request is admitted against the current count, its unit reserved, and
+   * refunded after the response when it does not count: concurrent attempts never exceed the limit of
+   * counted ones. HTTP routes (both platforms, the fast lane included); GraphQL and WebSockets count all.
+   */
+  count?: 'all' | 'failures' | 'successes';
+  /** Instead of `count`: whether a response of this status counts (a throw counts it, logged once). */
+  countIf?: (status: number) => boolean;
+  /**
    * Where the client's tier is read (`user:plan`, `header:x-plan`, `query:plan`, or a function); selects a rate from `tiers`.
    * A server-chosen tier (`user:`, a function) replaces the scope's rate; a client-chosen one (`header:`, `query:`) is decided besides it.
    */
