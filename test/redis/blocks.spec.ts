@@ -2,7 +2,7 @@
 // started by one instance's refusal holds on the other instance; a reset on either lifts it everywhere.
 import { Controller, Get } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
-import { RedisThrottleStorage, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
+import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
 import { PLATFORMS, statuses } from '../e2e/platforms';
 import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
@@ -15,7 +15,7 @@ class LoginController {
   }
 }
 
-const scopes = { login: { rate: '2/m', blockFor: '10m', key: 'header:x-client' } };
+const scopes: Record<string, ScopeOptions> = { login: { rate: '2/m', blockFor: '10m', key: 'header:x-client' } };
 let seq = 0;
 
 function describeTopology(name: string, useStore: (onStart: (client: Redis | Cluster) => void) => void): void {

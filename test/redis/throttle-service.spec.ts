@@ -3,7 +3,7 @@
 // a refund or reset on one lifts the other's deny-cached refusals on its next request.
 import { Controller, Get } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
-import { RedisThrottleStorage, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
+import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
 import { PLATFORMS, statuses } from '../e2e/platforms';
 import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
@@ -19,7 +19,7 @@ class HiController {
   }
 }
 
-const scopes = {
+const scopes: Record<string, ScopeOptions> = {
   hi: { rate: '3/m', key: 'header:x-client' },
   meter: { rate: '1/m', algorithm: 'gcra' as const, burst: 2, key: 'header:x-client' },
 };

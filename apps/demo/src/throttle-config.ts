@@ -1,3 +1,4 @@
+import { loginKey } from './login.controller';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { ScopeOptions, ThrottleModuleOptions } from 'nest-scoped-throttle';
@@ -19,13 +20,15 @@ const FILE_FIELDS = ['scopes', 'key'];
 
 /**
  * Scopes of routes added after `/hi` and `/?api_key`, used when the file does not name them, so older
- * config files keep working: `search` (GET /search, shadow mode), `burst` (GET /burst, GCRA) and `plan`
- * (GET /plan and GET /report, tiers by the authenticated user's plan, counted per user).
+ * config files keep working: `search` (GET /search, shadow mode), `burst` (GET /burst, GCRA), `plan`
+ * (GET /plan and GET /report, tiers by the authenticated user's plan, counted per user) and `login`
+ * (POST /login: failed attempts only, blocked 15 minutes after 5; keyed by (IP, username) in code).
  */
 const DEMO_DEFAULTS: Readonly<Record<string, ScopeOptions>> = {
   search: { rate: '30/minute', mode: 'shadow' },
   burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
   plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
+  login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
 };
 
 /**
@@ -95,6 +98,9 @@ export function applyRateOverrides(
  */
 export function demoThrottleOptions(env: DemoEnv): ThrottleModuleOptions {
   const file = loadThrottleFile(env.configPath, env.rates);
+  const login = file.scopes.login;
+  // A key the YAML cannot say: (IP, username) from the body (see loginKey).
+  if (typeof login === 'object' && login !== null && login.key === undefined) file.scopes.login = { ...login, key: loginKey };
   const options: ThrottleModuleOptions = {
     ...file,
     trustProxy: env.trustProxy,
