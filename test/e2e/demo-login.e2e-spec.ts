@@ -22,6 +22,9 @@ describe('demo: POST /login and the admin reset', () => {
     expect(await login('bob', 'demo-password')).toBe(200);
     demo.clock.advance(15 * 60_000);
     expect(await login('ada', 'demo-password')).toBe(200);
+    const metrics = (await demo.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('throttle_controls_total{scope="login",action="refund"} 8'); // 6 + bob + the last
+    expect(metrics).toContain('throttle_controls_total{scope="login",action="block"} 1');
   });
 
   it('DELETE /throttle/login/<ip>|<username> with the admin key lifts the block; without it, 403 (404 when unset)', async () => {
@@ -32,6 +35,9 @@ describe('demo: POST /login and the admin reset', () => {
     expect((await demo.app.inject({ method: 'DELETE', url: '/throttle/nope/x', headers: { 'x-admin-key': 'k' } })).statusCode).toBe(404);
     expect((await demo.app.inject({ method: 'DELETE', url, headers: { 'x-admin-key': 'k' } })).statusCode).toBe(204);
     expect(await login('ada', 'demo-password')).toBe(200);
+    expect((await demo.app.inject({ method: 'GET', url: '/metrics' })).body).toContain(
+      'throttle_controls_total{scope="login",action="reset"} 1',
+    );
     await demo.app.close();
     demo = await startDemo({});
     expect((await demo.app.inject({ method: 'DELETE', url, headers: { 'x-admin-key': 'k' } })).statusCode).toBe(404);

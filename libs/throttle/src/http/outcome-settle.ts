@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
+import type { ThrottleMetrics } from '../metrics/throttle-metrics';
 import type { CompiledScope } from '../options/compile-scope';
 import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 
@@ -17,7 +18,10 @@ export class OutcomeSettler {
   private failing = false;
   private readonly logger = new Logger('Throttle');
 
-  constructor(private readonly storage: ThrottleStorage) {}
+  constructor(
+    private readonly storage: ThrottleStorage,
+    private readonly metrics?: ThrottleMetrics,
+  ) {}
 
   /** Whether any of the scopes counts by outcome (the decider's only cost on other requests). */
   static needed(scopes: readonly CompiledScope[]): boolean {
@@ -46,7 +50,10 @@ export class OutcomeSettler {
 
   private refund(rule: ThrottleRule): void {
     this.storage.refund!({ rules: [rule] }).then(
-      () => (this.failing = false),
+      () => {
+        this.failing = false;
+        this.metrics?.countControl(rule.scope ?? '', 'refund');
+      },
       (error: unknown) => {
         if (this.failing) return;
         this.failing = true;

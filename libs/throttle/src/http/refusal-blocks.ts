@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { ThrottleClock } from '../clock';
+import type { ThrottleMetrics } from '../metrics/throttle-metrics';
 import type { CompiledScope } from '../options/compile-scope';
 import type { RuleState, ThrottleDecision, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 
@@ -29,11 +30,17 @@ export class RefusalBlocks {
   private constructor(
     private readonly storage: ThrottleStorage,
     private readonly clock: ThrottleClock,
+    private readonly metrics?: ThrottleMetrics,
   ) {}
 
   /** The blocks of an app, or undefined when no scope has `blockFor` (the decider then does nothing more). */
-  static of(scopes: Iterable<CompiledScope>, storage: ThrottleStorage, clock: ThrottleClock): RefusalBlocks | undefined {
-    for (const s of scopes) if (s.blockMs !== undefined) return new RefusalBlocks(storage, clock);
+  static of(
+    scopes: Iterable<CompiledScope>,
+    storage: ThrottleStorage,
+    clock: ThrottleClock,
+    metrics?: ThrottleMetrics,
+  ): RefusalBlocks | undefined {
+    for (const s of scopes) if (s.blockMs !== undefined) return new RefusalBlocks(storage, clock, metrics);
     return undefined;
   }
 
@@ -71,6 +78,7 @@ export class RefusalBlocks {
       ([leftMs]) => {
         this.until.set(rule.key, now + leftMs);
         this.failing = false;
+        if (leftMs === blockMs) this.metrics?.countControl(rule.scope ?? '', 'block'); // not one another instance started
       },
       (error: unknown) => {
         this.until.delete(rule.key);

@@ -55,8 +55,8 @@ export class ThrottleDecider {
     @Optional() clock?: ThrottleClock,
   ) {
     this.metrics = metrics ?? undefined;
-    this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock());
-    if (OutcomeSettler.needed([...config.scopes.values()])) this.outcomes = new OutcomeSettler(storage);
+    this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock(), this.metrics);
+    if (OutcomeSettler.needed([...config.scopes.values()])) this.outcomes = new OutcomeSettler(storage, this.metrics);
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */

@@ -11,6 +11,9 @@ export interface ThrottleMetricsOptions {
 }
 
 /** What happened to one request under one scope. */
+/** What {@link ThrottleMetrics.countControl} counts (`throttle_controls_total`). */
+export type ControlAction = 'refund' | 'block' | 'reset';
+
 export type DecisionResult = 'allowed' | 'throttled' | 'shadow_throttled' | 'skipped';
 const RESULTS: readonly DecisionResult[] = ['allowed', 'throttled', 'shadow_throttled', 'skipped'];
 
@@ -54,6 +57,7 @@ export class ThrottleMetrics implements OnApplicationShutdown {
   readonly evictions: Counter<'scope'>;
   /** Decisions not yet folded into the counter: per scope, one count per {@link DecisionResult}, in {@link RESULTS} order. */
   private readonly pending = new Map<string, number[]>();
+  private readonly controls: Counter<'scope' | 'action'>;
   /** Unsubscribe functions of {@link observe}, called by {@link close}. */
   private readonly subscriptions: (() => void)[] = [];
 
@@ -76,6 +80,12 @@ export class ThrottleMetrics implements OnApplicationShutdown {
           }
         }
       },
+    });
+    this.controls = new Counter({
+      name: `${p}controls_total`,
+      help: 'Units given back (refund: uncounted outcomes, ThrottleService.refund), blocks started, counters reset, by scope',
+      labelNames: ['scope', 'action'],
+      registers,
     });
     this.storeDuration = new Histogram({
       name: `${p}store_duration_seconds`,
@@ -178,6 +188,11 @@ export class ThrottleMetrics implements OnApplicationShutdown {
   countDecision(scopes: readonly { readonly name: string }[], allowed: boolean): void {
     const result = allowed ? 0 : 1;
     for (let i = 0; i < scopes.length; i++) this.countsOf(scopes[i].name)[result]++;
+  }
+
+  /** Counts a runtime control on a scope: `refund` (uncounted outcomes, `ThrottleService.refund`), `block`, `reset`. */
+  countControl(scope: string, action: ControlAction): void {
+    this.controls.labels(scope, action).inc();
   }
 
   /** Counts one scope's result: `shadow_throttled` (shadow mode would have refused) and `skipped` (allow list, skipIf) included. */

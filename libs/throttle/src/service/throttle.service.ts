@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { ruleOf } from '../http/rule-builder';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
@@ -50,6 +51,7 @@ export class ThrottleService {
   constructor(
     private readonly storage: ThrottleStorage,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
+    @Optional() private readonly metrics?: ThrottleMetrics,
   ) {}
 
   /** The identity the scope's key resolves from a request (Express or Fastify, after proxy trust), as the guard would. */
@@ -83,6 +85,7 @@ export class ThrottleService {
   async refund(scope: string, identity: IdentityInput, options: ThrottleCallOptions = {}): Promise<number> {
     const { rule } = this.ruleOf(scope, identity, options);
     const [taken] = await required(this.storage, 'refund')({ rules: [rule] });
+    if (taken > 0) this.metrics?.countControl(rule.scope ?? scope, 'refund');
     return taken;
   }
 
@@ -92,6 +95,7 @@ export class ThrottleService {
     const key = storeKey(s.keyPrefix, resolveIdentity(s, identity), s.keyEnd);
     const tiers = s.tier?.beforeGuards ? [...s.tier.rates.values()].map((rate) => tierKey(key, rate)) : [];
     await required(this.storage, 'reset')([key, ...tiers]);
+    this.metrics?.countControl(s.name, 'reset');
   }
 
   /**
@@ -105,6 +109,7 @@ export class ThrottleService {
     if (s.algorithm !== 'sliding-log')
       throw new RangeError(`ThrottleService.block: scope "${s.name}" is not a sliding log (a GCRA key holds no block)`);
     const [leftMs] = await required(this.storage, 'block')({ rules: [rule] }, blockMs);
+    if (leftMs === blockMs) this.metrics?.countControl(s.name, 'block');
     return leftMs;
   }
 
