@@ -2,7 +2,7 @@ import { ExecutionContext, Logger } from '@nestjs/common';
 import { scopeKeyPrefix } from '../storage/store-key';
 import type { ThrottleAlgorithm } from '../storage/throttle-storage';
 import type { ClientIpResolver } from './client-ip';
-import { parseDuration } from './duration';
+import { compileBlock } from './duration';
 import { compileCount } from './count-outcome';
 import { compileIdentity, CompiledIdentity, requestIp, USER_MISSING_AFTER } from './identity';
 import { compileIpRanges } from './ip-ranges';
@@ -127,19 +127,6 @@ export function compileScope(
     skip: skipOf(name, ranges, skipIfs, clientIp),
     needsContext: skipIfs.length > 0,
   };
-}
-
-/** `blockFor` in ms (undefined when unset); a problem when it does not parse or the scope is not a sliding log. */
-function compileBlock(name: string, blockFor: unknown, algorithm: string | undefined, problems: string[]): number | undefined {
-  if (blockFor === undefined) return undefined;
-  const blockMs = attempt(
-    problems,
-    () => parseDuration(blockFor, 'blockFor'),
-    (e) => `scope "${name}" ${e}`,
-  );
-  if (blockMs !== undefined && algorithm === 'gcra')
-    problems.push(`scope "${name}": blockFor needs algorithm "sliding-log" (a GCRA key holds no block)`);
-  return blockMs;
 }
 
 /** A function identity whose throw becomes a {@link ThrottleHookError} naming the scope. */

@@ -23,3 +23,23 @@ export function parseDuration(value: unknown, option: string): number {
     throw new RangeError(`${option} ${JSON.stringify(value)}: ${why}`, { cause: error });
   }
 }
+
+/**
+ * A scope's `blockFor` in ms (undefined when unset), or a problem: it does not parse, or the scope is
+ * not a sliding log (a GCRA key holds no block).
+ *
+ * @example
+ * compileBlock('login', '15m', 'sliding-log', problems); // 900000
+ */
+export function compileBlock(name: string, blockFor: unknown, algorithm: string | undefined, problems: string[]): number | undefined {
+  if (blockFor === undefined) return undefined;
+  let blockMs: number;
+  try {
+    blockMs = parseDuration(blockFor, 'blockFor');
+  } catch (error) {
+    problems.push(`scope "${name}" ${(error as Error).message}`);
+    return undefined;
+  }
+  if (algorithm === 'gcra') problems.push(`scope "${name}": blockFor needs algorithm "sliding-log" (a GCRA key holds no block)`);
+  return blockMs;
+}

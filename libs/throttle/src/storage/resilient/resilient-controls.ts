@@ -2,9 +2,7 @@ import type { ThrottleDecision, ThrottleRequest, ThrottleStorage } from '../thro
 import { ThrottleStoreUnavailableError } from '../throttle-storage';
 import type { DenyCache } from './deny-cache';
 import type { OnStoreError, PrimaryStorage } from './resilient-options';
-
-/** A store call's outcome under the wrapper's timeout and breaker: its value, or failed (already counted against the breaker). */
-export type Attempt<T> = { ok: true; value: T } | { ok: false };
+import type { Attempt } from './shard-breakers';
 
 /** What {@link ResilientControls} needs of the wrapper around the shared store. */
 export interface ControlsHost {

@@ -7,7 +7,7 @@ import { MemoryThrottleStorage } from '../memory.storage';
 import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
-import { Attempt, ResilientControls } from './resilient-controls';
+import { ResilientControls } from './resilient-controls';
 import { ShardBreakers } from './shard-breakers';
 import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
@@ -76,7 +76,10 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
     this.controls = new ResilientControls({
       ...{ primary, fallback: this.fallback, policy: this.policy, storeName: this.storeName, denyCache: this.denyCache },
-      attempt: (request, call) => this.attempt(request, call),
+      attempt: (request, call) => {
+        const shard = this.primary.shardOf?.(request) ?? '';
+        return this.breakers.attempt(shard, this.timeoutMs, call, (error) => this.onStoreError(error, shard));
+      },
       now: () => this.clock.now(),
     });
   }
@@ -128,21 +131,6 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   /** Resets the keys on the store, in the deny caches and the fallback; throws {@link ThrottleStoreUnavailableError} when it cannot. */
   override reset(keys: readonly string[]): Promise<void> {
     return this.controls.reset(keys);
-  }
-
-  /** A runtime control's store call, within the timeout and its shard's breaker; a failure counts against the breaker. */
-  private async attempt<T>(request: ThrottleRequest, call: () => Promise<T>): Promise<Attempt<T>> {
-    const shard = this.primary.shardOf?.(request) ?? '';
-    const breaker = this.breakers.of(shard);
-    if (!breaker.tryAcquire()) return { ok: false };
-    try {
-      const value = await withTimeout(call(), this.timeoutMs);
-      breaker.onSuccess();
-      return { ok: true, value };
-    } catch (error) {
-      this.onStoreError(error, shard);
-      return { ok: false };
-    }
   }
 
   /** The local deny cache's refusal (exact: the store cannot admit before it ends), else undefined. */
