@@ -10,6 +10,8 @@ import { HealthController } from './health.controller';
 import { HiController } from './hi.controller';
 import { HiGateway } from './hi.gateway';
 import { HiResolver } from './hi.resolver';
+import { LoginController } from './login.controller';
+import { DEMO_ADMIN_KEY, ThrottleAdminController } from './throttle-admin.controller';
 import { MetricsController } from './metrics.controller';
 import { PlanController } from './plan.controller';
 import { demoThrottleOptions } from './throttle-config';
@@ -41,8 +43,16 @@ export class AppModule implements NestModule {
           cache: false,
         }),
       ],
-      controllers: [HiController, BurstController, PlanController, HealthController, MetricsController],
-      providers: [HiResolver, HiGateway],
+      controllers: [
+        HiController,
+        BurstController,
+        PlanController,
+        LoginController,
+        ThrottleAdminController,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [HiResolver, HiGateway, { provide: DEMO_ADMIN_KEY, useValue: env.adminKey }],
     };
   }
 

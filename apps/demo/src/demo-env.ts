@@ -25,6 +25,8 @@ export interface DemoEnv {
   /** The longest a request waits for Redis before the policy decides (module `storeTimeoutMs`). */
   storeTimeoutMs: number;
   trustProxy: number | string[];
+  /** THROTTLE_ADMIN_KEY: the X-Admin-Key of `DELETE /throttle/:scope/:identity`; unset turns that route off. */
+  adminKey: string | undefined;
 }
 
 /** Thrown for a bad environment variable; the message names it and says what is expected. */
@@ -80,6 +82,7 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
     onStoreError: oneOf('THROTTLE_ON_STORE_ERROR', 'local', ['local', 'allow', 'deny'] as const),
     storeTimeoutMs: int('THROTTLE_STORE_TIMEOUT_MS', 100, 1, 60_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
+    adminKey: text(env.THROTTLE_ADMIN_KEY?.trim()),
   };
   if (result.redisClusterNodes && result.redisSentinels)
     problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: use one (Cluster or Sentinel)');

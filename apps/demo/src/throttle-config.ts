@@ -1,16 +1,19 @@
 import { loadThrottleConfig, ScopeOptions, throttleConfig, ThrottleModuleOptions } from 'nest-scoped-throttle';
 import type { DemoEnv } from './demo-env';
+import { loginKey } from './login.controller';
 import { demoRedisOptions } from './redis-store-options';
 
 /**
  * Scopes of routes added after `/hi` and `/?api_key`, used when the file does not name them, so older
- * config files keep working: `search` (GET /search, shadow mode), `burst` (GET /burst, GCRA) and `plan`
- * (GET /plan and GET /report, tiers by the authenticated user's plan, counted per user).
+ * config files keep working: `search` (GET /search, shadow mode), `burst` (GET /burst, GCRA), `plan`
+ * (GET /plan and GET /report, tiers by the authenticated user's plan, counted per user) and `login`
+ * (POST /login: failed attempts only, blocked 15 minutes after 5; keyed by (IP, username) in code).
  */
 const DEMO_DEFAULTS: Readonly<Record<string, ScopeOptions>> = {
   search: { rate: '30/minute', mode: 'shadow' },
   burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
   plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
+  login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
 };
 
 /**
@@ -21,7 +24,14 @@ const DEMO_DEFAULTS: Readonly<Record<string, ScopeOptions>> = {
  * loadThrottleFile('apps/demo/config/throttle.yaml', 'hi=5/s').scopes.hi // '5/s'
  */
 export function loadThrottleFile(path: string, rates: string | undefined): ThrottleModuleOptions {
-  return loadThrottleConfig(demoConfigSource(path, rates));
+  return withLoginKey(loadThrottleConfig(demoConfigSource(path, rates)));
+}
+
+/** The `login` scope's key, which a file cannot say: (IP, username) from the body (see {@link loginKey}). */
+function withLoginKey(options: ThrottleModuleOptions): ThrottleModuleOptions {
+  const login = options.scopes?.login;
+  if (typeof login === 'object' && login !== null && login.key === undefined) options.scopes.login = { ...login, key: loginKey };
+  return options;
 }
 
 function demoConfigSource(path: string, rates: string | undefined) {
@@ -42,5 +52,6 @@ export function demoThrottleOptions(env: DemoEnv): () => ThrottleModuleOptions {
     metrics: true,
   };
   if (env.store === 'redis') options.redis = demoRedisOptions(env);
-  return throttleConfig({ ...demoConfigSource(env.configPath, env.rates), options });
+  const factory = throttleConfig({ ...demoConfigSource(env.configPath, env.rates), options });
+  return () => withLoginKey(factory());
 }

@@ -6,6 +6,12 @@ export { ThrottleModule } from './module/throttle.module';
 export { ThrottleScope, SkipThrottle, ThrottleCost } from './http/throttle-scope.decorator';
 export { ThrottleGuard } from './http/throttle.guard';
 
+// Runtime API
+export { ThrottleService } from './service/throttle.service';
+export type { ThrottleResult, ThrottleCallOptions } from './service/throttle.service';
+export { ipIdentity } from './service/throttle-identity';
+export type { ThrottleIdentity, IdentityInput } from './service/throttle-identity';
+
 // Options
 export type { ThrottleModuleOptions, ScopeOptions } from './options/throttle-options';
 export type { ThrottleKey } from './options/identity';

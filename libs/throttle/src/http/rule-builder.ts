@@ -52,7 +52,8 @@ export interface RequestRules {
 
 const NO_OWNERS: readonly number[] = [];
 
-function ruleOf(s: CompiledScope, key: string, rate: ScopeRate, cost: number): ThrottleRule {
+/** The store rule of one scope at `rate` on `key` (its algorithm, burst, retention), costing `cost`. */
+export function ruleOf(s: CompiledScope, key: string, rate: ScopeRate, cost: number): ThrottleRule {
   return {
     key,
     limit: rate.limit,

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { MonotonicClock, ThrottleClock } from '../clock';
 import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
@@ -13,6 +14,8 @@ import { reportHookFailure } from './hook-failure';
 import { buildRules, RequestRules } from './rule-builder';
 import { enforcedView, ownerOf } from './scope-states';
 import { refusedScope } from './scope-pick';
+import { RefusalBlocks } from './refusal-blocks';
+import { OutcomeSettler } from './outcome-settle';
 
 /**
  * Set on an HTTP request once it is decided (by the fast lane or the guard): the plan that decided it, or null.
@@ -44,15 +47,20 @@ export class ThrottleDecider {
   private readonly metrics?: ThrottleMetrics;
   private readonly otel?: OtelThrottleMetrics;
   private readonly logger = new Logger('Throttle');
+  private readonly blocks?: RefusalBlocks;
+  private readonly outcomes?: OutcomeSettler;
 
   constructor(
     private readonly storage: ThrottleStorage,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
     @Optional() metrics?: ThrottleMetrics,
     @Optional() otel?: OtelThrottleMetrics,
+    @Optional() clock?: ThrottleClock,
   ) {
     this.metrics = metrics ?? undefined;
     this.otel = otel ?? undefined;
+    this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock(), this.metrics);
+    if (OutcomeSettler.needed([...config.scopes.values()])) this.outcomes = new OutcomeSettler(storage, this.metrics);
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
@@ -69,9 +77,14 @@ export class ThrottleDecider {
       const built = buildRules(scopes, plan.cost, request, context);
       const policy = scopes === plan.scopes ? plan.policy : policyOf(scopes);
       const decided = this.ask(built.rules);
-      const verdict = isPromise(decided)
+      let verdict = isPromise(decided)
         ? decided.then((d) => this.settle(scopes, policy, built, d, response))
         : this.settle(scopes, policy, built, decided, response);
+      if (this.outcomes !== undefined && response !== undefined && OutcomeSettler.needed(scopes)) {
+        const outcomes = this.outcomes;
+        const admitted = (v: Verdict): Verdict => (v === undefined && outcomes.settleAfter(response, context, scopes, built.rules), v);
+        verdict = isPromise(verdict) ? verdict.then(admitted) : admitted(verdict);
+      }
       return isPromise(verdict) ? verdict.catch((error: unknown) => this.failed(error, scopes)) : verdict;
     } catch (error) {
       return this.failed(error, scopes);
@@ -122,7 +135,9 @@ export class ThrottleDecider {
     response: HeaderSink | undefined,
     shadowed?: ThrottleDecision,
   ): Verdict {
-    const view = enforcedView(scopes, built, decision);
+    let view = enforcedView(scopes, built, decision);
+    if (this.blocks !== undefined && !view.decision.allowed)
+      view = { ...view, decision: this.blocks.apply(view.scopes, view.rules, view.decision) };
     let retryAfter = 0;
     if (view.scopes.length > 0) {
       retryAfter =

@@ -14,6 +14,9 @@ export interface ThrottleMetricsOptions {
 /** What happened to one request under one scope. */
 export type { DecisionResult };
 
+/** What {@link ThrottleMetrics.countControl} counts (`throttle_controls_total`). */
+export type ControlAction = 'refund' | 'block' | 'reset';
+
 /** Buckets of the store latency histogram, in seconds (Prometheus and OpenTelemetry alike). */
 export const STORE_DURATION_BUCKETS_S: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
@@ -57,6 +60,7 @@ export class ThrottleMetrics implements OnApplicationShutdown {
   readonly evictions: Counter<'scope'>;
   /** Decisions not yet folded into the counter (drained at each scrape). */
   private readonly counts = new DecisionCounts();
+  private readonly controls: Counter<'scope' | 'action'>;
   /** Unsubscribe functions of {@link observe}, called by {@link close}. */
   private readonly subscriptions: (() => void)[] = [];
 
@@ -79,6 +83,12 @@ export class ThrottleMetrics implements OnApplicationShutdown {
           }
         }
       },
+    });
+    this.controls = new Counter({
+      name: `${p}controls_total`,
+      help: 'Units given back (refund: uncounted outcomes, ThrottleService.refund), blocks started, counters reset, by scope',
+      labelNames: ['scope', 'action'],
+      registers,
     });
     this.storeDuration = new Histogram({
       name: `${p}store_duration_seconds`,
@@ -180,6 +190,11 @@ export class ThrottleMetrics implements OnApplicationShutdown {
   /** Counts one decision under each of its scopes (cheap: plain numbers, folded into the counter at scrape). */
   countDecision(scopes: readonly { readonly name: string }[], allowed: boolean): void {
     this.counts.countDecision(scopes, allowed);
+  }
+
+  /** Counts a runtime control on a scope: `refund` (uncounted outcomes, `ThrottleService.refund`), `block`, `reset`. */
+  countControl(scope: string, action: ControlAction): void {
+    this.controls.labels(scope, action).inc();
   }
 
   /** Counts one scope's result: `shadow_throttled` (shadow mode would have refused) and `skipped` (allow list, skipIf) included. */

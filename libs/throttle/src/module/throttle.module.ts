@@ -14,6 +14,7 @@ import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { normalizeOptions, ThrottleConfig } from '../options/normalize-options';
 import type { ThrottleModuleOptions } from '../options/throttle-options';
+import { ThrottleService } from '../service/throttle.service';
 import { ThrottleStorage } from '../storage/throttle-storage';
 import { createThrottleStorage } from './create-storage';
 import { THROTTLE_MODULE_OPTIONS, ThrottleConfigurableModule } from './throttle.module-definition';
@@ -84,11 +85,13 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     ThrottleGuard,
     FastifyFastLane,
     GlobalThrottleGuard,
+    ThrottleService,
     { provide: APP_GUARD, useExisting: GlobalThrottleGuard },
   ],
   // ThrottleGuard's own dependencies are exported so that `@UseGuards(ThrottleGuard)` resolves in any module
   // (WebSocket gateways need it: Nest applies no global guard to them).
   exports: [
+    ThrottleService,
     ThrottleStorage,
     ThrottleClock,
     ThrottleGuard,

@@ -2,6 +2,8 @@ import { ExecutionContext, Logger } from '@nestjs/common';
 import { scopeKeyPrefix } from '../storage/store-key';
 import type { ThrottleAlgorithm } from '../storage/throttle-storage';
 import type { ClientIpResolver } from './client-ip';
+import { compileBlock } from './duration';
+import { compileCount } from './count-outcome';
 import { compileIdentity, CompiledIdentity, requestIp, USER_MISSING_AFTER } from './identity';
 import { compileIpRanges } from './ip-ranges';
 import { checkKnownKeys } from './known-keys';
@@ -33,13 +35,31 @@ export interface CompiledScope extends ScopeRate {
   readonly keyEnd: string;
   /** Shadow mode: decided and counted, never refused. */
   readonly shadow: boolean;
+  /** `blockFor` in ms: how long a client this scope refuses stays refused. */
+  readonly blockMs?: number;
+  /** `count`/`countIf`: whether an admitted HTTP request counts, by its response status; undefined: all count. */
+  readonly countIf?: (status: number) => boolean;
   /** Whether a request skips this scope (allow list, `skipIf`); undefined when nothing can skip it. */
   readonly skip?: (request: any, context: ExecutionContext | undefined) => boolean;
   /** A `skipIf` reads the Nest context, which only the guard has (the Fastify fast lane leaves such scopes to it). */
   readonly needsContext: boolean;
 }
 
-const SCOPE_KEYS = ['rate', 'key', 'mode', 'allow', 'skipIf', 'algorithm', 'burst', 'cost', 'tier', 'tiers'];
+const SCOPE_KEYS = [
+  'rate',
+  'key',
+  'mode',
+  'allow',
+  'skipIf',
+  'algorithm',
+  'burst',
+  'cost',
+  'tier',
+  'tiers',
+  'blockFor',
+  'count',
+  'countIf',
+];
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
 
@@ -86,6 +106,8 @@ export function compileScope(
         )
       : undefined;
   const rates = compileRates(name, spec, rate, problems);
+  const blockMs = compileBlock(name, spec.blockFor, rates?.algorithm, problems);
+  const countIf = compileCount(name, spec.count, spec.countIf, problems);
   if (!rate || !rates || !identity || problems.length > problemCount) return undefined;
   return {
     name,
@@ -100,6 +122,8 @@ export function compileScope(
     keyPrefix: scopeKeyPrefix(name),
     keyEnd: rates.algorithm === 'gcra' ? '}:gcra' : '}',
     shadow: mode === 'shadow',
+    blockMs,
+    countIf,
     skip: skipOf(name, ranges, skipIfs, clientIp),
     needsContext: skipIfs.length > 0,
   };

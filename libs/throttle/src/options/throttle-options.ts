@@ -35,6 +35,21 @@ export interface ScopeOptions {
   /** Units each request of this scope consumes (default 1); a route's `@ThrottleCost` overrides it. */
   cost?: number;
   /**
+   * Block a client this scope refuses for this long (`'15m'`, `'1h'`, or milliseconds), whatever its window
+   * says: held in the store, so every instance refuses it, `Retry-After` and the headers telling the block's
+   * end. `ThrottleService.reset` lifts it, `ThrottleService.block` sets one by hand. Sliding-log scopes only.
+   */
+  blockFor?: string | number;
+  /**
+   * Which admitted requests count, by their response's status: `all` (default), `failures` (status >= 400)
+   * or `successes` (< 400). A request is admitted against the current count, its unit reserved, and
+   * refunded after the response when it does not count: concurrent attempts never exceed the limit of
+   * counted ones. HTTP routes (both platforms, the fast lane included); GraphQL and WebSockets count all.
+   */
+  count?: 'all' | 'failures' | 'successes';
+  /** Instead of `count`: whether a response of this status counts (a throw counts it, logged once). */
+  countIf?: (status: number) => boolean;
+  /**
    * Where the client's tier is read (`user:plan`, `header:x-plan`, `query:plan`, or a function); selects a rate from `tiers`.
    * A server-chosen tier (`user:`, a function) replaces the scope's rate; a client-chosen one (`header:`, `query:`) is decided besides it.
    */

@@ -17,6 +17,10 @@ import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } 
 import { pushRuleArgs, stateOf } from './script-reply';
 import { groupBySlot } from './slot-groups';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
+import { REFUND_COMMAND, REFUND_SCRIPT } from './refund.script';
+import { blockOnRedis, refundOnRedis, resetOnRedis } from './redis-controls';
+import { BLOCK_COMMAND, BLOCK_SCRIPT } from './block.script';
+import { ForgetChannel, ForgetListener } from './forget-channel';
 
 /** Options of {@link RedisThrottleStorage}. */
 export interface RedisThrottleStorageOptions {
@@ -69,6 +73,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   private readonly shards?: ClusterShards;
   private readonly readiness: RedisReadiness;
   private readonly batcher?: ScriptBatcher;
+  private readonly forget: ForgetChannel;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -76,7 +81,10 @@ export class RedisThrottleStorage extends ThrottleStorage {
   ) {
     super();
     client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
+    client.defineCommand(REFUND_COMMAND, { lua: REFUND_SCRIPT });
+    client.defineCommand(BLOCK_COMMAND, { lua: BLOCK_SCRIPT });
     this.keyPrefix = String(client.options.keyPrefix ?? '');
+    this.forget = new ForgetChannel(client, this.keyPrefix);
     if ((client as Cluster).isCluster === true) {
       const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
@@ -85,6 +93,8 @@ export class RedisThrottleStorage extends ThrottleStorage {
     // Every script this store may run is loaded at boot and after each reconnection.
     const scripts = [
       SLIDING_LOG_SCRIPT,
+      REFUND_SCRIPT,
+      BLOCK_SCRIPT,
       ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []),
       ...(options.batching !== false && options.replicaWait === undefined ? [SLIDING_LOG_BATCH_SCRIPT] : []),
     ];
@@ -123,6 +133,38 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return { allowed: result.allowed, states: result.states };
   }
 
+  /** The decision {@link consume} would give, recording nothing: the same script, check only (keys of one slot). */
+  override async peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    const result = await this.run(request.rules, this.nextSuffix(), 'check');
+    return {
+      allowed: result.allowed,
+      states: request.rules.map((rule, i) => stateOf(rule, result.allowed, result.reply ?? [], 2 + 4 * i)),
+    };
+  }
+
+  /** Takes back each rule's newest `cost` units (see {@link ThrottleStorage.refund}): one script, keys of one slot. */
+  override async refund(request: ThrottleRequest): Promise<number[]> {
+    const taken = await refundOnRedis(this.client, request, this.options.storeTime);
+    await this.forget.publish(request.rules.filter((_, i) => taken[i] > 0).map((rule) => rule.key));
+    return taken;
+  }
+
+  /** Deletes the keys (one identity's), then tells every instance's deny cache (see {@link ForgetChannel}). */
+  override async reset(keys: readonly string[]): Promise<void> {
+    await resetOnRedis(this.client, keys);
+    await this.forget.publish(keys);
+  }
+
+  /** Blocks the keys for `blockMs` (see {@link ThrottleStorage.block}): one script, keys of one slot. */
+  override block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
+    return blockOnRedis(this.client, request, blockMs, this.options.storeTime);
+  }
+
+  /** Calls `listener` with keys another instance (or this one) refunded or reset; opens the subscription (see {@link ForgetChannel}). */
+  watchForgotten(listener: ForgetListener): () => void {
+    return this.forget.watch(listener);
+  }
+
   /**
    * Connects the client if it is idle, then waits until the store can decide at once: connected, on a
    * cluster every master too, and the script loaded on each (see {@link RedisReadiness}). Rejects after
@@ -158,6 +200,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
    */
   async close(): Promise<void> {
     this.shards?.close();
+    this.forget.close();
     if (this.options.ownsClient) await closeOwnedClient(this.client);
   }
 

@@ -2,6 +2,11 @@ import { emissionIntervalUs, gcraRefusal, gcraRetryUs, gcraState } from '../stor
 import { retainOf, RuleState, ThrottleRule } from '../storage/throttle-storage';
 
 /**
+ * The scripts' "none" (-1). Ages can be negative otherwise: a block's units lie ahead of now (block.script.ts).
+ */
+const NONE = -1;
+
+/**
  * One rule's state from the script's raw numbers, exactly as the memory store reports it; plus
  * `certainRetryAfterMs` on a refusal that counted admissions which may still be withdrawn.
  * `at` is where the rule's four numbers start in `reply`: a sliding log's (count, oldestAge, freeingAge,
@@ -19,16 +24,16 @@ export function stateOf(rule: ThrottleRule, allowed: boolean, reply: readonly nu
   const certainAgeUs = reply[at + 3];
   const windowUs = rule.windowMs * 1000;
   if (allowed) {
-    const resetUs = oldestAgeUs < 0 ? windowUs : windowUs - oldestAgeUs;
+    const resetUs = oldestAgeUs === NONE ? windowUs : windowUs - oldestAgeUs;
     return { remaining: rule.limit - count - (rule.cost ?? 1), resetMs: resetUs / 1000, retryAfterMs: 0 };
   }
   const state = {
     remaining: Math.max(0, rule.limit - count),
-    resetMs: oldestAgeUs < 0 ? 0 : (windowUs - oldestAgeUs) / 1000,
-    retryAfterMs: freeingAgeUs < 0 ? 0 : (windowUs - freeingAgeUs) / 1000,
+    resetMs: oldestAgeUs === NONE ? 0 : (windowUs - oldestAgeUs) / 1000,
+    retryAfterMs: freeingAgeUs === NONE ? 0 : (windowUs - freeingAgeUs) / 1000,
   };
   if (certainAgeUs === freeingAgeUs) return state;
-  return { ...state, certainRetryAfterMs: certainAgeUs < 0 ? 0 : (windowUs - certainAgeUs) / 1000 };
+  return { ...state, certainRetryAfterMs: certainAgeUs === NONE ? 0 : (windowUs - certainAgeUs) / 1000 };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { MonotonicClock, ThrottleClock } from '../clock';
 import { GcraCell, gcraNext, gcraRefusedState, gcraState } from './gcra';
 import { StoreEventHub, ThrottleStoreEvents } from './resilient/store-events';
+import { blockRule, peekDecision, refundRule, slidingRefusedState, windowCount } from './memory-controls';
 import { ScopedLogs } from './scoped-logs';
 import type { SlidingLog } from './sliding-log';
 import { retainOf, RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
@@ -66,6 +67,29 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     return Promise.resolve(this.decideSync(request));
   }
 
+  /** The decision {@link consume} would give now, recording nothing (keys it has never seen stay unseen). */
+  override peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    return Promise.resolve(peekDecision(this.logs, request, this.clock.now()));
+  }
+
+  /** Takes back each rule's newest `cost` units (see {@link ThrottleStorage.refund}). */
+  override refund(request: ThrottleRequest): Promise<number[]> {
+    const now = this.clock.now();
+    return Promise.resolve(request.rules.map((rule) => refundRule(this.logs, rule, now)));
+  }
+
+  /** Blocks each rule's key for `blockMs` (see {@link ThrottleStorage.block}). */
+  override block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
+    const now = this.clock.now();
+    return Promise.resolve(request.rules.map((rule) => blockRule(this.logs, rule, blockMs, now)));
+  }
+
+  /** Forgets the keys. */
+  override reset(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.logs.delete(key);
+    return Promise.resolve();
+  }
+
   /** The memory store never waits: always the decision itself, recorded as {@link consume} records it. */
   override decideSync(request: ThrottleRequest): ThrottleDecision {
     const now = this.clock.now();
@@ -86,7 +110,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
         counter.tat = marks[i];
         return gcraState(rule, marks[i] - nowUs, 0);
       }
-      return allowed ? this.admitted(rule, counter, marks[i], now) : this.refusedState(rule, counter, marks[i], now);
+      return allowed ? this.admitted(rule, counter, marks[i], now) : slidingRefusedState(rule, counter, marks[i], now);
     });
     return { allowed, states };
   }
@@ -95,7 +119,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     const log = this.logs.logFor(rule);
     const count = windowCount(log, rule, now);
     if (count + (rule.cost ?? 1) <= rule.limit) return { allowed: true, states: [this.admitted(rule, log, count, now)] };
-    return { allowed: false, states: [this.refusedState(rule, log, count, now)] };
+    return { allowed: false, states: [slidingRefusedState(rule, log, count, now)] };
   }
 
   private consumeOneGcra(rule: ThrottleRule, now: number): ThrottleDecision {
@@ -113,21 +137,4 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     log.push(now, cost, rule.limit, retainOf(rule));
     return { remaining: rule.limit - count - cost, resetMs: rule.windowMs - (now - log.at(first)), retryAfterMs: 0 };
   }
-
-  /** A refused request's state: admissible once the oldest `count + cost - limit` units have left the window. */
-  private refusedState(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
-    const first = log.length - count;
-    const resetMs = count === 0 ? 0 : rule.windowMs - (now - log.at(first));
-    const mustLeave = count + (rule.cost ?? 1) - rule.limit;
-    // (A cost above the limit, which boot refuses, would never fit: it reports a whole window.)
-    const retryAfterMs = mustLeave <= 0 ? 0 : mustLeave > count ? rule.windowMs : rule.windowMs - (now - log.at(first + mustLeave - 1));
-    return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs };
-  }
-}
-
-/** A sliding log's admissions in the rule's window, after trimming what its key no longer retains. */
-function windowCount(log: SlidingLog, rule: ThrottleRule, now: number): number {
-  const retainMs = retainOf(rule);
-  const kept = log.prune(now, retainMs);
-  return retainMs === rule.windowMs ? kept : log.countSince(now, rule.windowMs);
 }

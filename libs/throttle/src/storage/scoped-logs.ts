@@ -67,6 +67,16 @@ export class ScopedLogs {
     return this.store(entry, rule.key, new GcraCell());
   }
 
+  /** The counter of the rule's key if it has one; creates nothing and leaves the LRU order alone. */
+  existing(rule: ThrottleRule): Counter | undefined {
+    return this.entryOf(rule.scope ?? scopeOfKey(rule.key)).logs.peek(rule.key);
+  }
+
+  /** Forgets a key (its scope read from the key, as the guard's keys carry it). */
+  delete(key: string): void {
+    this.entryOf(scopeOfKey(key)).logs.delete(key);
+  }
+
   private lookup(entry: ScopeLogs, key: string): Counter | undefined {
     const options = this.getOptions;
     options.status = undefined;

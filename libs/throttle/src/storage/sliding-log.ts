@@ -7,6 +7,8 @@ export class SlidingLog {
   private times: Float64Array;
   private head = 0;
   private size = 0;
+  /** Until when (store-clock ms) a block holds the log full; 0 when never blocked (see `blockRule`). */
+  blockedUntil = 0;
 
   /**
    * @param limit the rule's limit (the ring grows up to it; a higher limit later, a client's new tier, grows it further)
@@ -80,6 +82,29 @@ export class SlidingLog {
       this.times[tail >= capacity ? tail - capacity : tail] = now;
       this.size++;
     }
+  }
+
+  /**
+   * Drops up to `units` of the newest admissions logged after `since` (a refund); returns how many it
+   * dropped. The ring keeps its capacity.
+   */
+  dropNewest(units: number, since: number): number {
+    let dropped = 0;
+    while (dropped < units && this.size > 0 && this.at(this.size - 1) > since) {
+      this.size--;
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /** Records `units` entries at `time`, which may be earlier than the newest (a block): kept in time order. */
+  insertAt(time: number, units: number, limit: number, retainMs: number): void {
+    const times = Array.from({ length: this.size }, (_, i) => this.at(i));
+    for (let i = 0; i < units; i++) times.push(time);
+    times.sort((a, b) => a - b);
+    this.size = 0;
+    this.head = 0;
+    for (const t of times) this.push(t, 1, Math.max(limit, times.length), retainMs);
   }
 
   /** Bytes held by the ring (for memory accounting). */

@@ -102,6 +102,29 @@ export abstract class ThrottleStorage {
   decideSync?(request: ThrottleRequest): ThrottleDecision | undefined;
 
   /**
+   * Optional: the decision {@link consume} would give now, recording nothing (an admitted state says
+   * what the request would leave: `remaining` after it). `ThrottleService.check` uses it.
+   */
+  peek?(request: ThrottleRequest): Promise<ThrottleDecision>;
+
+  /**
+   * Optional: takes back the newest admissions of each rule's key, `cost` units per rule, never below
+   * zero: a sliding log drops its newest `cost` units inside the rule's window; a GCRA key moves its
+   * `tat` back by `cost * T`, never below now. Resolves with the units taken back per rule.
+   */
+  refund?(request: ThrottleRequest): Promise<number[]>;
+
+  /**
+   * Optional: blocks each (sliding-log) rule's key for `blockMs`: its window holds `limit` units until
+   * then, so every instance refuses it and reports the block's end. An active block is kept, not
+   * extended. Resolves with the milliseconds left of each key's block.
+   */
+  block?(request: ThrottleRequest, blockMs: number): Promise<number[]>;
+
+  /** Optional: forgets these keys entirely (their logs, cells and blocks). */
+  reset?(keys: readonly string[]): Promise<void>;
+
+  /**
    * Whether this store is shared by several processes (Redis, a database): it can then fail, be slow or
    * still be connecting. `ThrottleModule` puts a shared store behind the same failure policy as the Redis
    * store it builds itself: `storeTimeoutMs`, a circuit breaker, the local deny cache, `onStoreError`,

@@ -12,11 +12,76 @@ import type { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from 
 export class ReferenceModel {
   private readonly logs = new Map<string, number[]>();
   private readonly tats = new Map<string, number>();
+  private readonly blocks = new Map<string, number>();
 
   consume(request: ThrottleRequest, now: number): ThrottleDecision {
     const checks = request.rules.map((rule) => (rule.algorithm === 'gcra' ? this.gcra(rule, now) : this.slidingLog(rule, now)));
     const allowed = checks.every((c) => c.admits);
     return { allowed, states: checks.map((c) => (allowed ? c.admit() : c.refuse())) };
+  }
+
+  /** The decision {@link consume} would give at `now`, recording nothing. */
+  peek(request: ThrottleRequest, now: number): ThrottleDecision {
+    const logs = new Map(this.logs);
+    const tats = new Map(this.tats);
+    const decision = this.consume(request, now);
+    this.restore(logs, tats);
+    return decision;
+  }
+
+  /**
+   * Takes back each rule's `cost` newest units at `now`: a sliding log's newest admissions inside the
+   * window (as many as there are, at most cost); a GCRA key's tat minus `cost * T`, never below now.
+   */
+  refund(request: ThrottleRequest, now: number): number[] {
+    return request.rules.map((rule) => {
+      const cost = rule.cost ?? 1;
+      if (rule.algorithm === 'gcra') {
+        const nowUs = Math.round(now * 1000);
+        const interval = Math.ceil((rule.windowMs * 1000) / rule.limit);
+        const tat = this.tats.get(rule.key) ?? nowUs;
+        const back = Math.max(0, Math.min(cost * interval, tat - nowUs));
+        this.tats.set(rule.key, tat - back);
+        return Math.ceil(back / interval);
+      }
+      const log = (this.logs.get(rule.key) ?? []).filter((t) => t > now - Math.max(rule.retainMs ?? 0, rule.windowMs));
+      const inWindow = log.filter((t) => t > now - rule.windowMs).length;
+      const taken = Math.min(cost, inWindow);
+      this.logs.set(rule.key, log.slice(0, log.length - taken));
+      return taken;
+    });
+  }
+
+  /** Blocks each sliding-log key for `blockMs`: `limit` units at `now + blockMs - windowMs`; an active block stays as it is. */
+  block(request: ThrottleRequest, blockMs: number, now: number): number[] {
+    return request.rules.map((rule) => {
+      const until = this.blocks.get(rule.key) ?? 0;
+      if (until > now) return until - now;
+      this.blocks.set(rule.key, now + blockMs);
+      const log = (this.logs.get(rule.key) ?? []).filter((t) => t > now - Math.max(rule.retainMs ?? 0, rule.windowMs));
+      log.push(...Array<number>(rule.limit).fill(now + blockMs - rule.windowMs));
+      this.logs.set(
+        rule.key,
+        log.sort((a, b) => a - b),
+      );
+      return blockMs;
+    });
+  }
+
+  /** Forgets the keys. */
+  reset(keys: readonly string[]): void {
+    for (const key of keys) {
+      this.logs.delete(key);
+      this.tats.delete(key);
+      this.blocks.delete(key);
+    }
+  }
+
+  private restore(logs: Map<string, number[]>, tats: Map<string, number>): void {
+    this.logs.clear();
+    this.tats.clear();
+    logs.forEach((v, k) => this.logs.set(k, v));
+    tats.forEach((v, k) => this.tats.set(k, v));
   }
 
   private slidingLog(rule: ThrottleRule, now: number): Check {

@@ -1,5 +1,6 @@
 import type { ThrottleRule } from '../storage/throttle-storage';
 import { describeAlgorithmConformance } from './conformance-algorithms';
+import { describeControlsConformance } from './conformance-controls';
 import { describeRetentionConformance } from './conformance-retention';
 import { ConformanceSubject, freshKey, withoutHints } from './conformance-helpers';
 import { loadFastCheck } from './fast-check-loader';
@@ -10,6 +11,8 @@ export type { ConformanceSubject };
 export interface ConformanceOptions {
   /** fast-check runs for the property tests (default 100; fewer for network stores). */
   numRuns?: number;
+  /** Run the runtime controls' cases (`peek`, `refund`, `reset`, optional in the contract). Default true. */
+  controls?: boolean;
 }
 
 /**
@@ -139,5 +142,6 @@ export function describeStorageConformance(
 
     describeAlgorithmConformance(() => subject, options.numRuns ?? 100);
     describeRetentionConformance(() => subject, options.numRuns ?? 100);
+    if (options.controls !== false) describeControlsConformance(() => subject, options.numRuns ?? 100);
   });
 }

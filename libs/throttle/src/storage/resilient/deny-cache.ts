@@ -60,6 +60,11 @@ export class DenyCache {
     });
   }
 
+  /** Forgets the keys (a refund or reset made room: the store may admit before the remembered time). */
+  forget(keys: readonly string[]): void {
+    for (const key of keys) this.until.delete(key);
+  }
+
   /**
    * A refusal if any rule's key is still known full, else undefined. Full keys report remaining 0 and
    * the time left; the other rules of a multi-scope request are not known here and report their full

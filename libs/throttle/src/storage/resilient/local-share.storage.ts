@@ -38,14 +38,28 @@ export class LocalShareStorage extends ThrottleStorage {
   }
 
   async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
-    const rules = request.rules.map((rule): ThrottleRule => {
-      // A share never below the request's cost (it could never be admitted); a GCRA burst is shared too.
+    const rules = this.shareOf(request);
+    return this.reported(rules, await this.local.consume({ rules }));
+  }
+
+  /** The local store's peek under each rule's share (see {@link ThrottleStorage.peek}). */
+  override async peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    const rules = this.shareOf(request);
+    if (this.local.peek === undefined) throw new TypeError(`${this.local.constructor.name} has no peek()`);
+    return this.reported(rules, await this.local.peek({ rules }));
+  }
+
+  /** Each rule at this instance's share: never below the request's cost (it could never be admitted); a GCRA burst is shared too. */
+  private shareOf(request: ThrottleRequest): ThrottleRule[] {
+    return request.rules.map((rule): ThrottleRule => {
       const cost = rule.cost ?? 1;
       const limit = Math.max(localShare(rule.limit, this.instances), cost);
       const burst = rule.burst === undefined ? undefined : Math.max(localShare(rule.burst, this.instances), cost);
       return { ...rule, limit, burst };
     });
-    const decision = await this.local.consume({ rules });
+  }
+
+  private reported(rules: readonly ThrottleRule[], decision: ThrottleDecision): ThrottleDecision {
     const states = decision.states.map((state, i): RuleState => ({ ...state, limit: rules[i].limit }));
     return { allowed: decision.allowed, states };
   }

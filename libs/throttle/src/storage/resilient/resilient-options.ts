@@ -21,6 +21,8 @@ export type PrimaryStorage = ThrottleStorage & {
   shardOf?(request: ThrottleRequest): string;
   shardFailed?(shard: string): void;
   watchShards?(listener: (shard: string, reason: string, gone: boolean) => void): () => void;
+  /** Keys refunded or reset by any instance (so the local deny cache forgets them); returns the unsubscribe. */
+  watchForgotten?(listener: (keys: readonly string[]) => void): () => void;
 };
 
 /** Options of {@link ResilientThrottleStorage}. */

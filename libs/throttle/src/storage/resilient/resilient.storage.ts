@@ -7,6 +7,7 @@ import { MemoryThrottleStorage } from '../memory.storage';
 import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
+import { ResilientControls } from './resilient-controls';
 import { ShardBreakers } from './shard-breakers';
 import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
@@ -40,6 +41,8 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   private readonly logger: LoggerService;
   private readonly storeName: string;
   private stopWatching: (() => void)[] = [];
+  private stopForgotten?: () => void;
+  private readonly controls: ResilientControls;
   private readonly counters: ThrottleStoreStats = {
     decisions: 0,
     storeDecisions: 0,
@@ -71,6 +74,14 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
       options.instances ?? 1,
     );
     this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
+    this.controls = new ResilientControls({
+      ...{ primary, fallback: this.fallback, policy: this.policy, storeName: this.storeName, denyCache: this.denyCache },
+      attempt: (request, call) => {
+        const shard = this.primary.shardOf?.(request) ?? '';
+        return this.breakers.attempt(shard, this.timeoutMs, call, (error) => this.onStoreError(error, shard));
+      },
+      now: () => this.clock.now(),
+    });
   }
 
   /** The worst circuit state over the store's shards (see {@link ShardBreakers.state}). */
@@ -98,7 +109,28 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     breaker.onSuccess();
     if (shard !== '') this.breakers.close('', `master ${shard} answers`); // e.g. the store did not open at boot
     this.denyCache?.remember(request, decision, sentAt);
+    if (!decision.allowed) this.watchForgotten();
     return this.decided('store', decision, started);
+  }
+
+  /** `ThrottleService.check`: the store's peek under the timeout and breaker, else by `onStoreError` (see resilient-controls.ts). */
+  override peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    return this.controls.peek(request);
+  }
+
+  /** Refunds on the store (the deny caches forget the keys); throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override refund(request: ThrottleRequest): Promise<number[]> {
+    return this.controls.refund(request);
+  }
+
+  /** Blocks the keys on the store; throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
+    return this.controls.block(request, blockMs);
+  }
+
+  /** Resets the keys on the store, in the deny caches and the fallback; throws {@link ThrottleStoreUnavailableError} when it cannot. */
+  override reset(keys: readonly string[]): Promise<void> {
+    return this.controls.reset(keys);
   }
 
   /** The local deny cache's refusal (exact: the store cannot admit before it ends), else undefined. */
@@ -153,7 +185,15 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     }
   }
 
+  /** Once the deny cache holds a refusal: forget the keys any instance refunds or resets (see ForgetChannel). */
+  private watchForgotten(): void {
+    if (this.denyCache === undefined || this.stopForgotten !== undefined) return;
+    const cache = this.denyCache;
+    this.stopForgotten = this.primary.watchForgotten?.((keys) => cache.forget(keys)) ?? (() => undefined);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.stopForgotten?.();
     for (const stop of this.stopWatching) stop();
     await this.primary.close?.();
   }

@@ -1,5 +1,9 @@
 import type { ThrottleClock } from '../../clock';
 import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circuit-breaker';
+import { withTimeout } from './store-timeout';
+
+/** A store call's outcome under a shard's breaker and the timeout: its value, or failed (already counted). */
+export type Attempt<T> = { ok: true; value: T } | { ok: false };
 
 /** A breaker moved: on which shard ('' for a store that is not sharded), from, to, why. */
 export type ShardCircuitChange = (shard: string, from: CircuitState, to: CircuitState, reason: string) => void;
@@ -33,6 +37,20 @@ export class ShardBreakers {
       this.breakers.set(shard, breaker);
     }
     return breaker;
+  }
+
+  /** Runs `call` on `shard` within its breaker and `timeoutMs`; a failure goes to `onFailure` (which counts it) and gives `{ ok: false }`. */
+  async attempt<T>(shard: string, timeoutMs: number, call: () => Promise<T>, onFailure: (error: unknown) => void): Promise<Attempt<T>> {
+    const breaker = this.of(shard);
+    if (!breaker.tryAcquire()) return { ok: false };
+    try {
+      const value = await withTimeout(call(), timeoutMs);
+      breaker.onSuccess();
+      return { ok: true, value };
+    } catch (error) {
+      onFailure(error);
+      return { ok: false };
+    }
   }
 
   /** The worst state over every shard: `open` if any is open, else `half-open` if any probes, else `closed`. */

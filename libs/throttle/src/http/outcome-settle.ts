@@ -1,0 +1,64 @@
+import { Logger } from '@nestjs/common';
+import type { ExecutionContext } from '@nestjs/common';
+import type { ThrottleMetrics } from '../metrics/throttle-metrics';
+import type { CompiledScope } from '../options/compile-scope';
+import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
+
+/**
+ * Counting by outcome (`count`, `countIf`): an admitted HTTP request holds its unit (a reservation:
+ * concurrent attempts never exceed the limit), and once its response is finished (Express and Fastify
+ * alike: the Node response's `finish`), the unit of each scope that does not count that status is
+ * refunded (`ThrottleStorage.refund`: the key's newest unit, so a log's times may be off by the
+ * requests in flight, never its count). A response that never finishes (client gone) counts.
+ *
+ * @example
+ * if (verdict === undefined) settler.settleAfter(reply, context, scopes, built.rules);
+ */
+export class OutcomeSettler {
+  private failing = false;
+  private readonly logger = new Logger('Throttle');
+
+  constructor(
+    private readonly storage: ThrottleStorage,
+    private readonly metrics?: ThrottleMetrics,
+  ) {}
+
+  /** Whether any of the scopes counts by outcome (the decider's only cost on other requests). */
+  static needed(scopes: readonly CompiledScope[]): boolean {
+    for (const s of scopes) if (s.countIf !== undefined) return true;
+    return false;
+  }
+
+  /** Refunds, after the response, the units of the scopes that do not count its status; HTTP only. */
+  settleAfter(
+    response: any,
+    context: ExecutionContext | undefined,
+    scopes: readonly CompiledScope[],
+    rules: readonly ThrottleRule[],
+  ): void {
+    if (context !== undefined && context.getType() !== 'http') return; // GraphQL and WebSockets count every request
+    const raw = response?.raw ?? response;
+    if (typeof raw?.once !== 'function' || this.storage.refund === undefined) return;
+    raw.once('finish', () => {
+      const status = Number(raw.statusCode);
+      for (let i = 0; i < scopes.length; i++) {
+        const countIf = scopes[i].countIf;
+        if (countIf !== undefined && !scopes[i].shadow && !countIf(status)) this.refund(rules[i]); // a shadow scope counts all
+      }
+    });
+  }
+
+  private refund(rule: ThrottleRule): void {
+    this.storage.refund!({ rules: [rule] }).then(
+      () => {
+        this.failing = false;
+        this.metrics?.countControl(rule.scope ?? '', 'refund');
+      },
+      (error: unknown) => {
+        if (this.failing) return;
+        this.failing = true;
+        this.logger.warn(`could not refund an uncounted request of scope "${rule.scope}" (${(error as Error).message}): it counts`);
+      },
+    );
+  }
+}

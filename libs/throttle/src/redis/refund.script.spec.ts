@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import { REFUND_SCRIPT, REFUND_SHA } from './refund.script';
+
+describe('refund script', () => {
+  it('has the pinned SHA1: changing the Lua is deliberate (update this pin and re-run the Redis suites)', () => {
+    expect(REFUND_SHA).toBe('c5f9cb196ba2a1c2c4ecfc4fdd34fd00487bf9d1');
+    expect(createHash('sha1').update(REFUND_SCRIPT).digest('hex')).toBe(REFUND_SHA);
+  });
+
+  it('documents KEYS and ARGV at its top', () => {
+    const header = REFUND_SCRIPT.split('\n')
+      .filter((line) => line.startsWith('--'))
+      .join('\n');
+    for (const name of ['KEYS[i]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3i]', 'ARGV[3i+1]', 'ARGV[3i+2]', 'Returns']) expect(header).toContain(name);
+  });
+
+  it('never moves a GCRA key below now, and takes sliding-log members only inside the window', () => {
+    expect(REFUND_SCRIPT).toContain('local back = math.min(units, tat - now)');
+    expect(REFUND_SCRIPT).toContain(`'ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cutoff, 'LIMIT', 0, units`);
+  });
+
+  it('touches only keys it was given in KEYS', () => {
+    const calls = [...REFUND_SCRIPT.matchAll(/redis\.call\('(\w+)', ([^,)]+)/g)].filter(([, cmd]) => cmd !== 'TIME');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const [, , key] of calls) expect(['KEYS[i]', 'key']).toContain(key); // 'key': the GCRA fragment's own functions
+    for (const [, , key] of REFUND_SCRIPT.matchAll(/(?<!function )\b(gcraRead|gcraWrite)\(([^,)]+)/g)) expect(key).toBe('KEYS[i]');
+  });
+});

@@ -1,0 +1,71 @@
+// Issue 21: what each ThrottleService call does while Redis is down. check and consume follow
+// onStoreError as a request does; refund and reset change shared state no local store can stand in
+// for, so they throw ThrottleStoreUnavailableError (nothing changed).
+import { Controller, Get } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { OnStoreError, RedisThrottleStorage, ThrottleScope, ThrottleService, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
+import { startRedis, waitFor } from '../../libs/testkit/src';
+import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
+import { describeRedis, filePrefix } from './harness';
+
+@Controller()
+class HiController {
+  @ThrottleScope('hi') @Get('hi') hi() {
+    return 'hi';
+  }
+}
+
+describeRedis('ThrottleService while Redis is down', () => {
+  let server: Awaited<ReturnType<typeof startRedis>>;
+  let client: Redis;
+  let app: ThrottledApp | undefined;
+  beforeEach(async () => {
+    server = await startRedis();
+    client = new Redis({ port: server.port, keyPrefix: filePrefix('service-down'), enableOfflineQueue: false, lazyConnect: true });
+    await client.connect();
+  });
+  afterEach(async () => {
+    await app?.close();
+    client.disconnect();
+    await server.cleanup();
+  });
+
+  const down = async (policy: OnStoreError) => {
+    const storage = new RedisThrottleStorage(client);
+    app = await startThrottled('fastify', {
+      throttle: { scopes: { hi: '2/m' }, storage, onStoreError: policy, storeTimeoutMs: 200 },
+      controllers: [HiController],
+    });
+    const service = app.app.get(ThrottleService);
+    expect(await service.consume('hi', '203.0.113.9')).toMatchObject({ allowed: true, remaining: 1 }); // shared while up
+    await server.kill();
+    await waitFor('the client to see Redis gone', () => client.status !== 'ready');
+    return service;
+  };
+  const unavailable = (call: string) =>
+    expect.objectContaining({ name: 'ThrottleStoreUnavailableError', message: expect.stringContaining(call) });
+
+  it('local: check and consume are decided by this process alone; refund and reset throw', async () => {
+    const service = await down('local');
+    expect(await service.check('hi', '203.0.113.9')).toMatchObject({ allowed: true, remaining: 1, limit: 2 });
+    expect(await service.consume('hi', '203.0.113.9')).toMatchObject({ allowed: true, remaining: 1 }); // local counts start empty
+    expect(await service.consume('hi', '203.0.113.9')).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await service.consume('hi', '203.0.113.9')).toMatchObject({ allowed: false });
+    await expect(service.refund('hi', '203.0.113.9')).rejects.toEqual(unavailable('refund needs it'));
+    await expect(service.reset('hi', '203.0.113.9')).rejects.toBeInstanceOf(ThrottleStoreUnavailableError);
+  });
+
+  it('allow: check and consume admit; refund and reset throw', async () => {
+    const service = await down('allow');
+    expect(await service.check('hi', '203.0.113.9')).toMatchObject({ allowed: true });
+    expect(await service.consume('hi', '203.0.113.9')).toMatchObject({ allowed: true });
+    await expect(service.reset('hi', '203.0.113.9')).rejects.toEqual(unavailable('reset needs it'));
+  });
+
+  it('deny: every call throws ThrottleStoreUnavailableError', async () => {
+    const service = await down('deny');
+    await expect(service.check('hi', '203.0.113.9')).rejects.toEqual(unavailable('check'));
+    await expect(service.consume('hi', '203.0.113.9')).rejects.toBeInstanceOf(ThrottleStoreUnavailableError);
+    await expect(service.refund('hi', '203.0.113.9')).rejects.toBeInstanceOf(ThrottleStoreUnavailableError);
+  });
+});
