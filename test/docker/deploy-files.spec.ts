@@ -59,7 +59,7 @@ const APP_PORT = 3000;
 const REPLICAS = 6;
 const RATE_GRAMMAR = /^\d+\/\d*(s|sec|second|m|min|minute|h|hour|d|day)$/;
 const KEY_GRAMMAR = /^(ip|user|header:[A-Za-z0-9-]+|query:[A-Za-z0-9_.-]+)$/;
-const SCOPE_FIELDS = ['rate', 'key', 'mode', 'allow', 'algorithm', 'burst', 'cost', 'tier', 'tiers'];
+const SCOPE_FIELDS = ['rate', 'key', 'mode', 'allow', 'algorithm', 'burst', 'cost', 'tier', 'tiers', 'count', 'blockFor'];
 
 // ---- shared checks -----------------------------------------------------------------------
 
@@ -595,6 +595,7 @@ describe('docker/k8s', () => {
       search: { rate: '30/minute', mode: 'shadow' },
       burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
       plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
+      login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
     });
   });
 

@@ -58,6 +58,7 @@ describe('docker/grafana and docker/prometheus: the operations kit', () => {
     events[0].circuitChange!({ from: 'closed', to: 'open', reason: 'errors' });
     events[0].denyCacheHit!({ key: 'k' });
     events[0].eviction!({ scope: 'hi' });
+    otel.countControl('hi', 'refund');
     const text = await new Promise<string>((resolve) =>
       exporter.getMetricsRequestHandler({} as never, { statusCode: 0, setHeader: () => undefined, end: resolve } as never),
     );

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
-import type { ThrottleMetrics } from '../metrics/throttle-metrics';
+import type { ControlCounter } from '../metrics/control-counter';
 import type { CompiledScope } from '../options/compile-scope';
 import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 
@@ -20,7 +20,7 @@ export class OutcomeSettler {
 
   constructor(
     private readonly storage: ThrottleStorage,
-    private readonly metrics?: ThrottleMetrics,
+    private readonly metrics?: ControlCounter,
   ) {}
 
   /** Whether any of the scopes counts by outcome (the decider's only cost on other requests). */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { ThrottleClock } from '../clock';
-import type { ThrottleMetrics } from '../metrics/throttle-metrics';
+import type { ControlCounter } from '../metrics/control-counter';
 import type { CompiledScope } from '../options/compile-scope';
 import type { RuleState, ThrottleDecision, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 
@@ -30,7 +30,7 @@ export class RefusalBlocks {
   private constructor(
     private readonly storage: ThrottleStorage,
     private readonly clock: ThrottleClock,
-    private readonly metrics?: ThrottleMetrics,
+    private readonly metrics?: ControlCounter,
   ) {}
 
   /** The blocks of an app, or undefined when no scope has `blockFor` (the decider then does nothing more). */
@@ -38,7 +38,7 @@ export class RefusalBlocks {
     scopes: Iterable<CompiledScope>,
     storage: ThrottleStorage,
     clock: ThrottleClock,
-    metrics?: ThrottleMetrics,
+    metrics?: ControlCounter,
   ): RefusalBlocks | undefined {
     for (const s of scopes) if (s.blockMs !== undefined) return new RefusalBlocks(storage, clock, metrics);
     return undefined;

@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { MonotonicClock, ThrottleClock } from '../clock';
+import { controlCounters } from '../metrics/control-counter';
 import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
@@ -59,8 +60,9 @@ export class ThrottleDecider {
   ) {
     this.metrics = metrics ?? undefined;
     this.otel = otel ?? undefined;
-    this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock(), this.metrics);
-    if (OutcomeSettler.needed([...config.scopes.values()])) this.outcomes = new OutcomeSettler(storage, this.metrics);
+    const controls = controlCounters(this.metrics, this.otel);
+    this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock(), controls);
+    if (OutcomeSettler.needed([...config.scopes.values()])) this.outcomes = new OutcomeSettler(storage, controls);
   }
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */

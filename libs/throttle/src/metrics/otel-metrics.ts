@@ -1,6 +1,7 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import { mostRestrictive } from '../http/scope-pick';
 import type { ThrottleDecision, ThrottleStorage } from '../storage/throttle-storage';
+import type { ControlAction, ControlCounter } from './control-counter';
 import { DECISION_RESULTS as RESULTS, DecisionCounts, DecisionResult } from './decision-counts';
 import { STORE_DURATION_BUCKETS_S } from './throttle-metrics';
 
@@ -25,6 +26,7 @@ export const OTEL_INSTRUMENTS = {
   circuitTransitions: 'throttle.store.circuit_transitions',
   denyCacheHits: 'throttle.deny_cache_hits',
   evictions: 'throttle.evictions',
+  controls: 'throttle.controls',
 } as const;
 
 /** `@opentelemetry/api`, loaded when OpenTelemetry metrics are created (it is an optional peer dependency). */
@@ -50,7 +52,7 @@ function loadOtelApi(): typeof import('@opentelemetry/api') {
  * @example
  * ThrottleModule.forRoot({ scopes: { hi: '60/minute' }, metrics: ['prometheus', 'otel'] })
  */
-export class OtelThrottleMetrics {
+export class OtelThrottleMetrics implements ControlCounter {
   private readonly api: typeof import('@opentelemetry/api');
   private readonly storeDuration: Histogram;
   private readonly storeErrors: Counter;
@@ -58,6 +60,7 @@ export class OtelThrottleMetrics {
   private readonly circuitTransitions: Counter;
   private readonly denyCacheHits: Counter;
   private readonly evictions: Counter;
+  private readonly controls: Counter;
   /** Decisions so far, cumulative (the hot path bumps numbers only). */
   private readonly counts = new DecisionCounts();
   private circuitOpen = 0;
@@ -95,6 +98,15 @@ export class OtelThrottleMetrics {
       'Requests refused from the local deny cache without asking the shared store',
     );
     this.evictions = counter(OTEL_INSTRUMENTS.evictions, 'Sliding logs evicted while they still held an admission inside their window');
+    this.controls = counter(
+      OTEL_INSTRUMENTS.controls,
+      'Units given back (refund: uncounted outcomes, ThrottleService.refund), blocks started, counters reset, by scope',
+    );
+  }
+
+  /** Counts a runtime control on a scope, like {@link ThrottleMetrics.countControl}. */
+  countControl(scope: string, action: ControlAction): void {
+    this.controls.add(1, { scope, action });
   }
 
   /** Counts what a store reports through its events, like {@link ThrottleMetrics.observe}. Returns the unsubscribe function. */

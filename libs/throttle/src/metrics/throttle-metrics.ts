@@ -1,6 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Counter, Gauge, Histogram, Metric, Registry } from 'prom-client';
 import type { ThrottleStorage } from '../storage/throttle-storage';
+import type { ControlAction, ControlCounter } from './control-counter';
 import { DECISION_RESULTS as RESULTS, DecisionCounts, DecisionResult } from './decision-counts';
 
 /** Options of {@link ThrottleMetrics}. */
@@ -14,8 +15,7 @@ export interface ThrottleMetricsOptions {
 /** What happened to one request under one scope. */
 export type { DecisionResult };
 
-/** What {@link ThrottleMetrics.countControl} counts (`throttle_controls_total`). */
-export type ControlAction = 'refund' | 'block' | 'reset';
+export type { ControlAction };
 
 /** Buckets of the store latency histogram, in seconds (Prometheus and OpenTelemetry alike). */
 export const STORE_DURATION_BUCKETS_S: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
@@ -48,7 +48,7 @@ function loadPromClient(): typeof import('prom-client') {
  *   reply.header('content-type', this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
  * }
  */
-export class ThrottleMetrics implements OnApplicationShutdown {
+export class ThrottleMetrics implements OnApplicationShutdown, ControlCounter {
   readonly registry: Registry;
   readonly decisions: Counter<'scope' | 'result'>;
   readonly storeDuration: Histogram<'store'>;
@@ -175,7 +175,7 @@ export class ThrottleMetrics implements OnApplicationShutdown {
   close(): void {
     for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
     const own: Metric[] = [this.decisions, this.storeDuration, this.storeErrors, this.fallbackDecisions, this.circuitOpen];
-    own.push(this.circuitTransitions, this.denyCacheHits, this.evictions);
+    own.push(this.circuitTransitions, this.denyCacheHits, this.evictions, this.controls);
     for (const metric of own) {
       const name = (metric as unknown as { name: string }).name;
       if (this.registry.getSingleMetric(name) === metric) this.registry.removeSingleMetric(name);

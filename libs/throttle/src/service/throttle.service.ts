@@ -1,4 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ControlCounter, controlCounters } from '../metrics/control-counter';
+import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { ruleOf } from '../http/rule-builder';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
@@ -48,11 +50,16 @@ export interface ThrottleResult {
  */
 @Injectable()
 export class ThrottleService {
+  private readonly metrics?: ControlCounter;
+
   constructor(
     private readonly storage: ThrottleStorage,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
-    @Optional() private readonly metrics?: ThrottleMetrics,
-  ) {}
+    @Optional() metrics?: ThrottleMetrics,
+    @Optional() otel?: OtelThrottleMetrics,
+  ) {
+    this.metrics = controlCounters(metrics ?? undefined, otel ?? undefined);
+  }
 
   /** The identity the scope's key resolves from a request (Express or Fastify, after proxy trust), as the guard would. */
   identityOf(scope: string, request: unknown): ThrottleIdentity {
