@@ -26,11 +26,14 @@ describeRedis('cold Redis Cluster flooded right after boot (WORKERS=4)', () => {
       THROTTLE_RATES: `api_key=${LIMIT}/m`,
     });
     const counts = await flood(demo.url, '/?api_key=cold', TOTAL, IN_FLIGHT);
-    console.log(`cold cluster flood: ${JSON.stringify(counts)}${counts[200] === LIMIT ? '' : `\n${demo.output()}`}`);
-    expect(counts).toEqual({ 200: LIMIT, 429: TOTAL - LIMIT });
     // Exact by design, not by luck: no call failed or timed out, so no worker decided anything locally.
-    expect(await metricTotal(demo.url, 'throttle_store_errors_total')).toBe(0);
-    expect(await metricTotal(demo.url, 'throttle_store_fallback_decisions_total')).toBe(0);
-    expect(await metricTotal(demo.url, 'throttle_store_circuit_transitions_total')).toBe(0);
+    // (Read first: a store call that timed out on a starved machine explains an extra admission.)
+    const errors = await metricTotal(demo.url, 'throttle_store_errors_total');
+    const fallbacks = await metricTotal(demo.url, 'throttle_store_fallback_decisions_total');
+    const transitions = await metricTotal(demo.url, 'throttle_store_circuit_transitions_total');
+    const facts = `store errors ${errors}, fallback decisions ${fallbacks}, circuit transitions ${transitions}`;
+    console.log(`cold cluster flood: ${JSON.stringify(counts)}, ${facts}${counts[200] === LIMIT ? '' : `\n${demo.output()}`}`);
+    expect({ errors, fallbacks, transitions }).toEqual({ errors: 0, fallbacks: 0, transitions: 0 });
+    expect(counts).toEqual({ 200: LIMIT, 429: TOTAL - LIMIT });
   }, 30_000);
 });
