@@ -26,6 +26,15 @@ export class LoginResolver {
   }
 }
 
+/** The same resolver without `@UseInterceptors`, for an app that registers `ThrottleOutcome` as `APP_INTERCEPTOR`. */
+@Resolver()
+export class AppWideLoginResolver {
+  failures = 0;
+  @ThrottleScope('login') @Query(() => String, { nullable: true }) login(@Args('password') password: string) {
+    return attempt(this, password);
+  }
+}
+
 @UseGuards(ThrottleGuard)
 @UseInterceptors(ThrottleOutcome)
 @WebSocketGateway({ path: '/ws' })

@@ -2,9 +2,10 @@
 // memory store: a field whose resolver throws, a message whose handler throws, counts as failed; the
 // unit is reserved at admission and given back after a success, so successes are free and concurrent
 // failures never exceed the limit.
-import { ThrottleModuleOptions } from 'nest-scoped-throttle';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ThrottleModuleOptions, ThrottleOutcome } from 'nest-scoped-throttle';
 import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
-import { Answer, graphqlFlood, graphqlLogin, isThrottled, LoginGateway, LoginResolver, wsFlood } from './outcome-app';
+import { Answer, AppWideLoginResolver, graphqlFlood, graphqlLogin, isThrottled, LoginGateway, LoginResolver, wsFlood } from './outcome-app';
 import { startWs, TRANSPORTS, WsApp } from './ws-app';
 
 const failures: ThrottleModuleOptions = { scopes: { login: { rate: '5/15m', count: 'failures' } } };
@@ -34,6 +35,13 @@ describe.each(DRIVERS)('count by outcome on GraphQL, %s over %s', (driver) => {
     const a = await start(serverErrors);
     for (let i = 0; i < 8; i++) expect(await graphqlLogin(a, 'bad')).toBe('failed');
     expect(tally(await graphqlFlood([a], 'boom', 8))).toEqual({ ok: 0, failed: 5, throttled: 3 });
+  });
+
+  it('ThrottleOutcome registered app-wide (APP_INTERCEPTOR) settles resolvers that do not name it', async () => {
+    const appWide = { provide: APP_INTERCEPTOR, useExisting: ThrottleOutcome };
+    app = await startGraphql(driver, { throttle: failures, resolvers: [AppWideLoginResolver, appWide as any] });
+    for (let i = 0; i < 8; i++) expect(await graphqlLogin(app, 'good')).toBe('ok');
+    expect(tally(await graphqlFlood([app], 'bad', 8))).toEqual({ ok: 0, failed: 5, throttled: 3 });
   });
 });
 
