@@ -10,6 +10,7 @@ import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage'
  * alike: the Node response's `finish`), the unit of each scope that does not count that status is
  * refunded (`ThrottleStorage.refund`: the key's newest unit, so a log's times may be off by the
  * requests in flight, never its count). A response that never finishes (client gone) counts.
+ * A GraphQL field call or WebSocket message is settled by the `ThrottleOutcome` interceptor instead.
  *
  * @example
  * if (verdict === undefined) settler.settleAfter(reply, context, scopes, built.rules);
