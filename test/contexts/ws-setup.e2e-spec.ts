@@ -1,10 +1,12 @@
 // What an app gets wrong when wiring WebSocket gateways, and what the library says about it: a gateway
 // without @UseGuards(ThrottleGuard) (Nest applies no global guard to gateways), and, on the ws adapter,
-// a gateway without a @WebSocketServer() property (no upgrade request to read identities from).
+// a gateway without a @WebSocketServer() property (no upgrade request to read identities from), and a
+// gateway counting by outcome without the ThrottleOutcome interceptor (no global interceptor reaches it).
 import { Logger, UseGuards } from '@nestjs/common';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { ThrottleGuard, ThrottleScope } from 'nest-scoped-throttle';
 import { CLIENT_B, PLATFORMS } from '../e2e/platforms';
+import { LoginGateway } from './outcome-app';
 import { startWs, WsApp } from './ws-app';
 
 @WebSocketGateway({ path: '/ws' })
@@ -19,6 +21,14 @@ class UnguardedGateway {
 class ServerlessGateway {
   @ThrottleScope('chat') @SubscribeMessage('say') say(@MessageBody() text: string) {
     return { event: 'said', data: text };
+  }
+}
+
+@UseGuards(ThrottleGuard)
+@WebSocketGateway({ path: '/ws' })
+class UncountedGateway {
+  @ThrottleScope('login') @SubscribeMessage('login') login() {
+    return { event: 'welcome', data: 'welcome' };
   }
 }
 
@@ -54,5 +64,17 @@ describe.each(PLATFORMS)('WebSocket setup mistakes over %s', (platform) => {
     expect(warnings).toEqual([
       expect.stringContaining('a ws client came without its upgrade request: give its gateway a @WebSocketServer() property'),
     ]);
+  });
+
+  it('a gateway under a scope counting by outcome without @UseInterceptors(ThrottleOutcome) is named in a boot warning', async () => {
+    const throttle = { scopes: { login: { rate: '5/m', count: 'failures' as const } } };
+    app = await startWs('socket.io', platform, { throttle, gateways: [UncountedGateway] });
+    expect(warnings).toEqual([
+      'UncountedGateway.login is under a scope counting by outcome but every message counts: add @UseInterceptors(ThrottleOutcome) to UncountedGateway',
+    ]);
+    await app.close();
+    warnings.length = 0;
+    app = await startWs('socket.io', platform, { throttle, gateways: [LoginGateway] });
+    expect(warnings).toEqual([]);
   });
 });

@@ -37,6 +37,7 @@ export { ThrottleClock } from './clock';
 export { ThrottleConfigError } from './options/config-error';
 export { ThrottleException, ThrottleStoreUnavailableException } from './http/throttle.exception';
 export { ThrottledGraphQLError } from './contexts/graphql-errors';
+export { outcomeStatus, ThrottleOutcome } from './contexts/throttle-outcome';
 
 // Metrics
 export { ThrottleMetrics } from './metrics/throttle-metrics';

@@ -1,8 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { GUARDS_METADATA } from '@nestjs/common/constants';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ThrottleGuard } from '../http/throttle.guard';
 import { THROTTLE_SCOPES } from '../http/throttle-scope.decorator';
+import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import type { ThrottleConfig } from '../options/normalize-options';
+import { ThrottleOutcome } from './throttle-outcome';
 
 /** `@WebSocketGateway()` marks its class with this metadata (`@nestjs/websockets`' GATEWAY_METADATA). */
 const GATEWAY_METADATA = 'websockets:is_gateway';
@@ -11,6 +14,8 @@ const GATEWAY_METADATA = 'websockets:is_gateway';
  * Warns at bootstrap about each gateway handler under `@ThrottleScope` that no {@link ThrottleGuard}
  * guards: Nest applies no global guard (`APP_GUARD`) to WebSocket gateways, so such a handler would be
  * silently unthrottled. A warning, not a boot error: an app may run the guard in a way this cannot see.
+ * Likewise for a handler under a scope counting by outcome (`count`, `countIf`) without the
+ * {@link ThrottleOutcome} interceptor (no global interceptor reaches gateways either): it would count every message.
  *
  * @example
  * // The fix the warning names:
@@ -25,6 +30,7 @@ export class WsGuardCheck implements OnApplicationBootstrap {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -33,9 +39,15 @@ export class WsGuardCheck implements OnApplicationBootstrap {
       const type = metatype as Function | null | undefined;
       if (typeof type !== 'function' || seen.has(type) || !Reflect.getMetadata(GATEWAY_METADATA, type)) continue;
       seen.add(type);
-      const unguarded = this.scanner
-        .getAllMethodNames(type.prototype)
-        .filter((method) => scoped(type, method) && !guarded(type) && !guarded(type.prototype[method]));
+      const methods = this.scanner.getAllMethodNames(type.prototype);
+      const unsettled = methods.filter((m) => this.byOutcome(type, m) && !settled(type) && !settled(type.prototype[m]));
+      if (unsettled.length > 0) {
+        this.logger.warn(
+          `${unsettled.map((m) => `${type.name}.${m}`).join(', ')} ${unsettled.length === 1 ? 'is' : 'are'} under a scope counting by outcome ` +
+            `but every message counts: add @UseInterceptors(ThrottleOutcome) to ${type.name}`,
+        );
+      }
+      const unguarded = methods.filter((method) => scoped(type, method) && !guarded(type) && !guarded(type.prototype[method]));
       if (unguarded.length === 0) continue;
       this.logger.warn(
         `${unguarded.map((m) => `${type.name}.${m}`).join(', ')} ${unguarded.length === 1 ? 'is' : 'are'} under @ThrottleScope but not throttled: ` +
@@ -43,10 +55,25 @@ export class WsGuardCheck implements OnApplicationBootstrap {
       );
     }
   }
+
+  /** Whether the handler is under a scope that counts by outcome. */
+  private byOutcome(type: Function, method: string): boolean {
+    const names: string[] = scopesOf(type, method) ?? [];
+    return names.some((name) => this.config.scopes.get(name)?.countIf !== undefined);
+  }
+}
+
+function scopesOf(type: Function, method: string): string[] | undefined {
+  return Reflect.getMetadata(THROTTLE_SCOPES, type.prototype[method]) ?? Reflect.getMetadata(THROTTLE_SCOPES, type);
 }
 
 function scoped(type: Function, method: string): boolean {
-  return (Reflect.getMetadata(THROTTLE_SCOPES, type.prototype[method]) ?? Reflect.getMetadata(THROTTLE_SCOPES, type)) !== undefined;
+  return scopesOf(type, method) !== undefined;
+}
+
+function settled(target: object): boolean {
+  const interceptors: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, target) ?? [];
+  return interceptors.some((i) => i === ThrottleOutcome || i instanceof ThrottleOutcome);
 }
 
 function guarded(target: object): boolean {

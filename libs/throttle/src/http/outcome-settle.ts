@@ -10,6 +10,7 @@ import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage'
  * alike: the Node response's `finish`), the unit of each scope that does not count that status is
  * refunded (`ThrottleStorage.refund`: the key's newest unit, so a log's times may be off by the
  * requests in flight, never its count). A response that never finishes (client gone) counts.
+ * A GraphQL field call or WebSocket message is settled by the `ThrottleOutcome` interceptor instead.
  *
  * @example
  * if (verdict === undefined) settler.settleAfter(reply, context, scopes, built.rules);
@@ -17,6 +18,8 @@ import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage'
 export class OutcomeSettler {
   private failing = false;
   private readonly logger = new Logger('Throttle');
+  /** GraphQL field calls and WebSocket messages admitted and not yet settled, by their handler's argument list. */
+  private readonly pending = new WeakMap<object, { scopes: readonly CompiledScope[]; rules: readonly ThrottleRule[] }>();
 
   constructor(
     private readonly storage: ThrottleStorage,
@@ -29,23 +32,44 @@ export class OutcomeSettler {
     return false;
   }
 
-  /** Refunds, after the response, the units of the scopes that do not count its status; HTTP only. */
+  /**
+   * Refunds, after the response, the units of the scopes that do not count its status (HTTP); a GraphQL
+   * field call or WebSocket message is held until {@link settleCall} (the `ThrottleOutcome` interceptor).
+   */
   settleAfter(
     response: any,
     context: ExecutionContext | undefined,
     scopes: readonly CompiledScope[],
     rules: readonly ThrottleRule[],
   ): void {
-    if (context !== undefined && context.getType() !== 'http') return; // GraphQL and WebSockets count every request
+    if (this.storage.refund === undefined) return;
+    if (context !== undefined && context.getType() !== 'http') {
+      this.pending.set(context.getArgs(), { scopes, rules });
+      return;
+    }
     const raw = response?.raw ?? response;
-    if (typeof raw?.once !== 'function' || this.storage.refund === undefined) return;
-    raw.once('finish', () => {
-      const status = Number(raw.statusCode);
-      for (let i = 0; i < scopes.length; i++) {
-        const countIf = scopes[i].countIf;
-        if (countIf !== undefined && !scopes[i].shadow && !countIf(status)) this.refund(rules[i]); // a shadow scope counts all
-      }
-    });
+    if (typeof raw?.once !== 'function') return;
+    raw.once('finish', () => this.settle(Number(raw.statusCode), scopes, rules));
+  }
+
+  /** Whether the handler call with this argument list was admitted and awaits its outcome. */
+  holds(call: object): boolean {
+    return this.pending.has(call);
+  }
+
+  /** Settles a held GraphQL or WebSocket call with its outcome's status (once; later calls do nothing). */
+  settleCall(call: object, status: number): void {
+    const held = this.pending.get(call);
+    if (held === undefined) return;
+    this.pending.delete(call);
+    this.settle(status, held.scopes, held.rules);
+  }
+
+  private settle(status: number, scopes: readonly CompiledScope[], rules: readonly ThrottleRule[]): void {
+    for (let i = 0; i < scopes.length; i++) {
+      const countIf = scopes[i].countIf;
+      if (countIf !== undefined && !scopes[i].shadow && !countIf(status)) this.refund(rules[i]); // a shadow scope counts all
+    }
   }
 
   private refund(rule: ThrottleRule): void {

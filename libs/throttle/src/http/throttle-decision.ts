@@ -49,7 +49,8 @@ export class ThrottleDecider {
   private readonly otel?: OtelThrottleMetrics;
   private readonly logger = new Logger('Throttle');
   private readonly blocks?: RefusalBlocks;
-  private readonly outcomes?: OutcomeSettler;
+  /** Settles admitted requests by outcome when a scope counts by outcome (`count`, `countIf`). */
+  readonly outcomes?: OutcomeSettler;
 
   constructor(
     private readonly storage: ThrottleStorage,
@@ -82,7 +83,7 @@ export class ThrottleDecider {
       let verdict = isPromise(decided)
         ? decided.then((d) => this.settle(scopes, policy, built, d, response))
         : this.settle(scopes, policy, built, decided, response);
-      if (this.outcomes !== undefined && response !== undefined && OutcomeSettler.needed(scopes)) {
+      if (this.outcomes !== undefined && (response !== undefined || context !== undefined) && OutcomeSettler.needed(scopes)) {
         const outcomes = this.outcomes;
         const admitted = (v: Verdict): Verdict => (v === undefined && outcomes.settleAfter(response, context, scopes, built.rules), v);
         verdict = isPromise(verdict) ? verdict.then(admitted) : admitted(verdict);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { MonotonicClock, ThrottleClock } from '../clock';
 import { GraphqlThrottle } from '../contexts/graphql-context';
+import { ThrottleOutcome } from '../contexts/throttle-outcome';
 import { WsClients } from '../contexts/ws-clients';
 import { WsThrottle } from '../contexts/ws-context';
 import { WsGuardCheck } from '../contexts/ws-guard-check';
@@ -82,6 +83,7 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     WsClients,
     WsThrottle,
     WsGuardCheck,
+    ThrottleOutcome,
     ThrottleGuard,
     FastifyFastLane,
     GlobalThrottleGuard,
@@ -101,6 +103,7 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     ThrottleDecider,
     GraphqlThrottle,
     WsThrottle,
+    ThrottleOutcome,
   ],
 })
 export class ThrottleModule extends ThrottleConfigurableModule {}

@@ -37,7 +37,7 @@ export interface CompiledScope extends ScopeRate {
   readonly shadow: boolean;
   /** `blockFor` in ms: how long a client this scope refuses stays refused. */
   readonly blockMs?: number;
-  /** `count`/`countIf`: whether an admitted HTTP request counts, by its response status; undefined: all count. */
+  /** `count`/`countIf`: whether an admitted request counts, by its response status (GraphQL, WS: `outcomeStatus`); undefined: all count. */
   readonly countIf?: (status: number) => boolean;
   /** Whether a request skips this scope (allow list, `skipIf`); undefined when nothing can skip it. */
   readonly skip?: (request: any, context: ExecutionContext | undefined) => boolean;
