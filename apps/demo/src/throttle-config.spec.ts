@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loginKey } from './login.controller';
 import { loadThrottleFile } from './throttle-config';
 
 // The demo's config file: the shipped one, older files without the newer scopes, THROTTLE_RATES.
@@ -22,7 +23,12 @@ describe('loadThrottleFile', () => {
 
   it('reads the shipped file: the article scopes, the shadow scope, a GCRA scope and a tiered scope', () => {
     expect(loadThrottleFile('apps/demo/config/throttle.yaml', undefined)).toEqual({
-      scopes: { hi: '60/minute', api_key: { rate: '1/s', key: 'query:api_key' }, ...defaults },
+      scopes: {
+        hi: '60/minute',
+        api_key: { rate: '1/s', key: 'query:api_key' },
+        ...defaults,
+        login: { ...defaults.login, key: loginKey }, // the key a file cannot say: (IP, username)
+      },
     });
   });
 
