@@ -37,6 +37,11 @@ export class DenyCacheModel {
     return states === undefined ? undefined : { allowed: false, states };
   }
 
+  /** Forgets a rule's key: a refund or reset lifts its local refusals. */
+  forget(rule: ThrottleRule): void {
+    this.full.delete(storeKey(rule));
+  }
+
   /** Remembers the full keys of a store's refusal; forgets the keys of an admission. */
   remember(rules: readonly ThrottleRule[], decision: ModelDecision, now: number): void {
     if (decision.allowed) {
