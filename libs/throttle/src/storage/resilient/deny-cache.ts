@@ -60,6 +60,18 @@ export class DenyCache {
     });
   }
 
+  /**
+   * Records blocks the store holds (`leftMs` per rule, from `sentAt`): a key already known full for
+   * longer keeps its later reopening (a block shorter than the window does not shorten the refusal).
+   */
+  rememberBlocks(request: ThrottleRequest, leftMs: readonly number[], sentAt: number): void {
+    request.rules.forEach((rule, i) => {
+      const until = sentAt + leftMs[i];
+      const known = this.until.get(rule.key);
+      if (leftMs[i] > 0 && (known === undefined || known.until < until)) this.until.set(rule.key, { until, reopensAt: until, rule });
+    });
+  }
+
   /** Forgets the keys (a refund or reset made room: the store may admit before the remembered time). */
   forget(keys: readonly string[]): void {
     for (const key of keys) this.until.delete(key);
