@@ -76,7 +76,10 @@ export function serviceCall(
       denyCache?.forget(rule);
       reference.reset([rule.key]);
       return undefined;
-    case 'block':
-      return reference.block({ rules: [rule] }, call.blockMs!, now)[0];
+    case 'block': {
+      const [leftMs] = reference.block({ rules: [rule] }, call.blockMs!, now);
+      denyCache?.block(rule, leftMs, now);
+      return leftMs;
+    }
   }
 }

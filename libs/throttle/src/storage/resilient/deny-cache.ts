@@ -61,14 +61,16 @@ export class DenyCache {
   }
 
   /**
-   * Records blocks the store holds (`leftMs` per rule, from `sentAt`): a key already known full for
-   * longer keeps its later reopening (a block shorter than the window does not shorten the refusal).
+   * Extends the refusals of keys known full with the blocks the store holds (`leftMs` per rule, from
+   * `sentAt`). A key not known full is left to the store: it may stay full by its own log longer than
+   * the block, which only the store knows (a cached refusal must not report an earlier Retry-After);
+   * a key known full for longer than the block keeps its later reopening.
    */
   rememberBlocks(request: ThrottleRequest, leftMs: readonly number[], sentAt: number): void {
     request.rules.forEach((rule, i) => {
       const until = sentAt + leftMs[i];
       const known = this.until.get(rule.key);
-      if (leftMs[i] > 0 && (known === undefined || known.until < until)) this.until.set(rule.key, { until, reopensAt: until, rule });
+      if (leftMs[i] > 0 && known !== undefined && known.until < until) this.until.set(rule.key, { until, reopensAt: until, rule });
     });
   }
 
