@@ -27,15 +27,22 @@ export type CallResult =
 
 /**
  * A refusal as the decider reports it: each blocking scope that refused blocks its key (an active block
- * is kept) and reports the block's end when it is later than the refusal's own.
+ * is kept) and reports the block's end when it is later than the refusal's own; the deny cache learns it.
  */
-export function withBlocks(reference: ReferenceModel, decided: readonly Decided[], decision: ModelDecision, now: number): ModelDecision {
+export function withBlocks(
+  reference: ReferenceModel,
+  denyCache: DenyCacheModel | undefined,
+  decided: readonly Decided[],
+  decision: ModelDecision,
+  now: number,
+): ModelDecision {
   if (decision.allowed) return decision;
   const states = decision.states.slice();
   for (const d of decided) {
     const state = states[d.at];
     if (d.scope.blockMs === undefined || state.retryAfterMs <= 0) continue;
     const [leftMs] = reference.block({ rules: [d.rule] }, d.scope.blockMs, now);
+    denyCache?.block(d.rule, leftMs, now); // the store's block extends this process's known refusal
     if (leftMs > state.retryAfterMs) states[d.at] = { remaining: 0, resetMs: Math.max(state.resetMs, leftMs), retryAfterMs: leftMs };
   }
   return { allowed: false, states };

@@ -74,7 +74,7 @@ export class ModuleModel {
     if (this.store === 'down' && rules.length > 0) return { status: 503, body: storeUnavailableBody() };
     const [decided, exact] = rules.length > 0 ? this.decide(rules, now) : [{ allowed: true, states: [] }];
     const blocking = this.blocking(enforced);
-    const decision = withBlocks(this.reference, blocking, decided, now);
+    const decision = withBlocks(this.reference, this.denyCache, blocking, decided, now);
     if (decision.allowed) settle(this.reference, blocking, step.status ?? 200, now);
     if (decision.allowed && this.store !== 'down') {
       for (const p of planned.filter((q) => q.scope.shadow)) this.reference.consume({ rules: [...p.deciding, ...p.recorders] }, now);
