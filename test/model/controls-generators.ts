@@ -39,8 +39,10 @@ const extraArb = fc.record({
  * during a block that `ThrottleService.block` set reports a new block of `blockFor` (RefusalBlocks does not
  * know the store's block and answers before the store says it kept its own), though the store keeps the
  * shorter one. Seed 1696752993: a refund that takes a block's unit ends the block on Redis (`b:1` gone: a
- * new `block` starts afresh) but not on memory nor in the ReferenceModel. So `block` calls go to scopes
- * without `blockFor`, and a case with a `block` call makes no `refund` calls.
+ * new `block` starts afresh) but not on memory nor in the ReferenceModel. Seed -849406069: after `reset`
+ * lifted a block, a refusal within a second of the old block's end is taken for that block (RefusalBlocks
+ * remembers it, CLOCK_SKEW_MS) and reports its end instead of starting a new one. So `block` and `reset`
+ * calls go to scopes without `blockFor`, and a case with a `block` call makes no `refund` calls.
  */
 const SERVICE_BLOCKS_ON_BLOCKING_SCOPES = process.env.MODEL_SERVICE_BLOCKS === '1';
 
@@ -49,7 +51,8 @@ function fold(call: ServiceCall, scopes: readonly ModelScope[]): ServiceCall {
   const scope = scopes[call.scope % scopes.length];
   const cost = call.cost === undefined ? undefined : Math.min(call.cost, maxCost(scope));
   const blocks = scope.algorithm === 'sliding-log' && (scope.blockMs === undefined || SERVICE_BLOCKS_ON_BLOCKING_SCOPES);
-  const kind = call.kind === 'block' && !blocks ? 'check' : call.kind;
+  const lifts = call.kind === 'reset' && scope.blockMs !== undefined && !SERVICE_BLOCKS_ON_BLOCKING_SCOPES;
+  const kind = (call.kind === 'block' && !blocks) || lifts ? 'check' : call.kind;
   return { ...call, kind, scope: call.scope % scopes.length, cost };
 }
 
@@ -63,7 +66,8 @@ export function controlsCaseArb(maxSteps: number, oneIdentity = false): fc.Arbit
       })
       .map(({ controls, extras }) => {
         const scopes = c.config.scopes.map((s, i) => controlled(s, controls[i].blockMs, controls[i].count));
-        const calls = extras.map((e) => e.call && fold(e.call, scopes));
+        // Not on shadow scopes: a request of shadow scopes only may be recorded after its response (seed 999303074).
+        const calls = extras.map((e) => (e.call && !scopes[e.call.scope % scopes.length].shadow ? fold(e.call, scopes) : undefined));
         const blocks = !SERVICE_BLOCKS_ON_BLOCKING_SCOPES && calls.some((call) => call?.kind === 'block');
         const steps: ModelStep[] = c.steps.map((s, i) => {
           const call = calls[i];
