@@ -42,7 +42,8 @@ const extraArb = fc.record({
  * new `block` starts afresh) but not on memory nor in the ReferenceModel. Seed -849406069: after `reset`
  * lifted a block, a refusal within a second of the old block's end is taken for that block (RefusalBlocks
  * remembers it, CLOCK_SKEW_MS) and reports its end instead of starting a new one. So `block` and `reset`
- * calls go to scopes without `blockFor`, and a case with a `block` call makes no `refund` calls.
+ * calls go to scopes without `blockFor`, and a case with a `block` call makes no `refund` calls; nor do
+ * `refund` calls go to `blockFor` scopes (seed -2040764740: the Redis block ended by a refund).
  */
 const SERVICE_BLOCKS_ON_BLOCKING_SCOPES = process.env.MODEL_SERVICE_BLOCKS === '1';
 
@@ -51,7 +52,7 @@ function fold(call: ServiceCall, scopes: readonly ModelScope[]): ServiceCall {
   const scope = scopes[call.scope % scopes.length];
   const cost = call.cost === undefined ? undefined : Math.min(call.cost, maxCost(scope));
   const blocks = scope.algorithm === 'sliding-log' && (scope.blockMs === undefined || SERVICE_BLOCKS_ON_BLOCKING_SCOPES);
-  const lifts = call.kind === 'reset' && scope.blockMs !== undefined && !SERVICE_BLOCKS_ON_BLOCKING_SCOPES;
+  const lifts = (call.kind === 'reset' || call.kind === 'refund') && scope.blockMs !== undefined && !SERVICE_BLOCKS_ON_BLOCKING_SCOPES;
   const kind = (call.kind === 'block' && !blocks) || lifts ? 'check' : call.kind;
   return { ...call, kind, scope: call.scope % scopes.length, cost };
 }
