@@ -37,6 +37,17 @@ export class DenyCacheModel {
     return states === undefined ? undefined : { allowed: false, states };
   }
 
+  /** Forgets a rule's key: a refund or reset lifts its local refusals. */
+  forget(rule: ThrottleRule): void {
+    this.full.delete(storeKey(rule));
+  }
+
+  /** Extends a key known full with a block the store holds for `leftMs` (a key not known full is left to the store). */
+  block(rule: ThrottleRule, leftMs: number, now: number): void {
+    const known = this.full.get(storeKey(rule));
+    if (leftMs > 0 && known !== undefined && known.until < now + leftMs) this.full.set(storeKey(rule), { until: now + leftMs, rule });
+  }
+
   /** Remembers the full keys of a store's refusal; forgets the keys of an admission. */
   remember(rules: readonly ThrottleRule[], decision: ModelDecision, now: number): void {
     if (decision.allowed) {

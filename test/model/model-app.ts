@@ -1,6 +1,6 @@
 // Builds the real Nest app of a generated config: one controller with a handler per route, the module's
 // options (hooks that throw on request), a FakeClock, and the store (memory, Redis, Cluster).
-import { Controller, Get, Type } from '@nestjs/common';
+import { Controller, Get, HttpException, Query, Type } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
 import { ScopeOptions, ThrottleCost, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
@@ -53,6 +53,8 @@ function scopeOptions(s: ModelScope): ScopeOptions {
     };
   }
   if (s.allow) o.allow = [ALLOWED_CLIENT];
+  if (s.blockMs !== undefined) o.blockFor = s.blockMs;
+  if (s.count !== undefined) o.count = s.count;
   if (s.skipIf) {
     o.skipIf = (context: ExecutionContext) => {
       const req = context.switchToHttp().getRequest();
@@ -75,13 +77,21 @@ function scopeOptions(s: ModelScope): ScopeOptions {
   return o;
 }
 
-/** A controller with one handler per route, at `/r<i>`, under the route's scopes and cost. */
+/** A route's handler: `{ route }`, or the status `?status=` asks for (an HttpException's). */
+const answer = (route: number) => (status?: string) => {
+  const code = Number(status ?? 200);
+  if (code !== 200) throw new HttpException({ route, status: code }, code);
+  return { route };
+};
+
+/** A controller with one handler per route, at `/r<i>`, under the route's scopes and cost; `?status=` picks its status. */
 export function modelController(config: ModelConfig): Type {
   @Controller()
   class ModelController {}
   config.routes.forEach((route, i) => {
     const name = `r${i}`;
-    Object.defineProperty(ModelController.prototype, name, { value: () => ({ route: i }), writable: true, configurable: true });
+    Object.defineProperty(ModelController.prototype, name, { value: answer(i), writable: true, configurable: true });
+    Query('status')(ModelController.prototype, name, 0);
     const descriptor = Object.getOwnPropertyDescriptor(ModelController.prototype, name)!;
     ThrottleScope(...route.scopes)(ModelController.prototype, name, descriptor);
     if (route.cost !== undefined) ThrottleCost(route.cost)(ModelController.prototype, name, descriptor);

@@ -7,6 +7,7 @@ import { startModelApp, StoreSpec } from './model-app';
 import { CLIENTS, ModelCase, stepHeaders } from './model-config';
 import { COMPARED_HEADERS, Expected } from './model-response';
 import { ModuleModel } from './module-model';
+import { compareCall, makeCall } from './controls-check';
 
 /** The longest a request may take: a hook that stops the response (or the process) shows as a timeout, not a hang. */
 const ANSWER_TIMEOUT_MS = 5_000;
@@ -21,7 +22,12 @@ export async function checkCase(c: ModelCase, platform: Platform, store: StoreSp
   try {
     for (const [i, step] of c.steps.entries()) {
       app.clock.advance(step.advanceMs);
-      const path = `/r${step.route}${step.plan === undefined ? '' : `?plan=${step.plan}`}`;
+      if (step.call !== undefined) {
+        compareCall(i, model.call(step, app.clock.now()), await within(makeCall(app.app, c.config, step), `step ${i}`));
+        continue;
+      }
+      const query = [step.plan === undefined ? '' : `plan=${step.plan}`, step.status === undefined ? '' : `status=${step.status}`];
+      const path = `/r${step.route}${query.some((q) => q) ? `?${query.filter((q) => q).join('&')}` : ''}`;
       const got = await within(app.get(path, stepHeaders(step), CLIENTS[step.client]), `step ${i}`);
       compare(i, model.respond(step, app.clock.now()), got);
     }

@@ -44,6 +44,19 @@ export interface ModelScope {
   readonly allow: boolean;
   /** A `skipIf` that skips the scope when the request's `x-skip` names it. */
   readonly skipIf: boolean;
+  /** `blockFor` in ms (sliding log only): a refusal blocks the client that long (issue 21). */
+  readonly blockMs?: number;
+  /** Which admitted requests count, by their response's status (issue 21; default `all`). */
+  readonly count?: 'all' | 'failures' | 'successes';
+}
+
+/** A `ThrottleService` call made between requests, for the step's client in `scopes[scope]` (issue 21). */
+export interface ServiceCall {
+  readonly kind: 'check' | 'consume' | 'refund' | 'reset' | 'block';
+  readonly scope: number;
+  readonly cost?: number;
+  /** `block`'s duration. */
+  readonly blockMs?: number;
 }
 
 /** One route: its scopes in `@ThrottleScope` order, and its `@ThrottleCost`. */
@@ -77,6 +90,10 @@ export interface ModelStep {
   /** Scopes whose `skipIf` says skip. */
   readonly skip?: readonly string[];
   readonly boom?: Hook;
+  /** The status the handler answers (`?status=`; default 200). */
+  readonly status?: number;
+  /** Instead of a request: a `ThrottleService` call for this step's client. */
+  readonly call?: ServiceCall;
 }
 
 /** A generated case: the module and what its clients send. */

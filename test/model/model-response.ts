@@ -95,7 +95,8 @@ export function expectedResponse(
     headers['x-ratelimit-remaining'] = String(top.state.remaining);
     headers['x-ratelimit-reset'] = String(seconds(allowed ? top.state.resetMs : top.state.retryAfterMs));
   }
-  if (allowed) return { status: 200, headers, body: { route: step.route } };
+  const status = step.status ?? 200;
+  if (allowed) return { status, headers, body: status === 200 ? { route: step.route } : { route: step.route, status } };
   const top = mostRestrictive(picks);
   const retryAfter = Math.max(1, seconds(top.state.retryAfterMs));
   headers['retry-after'] = String(retryAfter);

@@ -6,6 +6,7 @@ import { ReferenceModel } from 'nest-scoped-throttle/testing';
 import { ALLOWED_CLIENT, clientChosen, CLIENTS, ModelConfig, ModelRate, ModelScope, ModelStep } from './model-config';
 import { DenyCacheModel, ModelDecision } from './deny-cache-model';
 import { Expected, expectedResponse, ScopeOutcome, storeUnavailableBody } from './model-response';
+import { CallResult, Decided, serviceCall, settle, withBlocks } from './controls-model';
 
 /** A hook of the app threw: the request's 500. */
 class HookThrew extends Error {}
@@ -71,12 +72,33 @@ export class ModuleModel {
     const rules = enforced.flatMap((p) => [...p.deciding, ...p.recorders]);
     // deny: the enforced scopes cannot be decided, so the request is refused; shadow scopes refuse nothing.
     if (this.store === 'down' && rules.length > 0) return { status: 503, body: storeUnavailableBody() };
-    const [decision, exact] = rules.length > 0 ? this.decide(rules, now) : [{ allowed: true, states: [] }];
+    const [decided, exact] = rules.length > 0 ? this.decide(rules, now) : [{ allowed: true, states: [] }];
+    const blocking = this.blocking(enforced);
+    const decision = withBlocks(this.reference, this.denyCache, blocking, decided, now);
+    if (decision.allowed) settle(this.reference, blocking, step.status ?? 200, now);
     if (decision.allowed && this.store !== 'down') {
       for (const p of planned.filter((q) => q.scope.shadow)) this.reference.consume({ rules: [...p.deciding, ...p.recorders] }, now);
     }
     const expected = this.response(step, enforced, decision);
     return exact === undefined || this.store !== 'cross-slot' ? expected : { ...expected, or: this.response(step, enforced, exact) };
+  }
+
+  /** What the app's `ThrottleService` must answer to the step's call (issue 21). */
+  call(step: ModelStep, now: number): CallResult {
+    const call = step.call!;
+    const scope = this.config.scopes[call.scope];
+    const rule = this.rulesOf(scope, { ...step, boom: undefined, plan: undefined }, call.cost ?? scope.cost ?? 1).deciding[0];
+    return serviceCall(this.reference, this.denyCache, rule, call, now);
+  }
+
+  /** The enforced scopes' own rules and where their states are in the decision (blocks and counting act on them). */
+  private blocking(enforced: readonly ScopeRules[]): Decided[] {
+    let at = 0;
+    return enforced.map((p) => {
+      const d = { scope: p.scope, rule: p.deciding[0], at };
+      at += p.deciding.length + p.recorders.length;
+      return d;
+    });
   }
 
   private response(step: ModelStep, enforced: readonly ScopeRules[], decision: ModelDecision): Expected {

@@ -74,6 +74,8 @@ export class SlidingLog {
    * `retainMs` (for {@link isLive}); callers checked that the rule admits them.
    */
   push(now: number, units: number, limit: number, retainMs: number): void {
+    // Admitted during a partly refunded block, whose entries lie in the future: keep the log in time order.
+    if (this.size > 0 && this.at(this.size - 1) > now) return this.insertAt(now, units, limit, retainMs);
     this.windowMs = retainMs;
     if (this.size + units > this.times.length) this.grow(this.size + units, limit);
     const capacity = this.times.length;

@@ -131,4 +131,20 @@ describe('DenyCache', () => {
     clock.advance(1_000);
     expect(cache.check({ rules: [rule] })).toBeUndefined(); // past the certain part: the store decides
   });
+
+  // Found by the model suite (test/model/model-controls.spec.ts, seed -1052595736): a blockFor shorter
+  // than the window, started by a refusal, made the cache answer the block's end, before the store reopens.
+  it('keeps a refusal that lasts longer than a block written after it; leaves a key not known full to the store', () => {
+    const clock = new FakeClock();
+    const cache = new DenyCache(clock);
+    const rule = { key: 's:{u}', limit: 1, windowMs: 60_000 };
+    cache.rememberBlocks({ rules: [rule] }, [500], clock.now()); // seed 342370344: the key's own log may hold it longer
+    expect(cache.check({ rules: [rule] })).toBeUndefined();
+    cache.remember({ rules: [rule] }, { allowed: false, states: [{ remaining: 0, resetMs: 60_000, retryAfterMs: 60_000 }] }, clock.now());
+    cache.rememberBlocks({ rules: [rule] }, [3_000], clock.now());
+    clock.advance(646);
+    expect(cache.check({ rules: [rule] })?.states[0].retryAfterMs).toBe(59_354);
+    cache.rememberBlocks({ rules: [rule] }, [90_000], clock.now()); // a longer block extends it
+    expect(cache.check({ rules: [rule] })?.states[0].retryAfterMs).toBe(90_000);
+  });
 });

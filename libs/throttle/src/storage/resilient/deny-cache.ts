@@ -60,6 +60,20 @@ export class DenyCache {
     });
   }
 
+  /**
+   * Extends the refusals of keys known full with the blocks the store holds (`leftMs` per rule, from
+   * `sentAt`). A key not known full is left to the store: it may stay full by its own log longer than
+   * the block, which only the store knows (a cached refusal must not report an earlier Retry-After);
+   * a key known full for longer than the block keeps its later reopening.
+   */
+  rememberBlocks(request: ThrottleRequest, leftMs: readonly number[], sentAt: number): void {
+    request.rules.forEach((rule, i) => {
+      const until = sentAt + leftMs[i];
+      const known = this.until.get(rule.key);
+      if (leftMs[i] > 0 && known !== undefined && known.until < until) this.until.set(rule.key, { until, reopensAt: until, rule });
+    });
+  }
+
   /** Forgets the keys (a refund or reset made room: the store may admit before the remembered time). */
   forget(keys: readonly string[]): void {
     for (const key of keys) this.until.delete(key);

@@ -49,8 +49,7 @@ export class ResilientControls {
     const done = await this.host.attempt(request, () => block(request, blockMs));
     if (!done.ok) throw unavailable(this.host.storeName, 'block');
     // The keys are full until their block ends: this process refuses them locally until then.
-    const states = done.value.map((leftMs) => ({ remaining: 0, resetMs: leftMs, retryAfterMs: leftMs }));
-    this.host.denyCache?.remember(request, { allowed: false, states }, sentAt);
+    this.host.denyCache?.rememberBlocks(request, done.value, sentAt);
     return done.value;
   }
 
