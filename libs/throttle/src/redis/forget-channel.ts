@@ -45,11 +45,15 @@ export class ForgetChannel {
     };
   }
 
-  /** Closes the subscription's connection (the store's close calls it). */
+  /** Closes the subscription's connection (the store's close calls it, and so does the end of the store's client). */
   close(): void {
+    this.client.off('end', this.onClientEnd);
     this.subscriber?.disconnect();
     this.subscriber = undefined;
   }
+
+  /** The store's client ended (closed by its owner): a subscription of its own must not outlive it, reconnecting forever. */
+  private readonly onClientEnd = () => this.close();
 
   private open(): void {
     if (this.subscriber !== undefined) return;
@@ -67,6 +71,7 @@ export class ForgetChannel {
     });
     subscriber.subscribe(this.channel).catch(() => undefined);
     this.subscriber = subscriber;
+    this.client.once('end', this.onClientEnd);
   }
 }
 
