@@ -1,5 +1,6 @@
 // Issue 21: blockFor on a shared Redis, single node and 3-master Cluster, over both platforms. A block
 // started by one instance's refusal holds on the other instance; a reset on either lifts it everywhere.
+import { forgetSubscribers } from './forget-subscribers';
 import { Controller, Get } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
@@ -34,13 +35,7 @@ function describeTopology(name: string, useStore: (onStart: (client: Redis | Clu
       apps = [];
     });
 
-    /** Subscribers of the forget channel over every node: each instance subscribes on its first refusal. */
-    const subscribers = async () => {
-      const channel = `${client.options.keyPrefix ?? ''}throttle:forget`;
-      const nodes = (client as Cluster).isCluster === true ? (client as Cluster).nodes('master') : [client as Redis];
-      const counts = await Promise.all(nodes.map(async (node) => Number(((await node.pubsub('NUMSUB', channel)) as unknown[])[1])));
-      return counts.reduce((x, y) => x + y, 0);
-    };
+    const subscribers = () => forgetSubscribers(client);
 
     it('a block started on one instance holds on the other; a reset lifts it on both', async () => {
       const [a, b] = [await instance(), await instance()];

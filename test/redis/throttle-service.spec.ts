@@ -1,6 +1,7 @@
 // Issue 21: ThrottleService on a shared Redis, single node and 3-master Cluster, over both platforms.
 // Two app instances share the store: calls on one act on the counters the other's guard decides, and
 // a refund or reset on one lifts the other's deny-cached refusals on its next request.
+import { forgetSubscribers } from './forget-subscribers';
 import { Controller, Get } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
@@ -40,13 +41,7 @@ function describeTopology(name: string, useStore: (onStart: (client: Redis | Clu
       await Promise.all(apps.map((app) => app.close()));
       apps = [];
     });
-    /** Subscribers of the forget channel over every node (b subscribes on its first refusal, one round trip later). */
-    const subscribers = async () => {
-      const channel = `${client.options.keyPrefix ?? ''}throttle:forget`;
-      const nodes = (client as Cluster).isCluster === true ? (client as Cluster).nodes('master') : [client as Redis];
-      const counts = await Promise.all(nodes.map(async (node) => Number(((await node.pubsub('NUMSUB', channel)) as unknown[])[1])));
-      return counts.reduce((a, b) => a + b, 0);
-    };
+    const subscribers = () => forgetSubscribers(client);
     const as = () => `${platform}-${process.pid}-${++seq}`;
     const hi = (id: string, n: number, path = '/hi') => Array.from({ length: n }, () => [path, { 'x-client': id }] as const);
 
