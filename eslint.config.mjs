@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', 'bench-results/**', 'experiment-out/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', 'bench-results/**', 'experiment-out/**', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

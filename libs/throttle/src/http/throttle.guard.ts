@@ -14,7 +14,7 @@ import { ThrottleStoreUnavailableException } from './throttle.exception';
  * to decide that route after your authentication): asks the store once for all of the route's scopes, writes the
  * rate-limit headers, and throws a 429 (shaped by `onThrottled`) or the `deny` policy's 503 when
  * refused. GraphQL resolvers and WebSocket gateway handlers are handed to their own context
- * ({@link GraphqlThrottle}, {@link WsThrottle}); other contexts (microservices) are not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
+ * (`GraphqlThrottle`, `WsThrottle`); other contexts (microservices) are not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
  * named twice) passes straight through and is counted once. `overrideGuard(ThrottleGuard)` in a testing
  * module replaces it everywhere, the global use included.
  *

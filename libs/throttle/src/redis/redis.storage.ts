@@ -35,7 +35,7 @@ export interface RedisThrottleStorageOptions {
   logger?: LoggerService;
   /**
    * Whether the requests of one event-loop turn go to Redis as one script call (default true; see
-   * {@link ScriptBatcher}). `false` sends one call per request, as before batching (the bench compares both).
+   * `ScriptBatcher`). `false` sends one call per request, as before batching (the bench compares both).
    */
   batching?: boolean;
   /**
@@ -49,13 +49,13 @@ export interface RedisThrottleStorageOptions {
  * The shared store: per sliding-log key a sorted set holding its admission log (one member per unit of
  * cost), per GCRA key a string holding its theoretical arrival time (µs), and one Lua script call per
  * event-loop turn deciding each request that arrived in it (all its rules atomically, requests in arrival
- * order; see {@link ScriptBatcher}) with Redis `TIME` as the clock. Works with `Redis` and `Cluster`.
+ * order; see `ScriptBatcher`) with Redis `TIME` as the clock. Works with `Redis` and `Cluster`.
  * Keys get the client's `keyPrefix`. On a cluster, rules whose keys hash to different slots (scopes
  * with different identities on one route) are decided slot group by slot group, and the admission is
  * withdrawn from earlier groups when a later one refuses: never over-admits, briefly holds a slot
- * (see {@link CrossSlotConsumer}).
+ * (see `CrossSlotConsumer`).
  * Errors propagate: `ThrottleModule` wraps it (built from `redis`, or passed as `storage`) in
- * {@link ResilientThrottleStorage} for timeouts and the failure policy.
+ * `ResilientThrottleStorage` for timeouts and the failure policy.
  * Needs Redis >= 5 (scripts replicated by effects, so a script may read `TIME` and then write).
  *
  * @example
@@ -105,7 +105,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     }
   }
 
-  /** A store over a {@link RedisConnection}; quits the client on {@link close} when the connection is owned. */
+  /** A store over a `RedisConnection`; quits the client on {@link close} when the connection is owned. */
   static fromConnection(connection: RedisConnection, options: RedisThrottleStorageOptions = {}): RedisThrottleStorage {
     return new RedisThrottleStorage(connection.client, { ...options, ownsClient: connection.owned });
   }
@@ -149,7 +149,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return taken;
   }
 
-  /** Deletes the keys (one identity's), then tells every instance's deny cache (see {@link ForgetChannel}). */
+  /** Deletes the keys (one identity's), then tells every instance's deny cache (see `ForgetChannel`). */
   override async reset(keys: readonly string[]): Promise<void> {
     await resetOnRedis(this.client, keys);
     await this.forget.publish(keys);
@@ -160,14 +160,14 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return blockOnRedis(this.client, request, blockMs, this.options.storeTime);
   }
 
-  /** Calls `listener` with keys another instance (or this one) refunded or reset; opens the subscription (see {@link ForgetChannel}). */
+  /** Calls `listener` with keys another instance (or this one) refunded or reset; opens the subscription (see `ForgetChannel`). */
   watchForgotten(listener: ForgetListener): () => void {
     return this.forget.watch(listener);
   }
 
   /**
    * Connects the client if it is idle, then waits until the store can decide at once: connected, on a
-   * cluster every master too, and the script loaded on each (see {@link RedisReadiness}). Rejects after
+   * cluster every master too, and the script loaded on each (see `RedisReadiness`). Rejects after
    * `waitMs`, naming the last connection error; the client keeps reconnecting.
    */
   open(waitMs?: number): Promise<void> {
@@ -179,7 +179,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return this.readiness.watch(listener);
   }
 
-  /** On a cluster, the master (`host:port`) serving the request's keys (see {@link ClusterShards}); '' on a single node. */
+  /** On a cluster, the master (`host:port`) serving the request's keys (see `ClusterShards`); '' on a single node. */
   shardOf(request: ThrottleRequest): string {
     return this.shards?.shardOf(request.rules) ?? '';
   }
@@ -195,7 +195,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   /**
-   * Closes an owned client completely and waits for it (see {@link closeOwnedClient}: QUIT when ready,
+   * Closes an owned client completely and waits for it (see `closeOwnedClient`: QUIT when ready,
    * bounded; at once when Redis is down; the sentinel subscriptions too); leaves app clients alone.
    */
   async close(): Promise<void> {
