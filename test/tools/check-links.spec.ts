@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 // scripts/check-links.js (`npm run docs:links`): GitHub's anchors, what counts as a link, and a broken
 // file or #anchor reported with its line.
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { slug, anchorsOf, linksOf, check } = require('../../scripts/check-links.js') as {
   slug: (heading: string) => string;
   anchorsOf: (text: string) => Set<string>;

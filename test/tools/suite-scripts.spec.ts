@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const jestConfig: { testRegex: string; testPathIgnorePatterns: string[] } = require(join(root, 'jest.config.js'));
 
 /** Every spec `npm test` runs: the files under libs/, apps/ and test/ that jest's config selects. */
