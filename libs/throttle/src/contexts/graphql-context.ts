@@ -1,7 +1,8 @@
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { HeaderSink } from '../http/headers';
-import { RoutePlans } from '../http/route-plans';
-import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
+import { ContextThrottle, decideOnce } from '../http/decide-once';
+import { RoutePlan, RoutePlans } from '../http/route-plans';
+import { ThrottleDecider, Verdict } from '../http/throttle-decision';
 import { ThrottledGraphQLError, ThrottleHookGraphQLError, ThrottleStoreUnavailableGraphQLError } from './graphql-errors';
 
 /** The HTTP exchange behind a GraphQL operation: the request identities read, and the response headers go to (if any). */
@@ -48,7 +49,7 @@ function writable(response: any): response is HeaderSink {
  * // Field resolvers (@ResolveField) run guards only with GraphQLModule's `fieldResolverEnhancers: ['guards']`.
  */
 @Injectable()
-export class GraphqlThrottle {
+export class GraphqlThrottle implements ContextThrottle {
   private readonly logger = new Logger('Throttle');
 
   constructor(
@@ -60,14 +61,12 @@ export class GraphqlThrottle {
   private readonly decided = new WeakSet<object>();
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const plan = this.routes.planFor(context.getHandler(), context.getClass());
-    const call = context.getArgs();
-    if (plan === null || this.decided.has(call)) return true;
-    this.decided.add(call);
-    const http = httpOfGraphqlContext(context.getArgs()[2]);
-    if (http === undefined) throw this.noRequest(context);
-    const verdict = this.decider.decide(plan, http.request, context, http.response);
-    return isPending(verdict) ? verdict.then(admit) : admit(verdict);
+    const decide = (plan: RoutePlan) => {
+      const http = httpOfGraphqlContext(context.getArgs()[2]);
+      if (http === undefined) throw this.noRequest(context);
+      return this.decider.decide(plan, http.request, context, http.response);
+    };
+    return decideOnce(this.decided, this.routes, context, decide, admit);
   }
 
   /** Refuses (never admits unthrottled) a resolver whose context has no HTTP request, and says how to fix it. */

@@ -1,6 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { RoutePlans } from '../http/route-plans';
-import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
+import { ContextThrottle, decideOnce } from '../http/decide-once';
+import { RoutePlan, RoutePlans } from '../http/route-plans';
+import { ThrottleDecider, Verdict } from '../http/throttle-decision';
 import { WsClients } from './ws-clients';
 import { hookFailurePayload, refuseMessage, throttledPayload, unavailablePayload } from './ws-refusal';
 
@@ -20,7 +21,7 @@ import { hookFailurePayload, refuseMessage, throttledPayload, unavailablePayload
  * // a function key of the client: key: (request, context) => context.switchToWs().getClient().data.userId
  */
 @Injectable()
-export class WsThrottle {
+export class WsThrottle implements ContextThrottle {
   constructor(
     private readonly routes: RoutePlans,
     private readonly decider: ThrottleDecider,
@@ -31,17 +32,13 @@ export class WsThrottle {
   private readonly decided = new WeakSet<object>();
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const plan = this.routes.planFor(context.getHandler(), context.getClass());
-    const call = context.getArgs();
-    if (plan === null || this.decided.has(call)) return true;
-    this.decided.add(call);
     const client = context.switchToWs().getClient();
-    const verdict = this.decider.decide(plan, this.clients.requestOf(client), context, undefined);
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;
       if (v.status === 429) throw refuseMessage(client, throttledPayload(v.refusal.scope, v.refusal.retryAfter));
       throw refuseMessage(client, v.status === 503 ? unavailablePayload() : hookFailurePayload());
     };
-    return isPending(verdict) ? verdict.then(admit) : admit(verdict);
+    const decide = (plan: RoutePlan) => this.decider.decide(plan, this.clients.requestOf(client), context, undefined);
+    return decideOnce(this.decided, this.routes, context, decide, admit);
   }
 }

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
-import { GraphqlThrottle } from '../contexts/graphql-context';
-import { WsThrottle } from '../contexts/ws-context';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
+import type { ContextThrottles } from './decide-once';
+import { THROTTLE_CONTEXTS } from './decide-once';
 import { hookFailureException } from './hook-failure';
 import { refusalResponse } from './refusal';
 import { RoutePlans } from './route-plans';
@@ -13,8 +13,8 @@ import { ThrottleStoreUnavailableException } from './throttle.exception';
  * The guard that decides HTTP routes (the module calls it globally; name it in a route's own `@UseGuards`
  * to decide that route after your authentication): asks the store once for all of the route's scopes, writes the
  * rate-limit headers, and throws a 429 (shaped by `onThrottled`) or the `deny` policy's 503 when
- * refused. GraphQL resolvers and WebSocket gateway handlers are handed to their own context
- * (`GraphqlThrottle`, `WsThrottle`); other contexts (microservices) are not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
+ * refused. Other context types are handed to the handler the module registered for them
+ * (`THROTTLE_CONTEXTS`: GraphQL resolvers, WebSocket gateway handlers); a type with none (microservices) is not throttled. Idempotent per request: a request already decided (by the Fastify fast lane, or by this guard
  * named twice) passes straight through and is counted once. `overrideGuard(ThrottleGuard)` in a testing
  * module replaces it everywhere, the global use included.
  *
@@ -28,16 +28,13 @@ export class ThrottleGuard implements CanActivate {
     private readonly routes: RoutePlans,
     private readonly decider: ThrottleDecider,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
-    private readonly graphql: GraphqlThrottle,
-    private readonly ws: WsThrottle,
+    @Inject(THROTTLE_CONTEXTS) private readonly contexts: ContextThrottles,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const type = context.getType<string>();
     if (type === 'http') return this.http(context);
-    if (type === 'graphql') return this.graphql.canActivate(context);
-    if (type === 'ws') return this.ws.canActivate(context);
-    return true;
+    return this.contexts.get(type)?.canActivate(context) ?? true;
   }
 
   private http(context: ExecutionContext): boolean | Promise<boolean> {

@@ -7,6 +7,7 @@ import { WsClients } from '../contexts/ws-clients';
 import { WsThrottle } from '../contexts/ws-context';
 import { WsGuardCheck } from '../contexts/ws-guard-check';
 import { FastifyFastLane } from '../http/fastify-fast-lane';
+import { ContextThrottle, THROTTLE_CONTEXTS } from '../http/decide-once';
 import { GlobalThrottleGuard } from '../http/global-throttle.guard';
 import { RoutePlans } from '../http/route-plans';
 import { ThrottleDecider } from '../http/throttle-decision';
@@ -83,6 +84,15 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     WsClients,
     WsThrottle,
     WsGuardCheck,
+    {
+      provide: THROTTLE_CONTEXTS,
+      inject: [GraphqlThrottle, WsThrottle],
+      useFactory: (graphql: GraphqlThrottle, ws: WsThrottle) =>
+        new Map<string, ContextThrottle>([
+          ['graphql', graphql],
+          ['ws', ws],
+        ]),
+    },
     ThrottleOutcome,
     ThrottleGuard,
     FastifyFastLane,
@@ -103,6 +113,7 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     ThrottleDecider,
     GraphqlThrottle,
     WsThrottle,
+    THROTTLE_CONTEXTS,
     ThrottleOutcome,
   ],
 })
