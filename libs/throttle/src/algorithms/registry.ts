@@ -1,5 +1,6 @@
 import type { ThrottleRule } from '../storage/throttle-storage';
 import type { Algorithm } from './algorithm';
+import { fixedWindow } from './fixed-window';
 import { gcra } from './gcra';
 import { ALGORITHM_NAMES, ThrottleAlgorithm } from './names';
 import { slidingLog } from './sliding-log';
@@ -11,6 +12,7 @@ import { slidingLog } from './sliding-log';
 export const ALGORITHMS: { readonly [N in ThrottleAlgorithm]: Algorithm } = {
   'sliding-log': slidingLog,
   gcra,
+  'fixed-window': fixedWindow,
 };
 
 /** The default algorithm of a rule and a scope. */
