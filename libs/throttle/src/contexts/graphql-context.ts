@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { HeaderSink } from '../http/headers';
 import { RoutePlans } from '../http/route-plans';
-import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
+import { isPending, ThrottleDecider, Verdict } from '../http/decider';
 import { ThrottledGraphQLError, ThrottleHookGraphQLError, ThrottleStoreUnavailableGraphQLError } from './graphql-errors';
 
 /** The HTTP exchange behind a GraphQL operation: the request identities read, and the response headers go to (if any). */

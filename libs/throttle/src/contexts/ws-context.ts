@@ -1,6 +1,6 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { RoutePlans } from '../http/route-plans';
-import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
+import { isPending, ThrottleDecider, Verdict } from '../http/decider';
 import { WsClients } from './ws-clients';
 import { hookFailurePayload, refuseMessage, throttledPayload, unavailablePayload } from './ws-refusal';
 
