@@ -30,7 +30,8 @@ export interface MemoryUnit<C extends MemoryCounter = MemoryCounter> {
 }
 
 /**
- * An algorithm's Redis side. Its Lua (`lua`) adds one entry to the scripts' `ALGORITHMS` table (see
+ * An algorithm's Redis side. Its Lua (`lua`) is the body of a function returning its entry in the scripts'
+ * `ALGORITHMS` table, built the first time a call names the algorithm (see
  * `redis/lua-fragments.ts` for the functions an entry has); the TypeScript encodes a rule's arguments
  * and decodes the four numbers the entry's `reply` appends per rule.
  */

@@ -1,5 +1,5 @@
 /**
- * The fixed window's entry in the scripts' `ALGORITHMS` table (see `redis/lua-fragments.ts` for the
+ * The fixed window's entry in the scripts' `ALGORITHMS` table, which this Lua builds and returns (see `redis/lua-fragments.ts` for the
  * entry's functions). A key is a string `<end>:<count>`: its window's end (µs) and the units admitted in
  * it, expiring with the window (`PX`); the first admission after the end opens a new window. The end is
  * stored rather than left to the TTL, so a test clock (ARGV[1]) decides windows exactly. Only on a
@@ -24,7 +24,7 @@ local function fixedWrite(key, cell)
   end
   redis.call('SET', key, value, 'PX', math.ceil((cell.finish - now) / 1000) + slack)
 end
-ALGORITHMS['fixed-window'] = {
+return {
   check = function(call, key, limit, windowMs, cost)
     local cell = call.cells[key]
     if cell == nil then

@@ -1,5 +1,5 @@
 /**
- * GCRA's entry in the scripts' `ALGORITHMS` table (see `redis/lua-fragments.ts` for the entry's
+ * GCRA's entry in the scripts' `ALGORITHMS` table, which this Lua builds and returns (see `redis/lua-fragments.ts` for the entry's
  * functions). A key is a string holding `tat`, the theoretical arrival time in integer µs, written with
  * `%.0f`. Only on a Cluster, after a provisional (cross-slot) admission, the string is
  * `<tat>:<pendingUntil>:<pending>` until `pendingUntil` (the last provisional admission's time + the
@@ -26,7 +26,7 @@ local function gcraWrite(key, tat, pendingUntil, pending)
   end
   redis.call('SET', key, value, 'PX', math.ceil((tat - now) / 1000) + slack)
 end
-ALGORITHMS['gcra'] = {
+return {
   -- Admits iff max(tat, now) + cost * T - now <= burst * T (extra: the burst).
   check = function(call, key, limit, windowMs, cost, burst)
     local cell = call.cells[key]

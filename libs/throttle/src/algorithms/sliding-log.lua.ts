@@ -1,5 +1,5 @@
 /**
- * The sliding log's entry in the scripts' `ALGORITHMS` table (see `redis/lua-fragments.ts` for the entry's
+ * The sliding log's entry in the scripts' `ALGORITHMS` table, which this Lua builds and returns (see `redis/lua-fragments.ts` for the entry's
  * functions). A key is a sorted set, one member per admitted unit (score = its time in µs); a request of
  * cost c logs c members: `<member>`, then `<member>:2` .. `<member>:c`. The call's cell of a key caches its
  * trim, its count (kept in Lua as units are logged) and its oldest admission; its `PEXPIRE` (the key's
@@ -45,7 +45,7 @@ local function freeingAges(key, count, need, skip)
   if at < older then return freeing, now - tonumber(redis.call('ZRANGE', key, skip + at, skip + at, 'WITHSCORES')[2]) end
   return freeing, now - tonumber(sure[at - older + 1])
 end
-ALGORITHMS['sliding-log'] = {
+return {
   -- Trims the key to its retention (once per call and retention), counts its units in the window.
   check = function(call, key, limit, windowMs, cost, retainMs)
     if retainMs < windowMs then retainMs = windowMs end

@@ -7,8 +7,9 @@ import { WITHDRAW_SCRIPT } from './withdraw.script';
 const SCRIPTS = { decide: DECIDE_SCRIPT, batch: DECIDE_BATCH_SCRIPT, refund: REFUND_SCRIPT, withdraw: WITHDRAW_SCRIPT };
 
 describe('the scripts and the table of algorithms', () => {
-  it.each(Object.entries(SCRIPTS))('%s: embeds every registered algorithm once, as one table entry', (_name, script) => {
-    for (const name of Object.keys(ALGORITHMS)) expect(script.split(`ALGORITHMS['${name}'] = {`)).toHaveLength(2);
+  it.each(Object.entries(SCRIPTS))('%s: embeds every registered algorithm once, as one entry built on first use', (_name, script) => {
+    for (const name of Object.keys(ALGORITHMS)) expect(script.split(`UNITS['${name}'] = function()\n`)).toHaveLength(2);
+    expect(script.match(/^return \{$/gm)).toHaveLength(Object.keys(ALGORITHMS).length);
   });
 
   it.each(Object.entries(SCRIPTS))(

@@ -23,7 +23,10 @@ end`;
 
 /**
  * What every script starts with: `now`, the TTL `slack` (ms, from ARGV[slackArg]), then the table of
- * algorithms, one entry per unit of `algorithms/registry.ts` (its `redis.lua`). An entry has:
+ * algorithms, one entry per unit of `algorithms/registry.ts`. A unit's Lua (`redis.lua`) is the body of
+ * a function that returns its entry: it runs the first time the call names the algorithm, so a call
+ * defines the functions of the algorithms it uses only (Lua creates every function a script defines on
+ * each call). An entry has:
  *
  *   check(call, key, limit, windowMs, cost, extra) -> admits, c   reads the key (once per call: call.cells[key])
  *   reply(call, key, c, out)             appends the rule's 4 numbers to out (read before any record)
@@ -36,15 +39,21 @@ end`;
  * Upvalues the entries read: now, nowText, slack, horizonUs, horizonText (now - the withdrawal horizon).
  */
 export function scriptPrelude(slackArg: number): string {
+  const units = Object.values(ALGORITHMS).map((unit) => `UNITS['${unit.name}'] = function()\n${unit.redis.lua}\nend`);
   return `${NOW_LUA}
 local slack = tonumber(ARGV[${slackArg}])
 local nowText = string.format('%.0f', now)
 local horizonUs = ${WITHDRAW_HORIZON_MS * 1000}
 local horizonText = string.format('%.0f', now - horizonUs)
-local ALGORITHMS = {}
-${Object.values(ALGORITHMS)
-  .map((unit) => unit.redis.lua)
-  .join('\n')}`;
+local UNITS = {}
+${units.join('\n')}
+local ALGORITHMS = setmetatable({}, {
+  __index = function(algorithms, name)
+    local entry = UNITS[name]()
+    algorithms[name] = entry
+    return entry
+  end,
+})`;
 }
 
 /**
