@@ -1,7 +1,8 @@
-// fast-check arbitraries of the model suite: module configs (1-4 scopes per route, sliding log and GCRA,
+// fast-check arbitraries of the model suite: module configs (1-4 scopes per route, sliding log, GCRA and fixed window,
 // costs, client- and server-chosen tiers with other windows, shadow and enforce, allow lists, skipIf,
 // refusal shapes) and request sequences from several clients on a fake clock.
 import fc from 'fast-check';
+import type { ThrottleAlgorithm } from 'nest-scoped-throttle';
 import {
   capacity,
   clientChosen,
@@ -37,7 +38,7 @@ const scopeArb = (name: string): fc.Arbitrary<ModelScope> =>
   fc
     .record({
       rate: rateArb,
-      algorithm: fc.constantFrom<'sliding-log' | 'gcra'>('sliding-log', 'gcra'),
+      algorithm: fc.constantFrom<ThrottleAlgorithm>('sliding-log', 'gcra', 'fixed-window'),
       burst: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined, freq: 3 }),
       cost: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 2 }),
       shadow: sometimes,

@@ -158,7 +158,9 @@ export class ModuleModel {
     });
     // A client tier's rate counts on a counter of its own (one per rate), fed by the requests it decides.
     const tierRule = client && rule(client[1], `${id}#${client[1].limit}/${client[1].windowMs}@${client[1].windowMs}`);
-    if (scope.algorithm === 'gcra') return { scope, deciding: tierRule ? [rule(own, id), tierRule] : [rule(own, id)], recorders: [] };
+    // Only the sliding log retains history: it keeps a key's admissions for the longest window.
+    if (scope.algorithm !== 'sliding-log')
+      return { scope, deciding: tierRule ? [rule(own, id), tierRule] : [rule(own, id)], recorders: [] };
     const serverTiers = tier !== undefined && !clientChosen(tier.source) ? Object.values(tier.tiers) : [];
     const windows = new Set([scope.rate, ...serverTiers].map((r) => r.windowMs));
     const recorders = [...windows].filter((w) => w !== own.windowMs).map((w) => rule({ limit: UNBOUNDED, windowMs: w }, `${id}@${w}`));

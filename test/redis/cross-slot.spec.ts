@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/sliding-log.script';
+import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/decide.script';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { command, RedisCluster, waitFor } from '../../libs/testkit/src';
 import { describeRedis, filePrefix, useCluster } from './harness';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from '../../libs/throttle/src/redis/sliding-log.script';
+import { DECIDE_COMMAND, DECIDE_SCRIPT } from '../../libs/throttle/src/redis/decide.script';
 import { WITHDRAW_COMMAND, WITHDRAW_SCRIPT } from '../../libs/throttle/src/redis/withdraw.script';
 import { describeRedis, filePrefix, useRedis } from './harness';
 
@@ -18,7 +18,7 @@ describeRedis('GCRA withdrawal: never below the truth', () => {
   let client: Redis;
   useRedis(keyPrefix, (started) => {
     client = started;
-    started.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
+    started.defineCommand(DECIDE_COMMAND, { lua: DECIDE_SCRIPT });
     started.defineCommand(WITHDRAW_COMMAND, { lua: WITHDRAW_SCRIPT });
   });
 
@@ -32,7 +32,7 @@ describeRedis('GCRA withdrawal: never below the truth', () => {
       now += op.gapUs;
       if (op.kind === 'admit') {
         const mode = op.provisional ? '2' : '1';
-        const reply = await client.throttleSlidingLog(
+        const reply = await client.throttleDecide(
           1,
           key,
           String(now),
@@ -54,7 +54,7 @@ describeRedis('GCRA withdrawal: never below the truth', () => {
       const target = immediate ? pending[pending.length - 1] : pending[op.kind === 'withdraw' ? op.pick % pending.length : 0];
       target.pending = false;
       target.withdrawn = true;
-      await client.throttleWithdraw(1, key, String(now), `p${target.at}:x`, String(target.at), 600_000, 'gcra', target.cost * T);
+      await client.throttleWithdraw(1, key, String(now), `p${target.at}:x`, String(target.at), 600_000, 'gcra', target.cost * T, T);
     }
     let truth = -Infinity;
     for (const a of admitted) if (!a.withdrawn) truth = Math.max(truth, a.at) + a.cost * T;

@@ -4,7 +4,7 @@ import type { StoreTime } from '../../libs/throttle/src/clock';
 
 /** Test hooks on a cluster client (see {@link hooked}). */
 export interface Hooks {
-  /** Runs before each sliding-log script call, with its keys; may hold the call. */
+  /** Runs before each decision script call, with its keys; may hold the call. */
   beforeScript?(keys: string[]): Promise<void>;
   /** Every other command naming this key rejects, as on a dropped connection. */
   failKey?: string;
@@ -23,7 +23,7 @@ export function hooked(client: Cluster, hooks: Hooks): Cluster {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       const real = (...args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(target, args);
-      if (prop === 'throttleSlidingLog') {
+      if (prop === 'throttleDecide') {
         return async (numKeys: number, ...args: unknown[]) => {
           await hooks.beforeScript?.(args.slice(0, numKeys) as string[]);
           return real(numKeys, ...args);

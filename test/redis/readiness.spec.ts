@@ -1,7 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
-import { SLIDING_LOG_SHA } from '../../libs/throttle/src/redis/sliding-log.script';
+import { DECIDE_SHA } from '../../libs/throttle/src/redis/decide.script';
 import { WITHDRAW_SHA } from '../../libs/throttle/src/redis/withdraw.script';
 import { command, RedisCluster, StartedRedis, startCluster, startRedis, waitFor } from '../../libs/testkit/src';
 import { describeRedis, filePrefix } from './harness';
@@ -9,7 +9,7 @@ import { describeRedis, filePrefix } from './harness';
 // Readiness of the Redis store against real servers: boot leaves every connection ready and the script
 // loaded (no decision pays a connect or a compile), and a restarted Redis gets the script back by itself.
 const keyPrefix = filePrefix('readiness');
-const scriptLoaded = async (port: number, sha = SLIDING_LOG_SHA) => ((await command(port, 'SCRIPT', 'EXISTS', sha)) as number[])[0] === 1;
+const scriptLoaded = async (port: number, sha = DECIDE_SHA) => ((await command(port, 'SCRIPT', 'EXISTS', sha)) as number[])[0] === 1;
 
 describeRedis('Redis store readiness, single node', () => {
   let server: StartedRedis;

@@ -3,7 +3,7 @@ import { RedisThrottleStorage, ThrottleClock, ThrottleRule } from 'nest-scoped-t
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { startRedis } from '../../libs/testkit/src';
 import type { StoreTime } from '../../libs/throttle/src/clock';
-import { SLIDING_LOG_BATCH_SHA } from '../../libs/throttle/src/redis/batch.script';
+import { DECIDE_BATCH_SHA } from '../../libs/throttle/src/redis/batch.script';
 import { describeRedis, filePrefix } from './harness';
 
 const keyPrefix = filePrefix('storage');
@@ -110,10 +110,10 @@ describeRedis('RedisThrottleStorage on a single node', () => {
     await storage.consume({ rules: [rule] });
     await storage.consume({ rules: [rule] }); // by SHA now
     await raw.script('FLUSH');
-    expect(await raw.script('EXISTS', SLIDING_LOG_BATCH_SHA)).toEqual([0]);
+    expect(await raw.script('EXISTS', DECIDE_BATCH_SHA)).toEqual([0]);
     const after = await storage.consume({ rules: [rule] });
     expect(after).toMatchObject({ allowed: true, states: [{ remaining: 0 }] });
-    expect(await raw.script('EXISTS', SLIDING_LOG_BATCH_SHA)).toEqual([1]);
+    expect(await raw.script('EXISTS', DECIDE_BATCH_SHA)).toEqual([1]);
     expect((await storage.consume({ rules: [rule] })).allowed).toBe(false);
   });
 

@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 // The bench measures the library's own script: internals, imported from its source.
 import { type RedisLauncher, startRedis } from '../../../libs/testkit/src';
-import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from '../../../libs/throttle/src/redis/sliding-log.script';
+import { DECIDE_SCRIPT, DECIDE_SHA } from '../../../libs/throttle/src/redis/decide.script';
 import { spawnCommand } from './children';
 import { median } from './stats';
 
@@ -112,8 +112,8 @@ export interface ScriptCeiling {
  * 1 000 000 per 60 s, cost 1 (burst, ignored by a sliding log, is sent as the store sends it: the limit).
  */
 export async function scriptCeiling(redis: PrivateRedis, requests: number, rounds: number): Promise<ScriptCeiling> {
-  const sha = String(await redis.admin.script('LOAD', SLIDING_LOG_SCRIPT));
-  if (sha !== SLIDING_LOG_SHA) throw new Error(`SCRIPT LOAD gave ${sha}, the store sends ${SLIDING_LOG_SHA}`);
+  const sha = String(await redis.admin.script('LOAD', DECIDE_SCRIPT));
+  if (sha !== DECIDE_SHA) throw new Error(`SCRIPT LOAD gave ${sha}, the store sends ${DECIDE_SHA}`);
   const call = [
     'EVALSHA',
     sha,

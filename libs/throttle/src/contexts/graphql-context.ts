@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { HeaderSink } from '../http/headers';
 import { ContextThrottle, decideOnce } from '../http/decide-once';
 import { RoutePlan, RoutePlans } from '../http/route-plans';
-import { ThrottleDecider, Verdict } from '../http/throttle-decision';
+import { ThrottleDecider, Verdict } from '../http/decider';
 import { ThrottledGraphQLError, ThrottleHookGraphQLError, ThrottleStoreUnavailableGraphQLError } from './graphql-errors';
 
 /** The HTTP exchange behind a GraphQL operation: the request identities read, and the response headers go to (if any). */

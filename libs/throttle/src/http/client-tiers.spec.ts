@@ -3,7 +3,7 @@ import { normalizeOptions } from '../options/normalize-options';
 import { MemoryThrottleStorage } from '../storage/memory.storage';
 import { FakeClock } from '../testing/fake-clock';
 import { policyOf, RoutePlan } from './route-plans';
-import { ThrottleDecider } from './throttle-decision';
+import { ThrottleDecider } from './decider';
 
 // Issue 17 #1 as a property of the decision sequence: whatever tier header a client sends, in any
 // order and at any time, no window of the scope's rate and no window of a tier's rate (over the

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { decideOnce } from './decide-once';
 import type { RoutePlan, RoutePlans } from './route-plans';
-import type { Verdict } from './throttle-decision';
+import type { Verdict } from './decider';
 
 const plan = {} as RoutePlan;
 const routesWith = (found: RoutePlan | null) => ({ planFor: () => found }) as unknown as RoutePlans;

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { RoutePlan, RoutePlans } from './route-plans';
-import { isPending, Verdict } from './throttle-decision';
+import { isPending, Verdict } from './decider';
 
 /**
  * What throttles one kind of execution context other than HTTP (`graphql`, `ws`): {@link ThrottleGuard}

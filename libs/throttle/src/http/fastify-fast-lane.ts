@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import type { RoutePlan } from './route-plans';
-import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
+import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './decider';
 import { hookFailureException, reportHookFailure } from './hook-failure';
 import { refusalResponse } from './refusal';
 import { THROTTLE_ROUTE_GUARDED } from './route-guard';

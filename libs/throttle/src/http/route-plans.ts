@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { algorithmNamed } from '../algorithms/registry';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import { ThrottleConfigError } from '../options/config-error';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
@@ -61,7 +62,7 @@ export class RoutePlans implements OnModuleInit {
         }
         const scope = this.config.scopes.get(name);
         if (cost !== undefined && scope !== undefined && cost > scope.maxCost) {
-          const what = scope.algorithm === 'gcra' ? 'burst' : 'limit';
+          const what = algorithmNamed(scope.algorithm).capacityName;
           problems.add(`@ThrottleCost(${cost}) on ${type.name}.${method} exceeds scope "${name}"'s ${what} ${scope.maxCost}`);
         }
       }

@@ -6,7 +6,7 @@ import { THROTTLE_CONTEXTS } from './decide-once';
 import { hookFailureException } from './hook-failure';
 import { refusalResponse } from './refusal';
 import { RoutePlans } from './route-plans';
-import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
+import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './decider';
 import { ThrottleStoreUnavailableException } from './throttle.exception';
 
 /**

@@ -10,7 +10,7 @@ import { FastifyFastLane } from '../http/fastify-fast-lane';
 import { ContextThrottle, THROTTLE_CONTEXTS } from '../http/decide-once';
 import { GlobalThrottleGuard } from '../http/global-throttle.guard';
 import { RoutePlans } from '../http/route-plans';
-import { ThrottleDecider } from '../http/throttle-decision';
+import { ThrottleDecider } from '../http/decider';
 import { ThrottleGuard } from '../http/throttle.guard';
 import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';

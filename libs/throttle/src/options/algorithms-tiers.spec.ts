@@ -28,7 +28,7 @@ describe('scope options: algorithm, burst, cost, tiers', () => {
 
   it('stops boot on a mistyped algorithm, a bad burst or cost, and an oversized cost, naming each', () => {
     expect(problemsOf({ hi: { rate: '10/s', algorithm: 'leaky' } })).toEqual([
-      'scope "hi" algorithm "leaky" must be one of sliding-log, gcra',
+      'scope "hi" algorithm "leaky" must be one of sliding-log, gcra, fixed-window',
     ]);
     expect(problemsOf({ hi: { rate: '10/s', algorithm: 'gcra', burst: 0 } })).toEqual([
       'scope "hi" burst must be a whole number from 1 to 1000000, got 0',

@@ -1,4 +1,4 @@
-import type { ThrottleAlgorithm } from '../storage/throttle-storage';
+import { ALGORITHM_NAMES, algorithmNamed, isAlgorithmName, ThrottleAlgorithm } from '../algorithms/registry';
 import { MAX_LIMIT, Rate } from './rate';
 import { capacityOf, gcraSpanProblem, ScopeRate, scopeRate } from './scope-rate';
 import { compileTier, CompiledTier } from './tier';
@@ -21,8 +21,6 @@ export interface CompiledRates {
   readonly retainMs?: number;
 }
 
-const ALGORITHMS: readonly ThrottleAlgorithm[] = ['sliding-log', 'gcra'];
-
 /**
  * Compiles a scope's `algorithm`, `burst`, `cost`, `tier` and `tiers` around its parsed `rate`; pushes
  * one problem per mistake (a mistyped algorithm, a burst without GCRA, a cost above a limit or burst in
@@ -36,19 +34,20 @@ const ALGORITHMS: readonly ThrottleAlgorithm[] = ['sliding-log', 'gcra'];
 export function compileRates(name: string, spec: ScopeOptions, rate: Rate | undefined, problems: string[]): CompiledRates | undefined {
   const count = problems.length;
   const algorithm = spec.algorithm ?? 'sliding-log';
-  if (!ALGORITHMS.includes(algorithm)) {
-    problems.push(`scope "${name}" algorithm ${JSON.stringify(algorithm)} must be one of ${ALGORITHMS.join(', ')}`);
+  if (!isAlgorithmName(algorithm)) {
+    problems.push(`scope "${name}" algorithm ${JSON.stringify(algorithm)} must be one of ${ALGORITHM_NAMES.join(', ')}`);
   }
   const burst = countOption(spec.burst, `scope "${name}" burst`, problems);
-  if (burst !== undefined && algorithm !== 'gcra') {
-    problems.push(`scope "${name}" burst applies to algorithm gcra only (add algorithm: gcra)`);
+  const takesBurst = ALGORITHM_NAMES.filter((n) => algorithmNamed(n).takesBurst);
+  if (burst !== undefined && isAlgorithmName(algorithm) && !algorithmNamed(algorithm).takesBurst) {
+    problems.push(`scope "${name}" burst applies to algorithm ${takesBurst.join(', ')} only (add algorithm: ${takesBurst[0]})`);
   }
   const cost = countOption(spec.cost, `scope "${name}" cost`, problems) ?? 1;
   if (rate === undefined || problems.length > count) return undefined;
   const counting = { algorithm, burst };
   const own = scopeRate(name, rate, counting);
   if (cost > capacityOf(own)) {
-    problems.push(`scope "${name}" cost ${cost} exceeds its ${algorithm === 'gcra' ? 'burst' : 'limit'} ${capacityOf(own)}`);
+    problems.push(`scope "${name}" cost ${cost} exceeds its ${algorithmNamed(algorithm).capacityName} ${capacityOf(own)}`);
   }
   const tier = compileTier(name, spec.tier, spec.tiers, own, counting, cost, problems);
   for (const [label, scopeRate] of [['', own] as const, ...(tier?.rates ?? [])]) {
@@ -57,7 +56,7 @@ export function compileRates(name: string, spec: ScopeOptions, rate: Rate | unde
   }
   if (problems.length > count) return undefined;
   const maxCost = Math.min(...[own, ...(tier?.rates.values() ?? [])].map(capacityOf));
-  const serverTiers = tier !== undefined && !tier.beforeGuards && algorithm === 'sliding-log';
+  const serverTiers = tier !== undefined && !tier.beforeGuards && algorithmNamed(algorithm).retains;
   const retainMs = serverTiers ? Math.max(own.windowMs, ...[...tier.rates.values()].map((r) => r.windowMs)) : undefined;
   return { algorithm, own, cost, maxCost, tier, retainMs };
 }

@@ -1,4 +1,5 @@
 import { ExecutionContext, Logger } from '@nestjs/common';
+import { algorithmNamed } from '../algorithms/registry';
 import { scopeKeyPrefix } from '../storage/store-key';
 import type { ThrottleAlgorithm } from '../storage/throttle-storage';
 import type { ClientIpResolver } from './client-ip';
@@ -120,7 +121,7 @@ export function compileScope(
     tier: rates.tier,
     retainMs: rates.retainMs,
     keyPrefix: scopeKeyPrefix(name),
-    keyEnd: rates.algorithm === 'gcra' ? '}:gcra' : '}',
+    keyEnd: algorithmNamed(rates.algorithm).keyEnd,
     shadow: mode === 'shadow',
     blockMs,
     countIf,

@@ -1,3 +1,4 @@
+import { algorithmNamed, isAlgorithmName } from '../algorithms/registry';
 import { parseRate } from './rate';
 
 /**
@@ -40,6 +41,8 @@ export function compileBlock(name: string, blockFor: unknown, algorithm: string 
     problems.push(`scope "${name}" ${(error as Error).message}`);
     return undefined;
   }
-  if (algorithm === 'gcra') problems.push(`scope "${name}": blockFor needs algorithm "sliding-log" (a GCRA key holds no block)`);
+  if (isAlgorithmName(algorithm) && !algorithmNamed(algorithm).blocks) {
+    problems.push(`scope "${name}": blockFor needs algorithm "sliding-log" (a ${algorithm} key holds no block)`);
+  }
   return blockMs;
 }

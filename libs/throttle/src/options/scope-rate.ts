@@ -1,4 +1,4 @@
-import type { ThrottleAlgorithm } from '../storage/throttle-storage';
+import { algorithmNamed, ThrottleAlgorithm } from '../algorithms/registry';
 import { MAX_WINDOW_MS, Rate } from './rate';
 
 /** One rate a scope may decide under: its own, or one of its tiers'. */
@@ -20,7 +20,7 @@ export interface ScopeCounting {
 
 /** A scope's rate, compiled: its policy item and effective burst. */
 export function scopeRate(scope: string, rate: Rate, counting: ScopeCounting): ScopeRate {
-  const burst = counting.algorithm === 'gcra' ? (counting.burst ?? rate.limit) : undefined;
+  const burst = algorithmNamed(counting.algorithm).takesBurst ? (counting.burst ?? rate.limit) : undefined;
   return { limit: rate.limit, windowMs: rate.windowMs, burst, policy: policyItem(scope, rate.limit, rate.windowMs) };
 }
 

@@ -26,8 +26,10 @@ export interface ScopeOptions {
   /** Skip this scope for a request when it returns true (in addition to the module's `skipIf`). */
   skipIf?: SkipIf;
   /**
-   * `sliding-log` (default: at most N in any trailing period, exact) or `gcra` (the leaky bucket as a
-   * meter: `burst` at once when idle, then one every period/N; one number per client in the store).
+   * `sliding-log` (default: at most N in any trailing period, exact), `gcra` (the leaky bucket as a
+   * meter: `burst` at once when idle, then one every period/N; one number per client in the store) or
+   * `fixed-window` (`@nestjs/throttler`'s counting: N per window opened by the client's first request;
+   * up to 2N may pass around a window's end). See docs/algorithms.md.
    */
   algorithm?: ThrottleAlgorithm;
   /** GCRA only: requests admitted at once by an idle client. Default: the rate's N. */

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { algorithmNamed } from '../algorithms/registry';
 import { ThrottleHookError } from './hook-error';
 import { present } from './identity';
 import { parseRate } from './rate';
@@ -164,5 +165,5 @@ function dynamicRates(
 }
 
 function capacityName(counting: ScopeCounting): string {
-  return counting.algorithm === 'gcra' ? 'burst' : 'limit';
+  return algorithmNamed(counting.algorithm).capacityName;
 }

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
 import { hashTag } from '../storage/store-key';
 import type { ThrottleRule } from '../storage/throttle-storage';
-import { SLIDING_LOG_BATCH_COMMAND, SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
+import { DECIDE_BATCH_COMMAND, DECIDE_BATCH_SCRIPT } from './batch.script';
 import type { ScriptResult } from './cross-slot';
 import { pushRuleArgs, stateOf } from './script-reply';
 
@@ -18,7 +18,7 @@ interface Pending {
 
 /**
  * Sends the decisions that arrive in one event-loop turn to Redis as one script call
- * ({@link SLIDING_LOG_BATCH_SCRIPT}), in arrival order, and hands each request its own result from the
+ * ({@link DECIDE_BATCH_SCRIPT}), in arrival order, and hands each request its own result from the
  * one reply. The queue is flushed on `setImmediate`: after the poll phase, so the requests of every
  * socket read in that turn share the call (`process.nextTick` would flush after each socket's callback).
  * On a Cluster, the requests are grouped by hash tag (all keys of one call must share a slot); each
@@ -40,7 +40,7 @@ export class ScriptBatcher {
     private readonly instanceId: string,
     private readonly options: { readonly cluster: boolean; readonly keyPrefix: string; readonly storeTime?: StoreTime },
   ) {
-    client.defineCommand(SLIDING_LOG_BATCH_COMMAND, { lua: SLIDING_LOG_BATCH_SCRIPT });
+    client.defineCommand(DECIDE_BATCH_COMMAND, { lua: DECIDE_BATCH_SCRIPT });
   }
 
   /** Queues one request (its rules decided atomically, recorded when admitted); `sequence` makes its member unique. */
@@ -96,7 +96,7 @@ export class ScriptBatcher {
     }
     let reply: Promise<number[]>;
     try {
-      reply = this.client.throttleSlidingLogBatch(keys.length, ...keys, ...args);
+      reply = this.client.throttleDecideBatch(keys.length, ...keys, ...args);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;

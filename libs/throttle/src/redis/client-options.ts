@@ -19,7 +19,12 @@ import type { RedisAuth } from '../options/redis-security';
  * - `disconnectTimeout` 20 ms: a disconnect waits that long for the socket to close before destroying
  *   it (ioredis waits 2 s, on a timer that keeps the process alive when Redis is already gone).
  */
+/** How long one connection attempt of a module-owned client may take (boot itself waits `storeBootTimeoutMs`). */
 export const CONNECT_TIMEOUT_MS = 1_000;
+/**
+ * The longest pause between reconnection attempts: a Redis that accepts connections again is found
+ * within this, and the store is back (client `ready`, script reloaded, circuit closed) soon after.
+ */
 export const RECONNECT_MAX_DELAY_MS = 500;
 export const MIN_SOCKET_TIMEOUT_MS = 2_000;
 export const DISCONNECT_TIMEOUT_MS = 20;

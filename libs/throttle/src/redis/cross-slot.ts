@@ -3,8 +3,8 @@ import type { Cluster } from 'ioredis';
 import type { StoreTime } from '../clock';
 import { describeError } from '../storage/resilient/store-timeout';
 import type { RuleState, ThrottleDecision, ThrottleRule } from '../storage/throttle-storage';
-import { stateOf, withdrawArgs } from './script-reply';
-import type { RecordMode } from './sliding-log.script';
+import { stateOf, takeArgs } from './script-reply';
+import type { RecordMode } from './decide.script';
 import { WITHDRAW_COMMAND, WITHDRAW_SCRIPT } from './withdraw.script';
 
 /** One slot group's answer from the store's script. */
@@ -83,7 +83,7 @@ export class CrossSlotConsumer {
     if (allowed) return { allowed, states };
     for (const { group, result } of admitted) {
       const reply = result.reply ?? [];
-      const perKey = group.flatMap((i) => withdrawArgs(rules[i]));
+      const perKey = group.flatMap((i) => takeArgs(rules[i]));
       this.withdraw(
         group.map((i) => rules[i].key),
         `p${result.nowUs}:${suffix}`,

@@ -1,3 +1,5 @@
+import { ALGORITHMS } from '../algorithms/registry';
+
 /**
  * How long a provisional admission (a cross-slot request's, logged before its later slot groups decide)
  * may still be withdrawn. Older ones stay even if their request was refused (the withdrawal script
@@ -6,8 +8,8 @@
 export const WITHDRAW_HORIZON_MS = 1_000;
 
 /**
- * The Lua shared by the Redis store's scripts (the single-request, batched and withdrawal scripts embed
- * them verbatim, so each script stays one self-contained EVALSHA). Each fragment defines locals only.
+ * The Lua shared by the Redis store's scripts (the decision, batched, refund and withdrawal scripts embed
+ * it verbatim, so each script stays one self-contained EVALSHA). Each fragment defines locals only.
  */
 
 /** `now` in microseconds: ARGV[1] when given (test clocks), else Redis `TIME`. */
@@ -20,85 +22,74 @@ else
 end`;
 
 /**
- * GCRA keys (rule algorithm "gcra"; see ThrottleRule): a string holding `tat`, the theoretical arrival
- * time in integer microseconds, written with `%.0f`. Only on a Cluster, after a provisional (cross-slot)
- * admission, the string is `<tat>:<pendingUntil>:<pending>` until `pendingUntil` (the last provisional
- * admission's time + the withdrawal horizon): `pending` bounds the debt (µs) that withdrawals may still
- * take out of `tat`, so a refusal can say how long the key stays full whatever they do (the deny cache
- * relies on it). Past `pendingUntil` every admission is final and the next write drops the suffix.
+ * What every script starts with: `now`, the TTL `slack` (ms, from ARGV[slackArg]), then the table of
+ * algorithms, one entry per unit of `algorithms/registry.ts`. A unit's Lua (`redis.lua`) is the body of
+ * a function that returns its entry: it runs the first time the call names the algorithm, so a call
+ * defines the functions of the algorithms it uses only (Lua creates every function a script defines on
+ * each call). An entry has:
+ *
+ *   check(call, key, limit, windowMs, cost, extra) -> admits, c   reads the key (once per call: call.cells[key])
+ *   reply(call, key, c, out)             appends the rule's 4 numbers to out (read before any record)
+ *   record(call, key, c, member, provisional)   records the admission in call.cells[key]
+ *   flush(key, cell)                      writes a recorded key, once, at the end of the call
+ *   refund(key, units, extra) -> taken    takes back the newest units, never below zero
+ *   withdraw(key, member, units, atUs, extra) -> 1|0   takes back a provisional admission
+ *
+ * `extra` is the rule's 5th argument (`RedisUnit.extraArg`, or `takeArgs` for refund and withdraw).
+ * Upvalues the entries read: now, nowText, slack, horizonUs, horizonText (now - the withdrawal horizon).
  */
-export const GCRA_LUA = `local function gcraRead(key)
-  local value = redis.call('GET', key)
-  if not value then return nil, 0, 0 end
-  local tat, pendingUntil, pending = string.match(value, '^(%d+):(%d+):(%d+)$')
-  if tat then return tonumber(tat), tonumber(pendingUntil), tonumber(pending) end
-  return tonumber(value), 0, 0
-end
--- Decides one GCRA rule at now: whether it admits cost, the tat an admission writes, the debt before the
--- request (max(tat, now) - now, us), that debt without what pending withdrawals may take out, and cost * T.
-local function gcraCheck(tat, pendingUntil, pending, limit, windowMs, cost, burst)
-  local interval = math.ceil(windowMs * 1000 / limit)
-  local debt = 0
-  if tat ~= nil and tat > now then debt = tat - now end
-  local sure = debt
-  if pendingUntil > now then sure = math.max(0, debt - pending) end
-  local nextTat = now + debt + cost * interval
-  return nextTat - now <= burst * interval, nextTat, debt, sure, cost * interval
-end
--- Writes tat (the pending suffix while it is live) with TTL ceil((tat - now) / 1 ms) + slack.
-local function gcraWrite(key, tat, pendingUntil, pending, slack)
-  local value = string.format('%.0f', tat)
-  if pendingUntil > now and pending > 0 then
-    value = value .. ':' .. string.format('%.0f', pendingUntil) .. ':' .. string.format('%.0f', pending)
-  end
-  redis.call('SET', key, value, 'PX', math.ceil((tat - now) / 1000) + slack)
-end`;
+export function scriptPrelude(slackArg: number): string {
+  const units = Object.values(ALGORITHMS).map((unit) => `UNITS['${unit.name}'] = function()\n${unit.redis.lua}\nend`);
+  return `${NOW_LUA}
+local slack = tonumber(ARGV[${slackArg}])
+local nowText = string.format('%.0f', now)
+local horizonUs = ${WITHDRAW_HORIZON_MS * 1000}
+local horizonText = string.format('%.0f', now - horizonUs)
+local UNITS = {}
+${units.join('\n')}
+local ALGORITHMS = setmetatable({}, {
+  __index = function(algorithms, name)
+    local entry = UNITS[name]()
+    algorithms[name] = entry
+    return entry
+  end,
+})`;
+}
 
 /**
- * Sliding-log keys: a sorted set, one member per admitted unit (score = its time in µs). A request of
- * cost c logs c members: `<member>`, then `<member>:2` .. `<member>:c`.
+ * Deciding requests (after {@link scriptPrelude}): `decide` checks every rule of one request, appends
+ * each rule's numbers, and records an admission under all of them (mode "1"; "2": provisionally) or
+ * none (a refusal, or mode "0"); `flush` writes every recorded key once, as the last sequential call would.
  */
-export const SLIDING_LUA = `local function logUnits(key, nowText, member, cost)
-  local added, args = 0, { nowText, member }
-  for u = 2, cost do
-    args[#args + 1] = nowText
-    args[#args + 1] = member .. ':' .. u
-    if #args >= 2000 then
-      added = added + redis.call('ZADD', key, unpack(args))
-      args = {}
+export const DECIDE_LUA = `local function newCall()
+  return { cells = {}, written = {}, order = {} }
+end
+-- One request: n rules, keys from KEYS[k + 1], rule j's 5 arguments (limit, window ms, algorithm, cost,
+-- extra) from ARGV[b + 5 * (j - 1)]. Returns allowed (1|0).
+local function decide(call, k, b, n, mode, member, out)
+  local checks, allowed = {}, 1
+  for j = 1, n do
+    local a = b + 5 * (j - 1)
+    local admits, check = ALGORITHMS[ARGV[a + 2]].check(call, KEYS[k + j], tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]))
+    if not admits then allowed = 0 end
+    checks[j] = check
+  end
+  for j = 1, n do
+    local key, algorithm = KEYS[k + j], ALGORITHMS[ARGV[b + 5 * (j - 1) + 2]]
+    algorithm.reply(call, key, checks[j], out)
+    if allowed == 1 and mode ~= '0' then
+      algorithm.record(call, key, checks[j], member, mode == '2')
+      if call.written[key] == nil then
+        call.written[key] = algorithm
+        call.order[#call.order + 1] = key
+      end
     end
   end
-  if #args > 0 then added = added + redis.call('ZADD', key, unpack(args)) end
-  return added
+  return allowed
 end
--- Trims a key to its retention (ms) and counts its units in the trailing window (ms): returns that
--- count and skip, the number of older units it retains (the window's units start at rank skip).
-local function windowCount(key, windowMs, retainMs)
-  if retainMs < windowMs then retainMs = windowMs end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', now - retainMs * 1000))
-  local kept = redis.call('ZCARD', key)
-  if retainMs == windowMs or kept == 0 then return kept, 0 end
-  local count = redis.call('ZCOUNT', key, '(' .. string.format('%.0f', now - windowMs * 1000), '+inf')
-  return count, kept - count
-end
--- A refusal's ages (us): the unit whose expiry makes room for cost units (index count + cost - limit - 1,
--- oldest first among the window's units, which start at rank skip; -1 if there is room), and the same
--- counting only units that can no longer be withdrawn (all but provisional ones younger than the
--- horizon): the key stays full until then whatever happens to those; -1 if they leave room. The older
--- units (all certain) come first; the recent ones (inside every window: a window is >= 1 s) are few.
-local function freeingAges(key, count, need, horizonText, skip)
-  if need <= 0 or count == 0 then return -1, -1 end
-  local at = skip + math.min(need, count) - 1
-  local freeing = now - tonumber(redis.call('ZRANGE', key, at, at, 'WITHSCORES')[2])
-  local recent = redis.call('ZRANGEBYSCORE', key, '(' .. horizonText, '+inf', 'WITHSCORES')
-  local sure, pending = {}, 0
-  for j = 1, #recent, 2 do
-    if string.sub(recent[j], 1, 1) == 'p' then pending = pending + 1 else sure[#sure + 1] = recent[j + 1] end
+local function flush(call)
+  for i = 1, #call.order do
+    local key = call.order[i]
+    call.written[key].flush(key, call.cells[key])
   end
-  if pending == 0 then return freeing, freeing end
-  local older = count - #recent / 2
-  at = math.min(need - pending, count - pending) - 1
-  if at < 0 then return freeing, -1 end
-  if at < older then return freeing, now - tonumber(redis.call('ZRANGE', key, skip + at, skip + at, 'WITHSCORES')[2]) end
-  return freeing, now - tonumber(sure[at - older + 1])
 end`;

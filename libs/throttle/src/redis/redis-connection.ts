@@ -3,15 +3,6 @@ import type { RedisTarget } from '../options/redis-options';
 import { DEFAULT_STORE_TIMEOUT_MS } from '../storage/resilient/resilient-options';
 import { clusterOptions, describeTarget, sentinelOptions, singleNodeOptions } from './client-options';
 
-/** How long one connection attempt of a module-owned client may take (boot itself waits `storeBootTimeoutMs`). */
-export const CONNECT_TIMEOUT_MS = 2_000;
-
-/**
- * The longest pause between reconnection attempts: a Redis that accepts connections again is found
- * within this, and the store is back (client `ready`, script reloaded, circuit closed) soon after.
- */
-export const MAX_RECONNECT_DELAY_MS = 500;
-
 /** A connection to the store and whether the store owns it (owned clients are created lazily and quit on shutdown). */
 export interface RedisConnection {
   readonly client: Redis | Cluster;

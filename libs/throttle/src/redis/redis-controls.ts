@@ -1,10 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
-import { emissionIntervalUs } from '../storage/gcra';
 import { hashTag } from '../storage/store-key';
 import { retainOf, ThrottleRequest } from '../storage/throttle-storage';
 import './block.script';
 import './refund.script';
+import { takeArgs } from './script-reply';
 
 /**
  * The Redis store's runtime controls beside its decisions (`ThrottleService.refund` and `reset`): each
@@ -19,13 +19,7 @@ export async function refundOnRedis(client: Redis | Cluster, request: ThrottleRe
   oneSlot(rules.map((r) => r.key));
   const args: (string | number)[] = rules.map((rule) => rule.key);
   args.push(storeTime ? String(Math.round(storeTime.now() * 1000)) : '', storeTime ? storeTime.ttlSlackMs : 0);
-  for (const rule of rules) {
-    const cost = rule.cost ?? 1;
-    if (rule.algorithm === 'gcra') {
-      const interval = emissionIntervalUs(rule);
-      args.push('gcra', cost * interval, interval);
-    } else args.push('sliding-log', cost, rule.windowMs);
-  }
+  for (const rule of rules) args.push(...takeArgs(rule));
   return client.throttleRefund(rules.length, ...args);
 }
 

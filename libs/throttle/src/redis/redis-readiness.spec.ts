@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { RedisReadiness } from './redis-readiness';
-import { SLIDING_LOG_SCRIPT } from './sliding-log.script';
+import { DECIDE_SCRIPT } from './decide.script';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
 
 /** A client or cluster node as the readiness logic sees it: status, connect(), SCRIPT LOAD and events. */
@@ -55,7 +55,7 @@ describe('RedisReadiness', () => {
 
   it('connects a lazy client, and resolves only once it is ready and the script is loaded', async () => {
     const client = new FakeNode();
-    const open = settled(new RedisReadiness(asClient(client), [SLIDING_LOG_SCRIPT]).open(5_000));
+    const open = settled(new RedisReadiness(asClient(client), [DECIDE_SCRIPT]).open(5_000));
     await jest.advanceTimersByTimeAsync(1_000);
     expect(client.connects).toBe(1);
     expect(client.loads).toBe(0);
@@ -71,11 +71,11 @@ describe('RedisReadiness', () => {
     masters[0].status = 'ready';
     masters[1].status = 'connecting';
     const cluster = new FakeCluster(masters);
-    const open = settled(new RedisReadiness(asClient(cluster), [SLIDING_LOG_SCRIPT, WITHDRAW_SCRIPT]).open(5_000));
+    const open = settled(new RedisReadiness(asClient(cluster), [DECIDE_SCRIPT, WITHDRAW_SCRIPT]).open(5_000));
     cluster.becomeReady(); // slots map loaded; the masters' connections are not all ready yet
     await jest.advanceTimersByTimeAsync(0);
     expect(masters.map((m) => m.connects)).toEqual([0, 0, 1]);
-    expect(masters[0].loaded).toEqual([SLIDING_LOG_SCRIPT, WITHDRAW_SCRIPT]);
+    expect(masters[0].loaded).toEqual([DECIDE_SCRIPT, WITHDRAW_SCRIPT]);
     masters[1].becomeReady();
     await jest.advanceTimersByTimeAsync(0);
     expect(open.done).toBe(false);
@@ -89,7 +89,7 @@ describe('RedisReadiness', () => {
   it('gives up after waitMs naming the last connection error, and leaves no listener behind', async () => {
     const client = new FakeNode();
     const baseline = client.eventNames().length;
-    const open = settled(new RedisReadiness(asClient(client), [SLIDING_LOG_SCRIPT]).open(500));
+    const open = settled(new RedisReadiness(asClient(client), [DECIDE_SCRIPT]).open(500));
     client.emit('error', new Error('Connection is closed.'));
     client.emit('error', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
     client.emit('error', new Error('Connection is closed.')); // a code-less error never hides the one that says why
@@ -103,16 +103,16 @@ describe('RedisReadiness', () => {
   it('fails at once on a client that has ended, and reports a failed SCRIPT LOAD as it is', async () => {
     const ended = new FakeNode();
     ended.status = 'end';
-    await expect(new RedisReadiness(asClient(ended), [SLIDING_LOG_SCRIPT]).open(5_000)).rejects.toThrow('connection ended');
+    await expect(new RedisReadiness(asClient(ended), [DECIDE_SCRIPT]).open(5_000)).rejects.toThrow('connection ended');
     const denied = new FakeNode();
     denied.status = 'ready';
     denied.scriptError = new Error("NOPERM this user has no permissions to run the 'script|load' command");
-    await expect(new RedisReadiness(asClient(denied), [SLIDING_LOG_SCRIPT]).open(5_000)).rejects.toThrow(/^NOPERM/);
+    await expect(new RedisReadiness(asClient(denied), [DECIDE_SCRIPT]).open(5_000)).rejects.toThrow(/^NOPERM/);
   });
 
   it('after boot, reloads the script on every ready (a reconnection) before telling the listener', async () => {
     const client = new FakeNode();
-    const readiness = new RedisReadiness(asClient(client), [SLIDING_LOG_SCRIPT]);
+    const readiness = new RedisReadiness(asClient(client), [DECIDE_SCRIPT]);
     let told = 0;
     const stop = readiness.watch(() => (told += 1));
     const open = readiness.open(5_000);

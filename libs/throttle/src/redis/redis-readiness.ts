@@ -11,7 +11,7 @@ type Client = Redis | Cluster;
  * and overrun the store timeout (issue 9: a cold cluster flooded at boot over-admitted).
  *
  * @example
- * const readiness = new RedisReadiness(client, [SLIDING_LOG_SCRIPT]);
+ * const readiness = new RedisReadiness(client, [DECIDE_SCRIPT]);
  * const stop = readiness.watch(() => breaker.close('connection ready')); // after every reconnection
  * await readiness.open(5_000); // at boot; rejects after 5 s, naming the last connection error
  */

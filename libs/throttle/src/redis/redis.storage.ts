@@ -6,14 +6,14 @@ import type { ReplicaWait } from '../options/replica-wait';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';
 import { closeOwnedClient } from './close-client';
-import { SLIDING_LOG_BATCH_SCRIPT } from './batch.script';
+import { DECIDE_BATCH_SCRIPT } from './batch.script';
 import { ClusterShards, ShardListener } from './cluster-shards';
 import { CrossSlotConsumer, ScriptResult } from './cross-slot';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
 import { runThenWait } from './replica-wait';
 import { servingNode } from './serving-node';
-import { RECORD_MODE_ARG, RecordMode, SLIDING_LOG_COMMAND, SLIDING_LOG_SCRIPT } from './sliding-log.script';
+import { RECORD_MODE_ARG, RecordMode, DECIDE_COMMAND, DECIDE_SCRIPT } from './decide.script';
 import { pushRuleArgs, stateOf } from './script-reply';
 import { groupBySlot } from './slot-groups';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
@@ -80,7 +80,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     private readonly options: RedisThrottleStorageOptions = {},
   ) {
     super();
-    client.defineCommand(SLIDING_LOG_COMMAND, { lua: SLIDING_LOG_SCRIPT });
+    client.defineCommand(DECIDE_COMMAND, { lua: DECIDE_SCRIPT });
     client.defineCommand(REFUND_COMMAND, { lua: REFUND_SCRIPT });
     client.defineCommand(BLOCK_COMMAND, { lua: BLOCK_SCRIPT });
     this.keyPrefix = String(client.options.keyPrefix ?? '');
@@ -92,11 +92,11 @@ export class RedisThrottleStorage extends ThrottleStorage {
     }
     // Every script this store may run is loaded at boot and after each reconnection.
     const scripts = [
-      SLIDING_LOG_SCRIPT,
+      DECIDE_SCRIPT,
       REFUND_SCRIPT,
       BLOCK_SCRIPT,
       ...(this.crossSlot ? [WITHDRAW_SCRIPT] : []),
-      ...(options.batching !== false && options.replicaWait === undefined ? [SLIDING_LOG_BATCH_SCRIPT] : []),
+      ...(options.batching !== false && options.replicaWait === undefined ? [DECIDE_BATCH_SCRIPT] : []),
     ];
     this.readiness = new RedisReadiness(client, scripts);
     if (options.batching !== false && options.replicaWait === undefined) {
@@ -234,7 +234,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
         });
       }
     }
-    return this.client.throttleSlidingLog(numKeys, ...args);
+    return this.client.throttleDecide(numKeys, ...args);
   }
 
   private nextSuffix(): string {

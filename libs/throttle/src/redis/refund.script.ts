@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Result } from 'ioredis';
-import { GCRA_LUA, NOW_LUA } from './lua-fragments';
+import { scriptPrelude } from './lua-fragments';
 
 /**
  * The refund script of the Redis store (`ThrottleService.refund`): takes back the newest admissions of
- * each key, never below zero. A sliding log loses its `cost` newest members inside the rule's window
- * (fewer if it holds fewer); a GCRA key's `tat` moves back by `cost * T`, never below now (deleted when
- * it reaches now: an idle key). The keys of one identity share its hash tag, so one call is atomic on
- * a Cluster too.
+ * each key, never below zero, through its algorithm's `refund` entry (a sliding log loses its `cost`
+ * newest members inside the rule's window; a GCRA key's `tat` moves back by `cost * T`, never below now).
+ * The keys of one identity share its hash tag, so one call is atomic on a Cluster too.
  *
  * @example
  * client.defineCommand(REFUND_COMMAND, { lua: REFUND_SCRIPT });
@@ -18,34 +17,16 @@ export const REFUND_SCRIPT = `-- Refund: takes back the newest admissions of eve
 --
 -- KEYS[i]     key of rule i (all of one slot: one identity's keys share its hash tag)
 -- ARGV[1]     now in microseconds (an integer in decimal), or "" to read Redis TIME (production)
--- ARGV[2]     extra milliseconds added to a rewritten GCRA key's TTL (0 in production)
--- ARGV[3i]    algorithm of rule i: "sliding-log" or "gcra"
--- ARGV[3i+1]  units of rule i: a sliding log's cost (members); a GCRA rule's cost * T (us)
--- ARGV[3i+2]  sliding log: window of rule i in ms (only members inside it go); GCRA: T in us
+-- ARGV[2]     extra milliseconds added to a rewritten key's TTL (0 in production)
+-- ARGV[3i]    algorithm of rule i: a name of the ALGORITHMS table
+-- ARGV[3i+1]  units of rule i (RedisUnit.takeArgs): a sliding log's cost (members); a GCRA rule's cost * T (us)
+-- ARGV[3i+2]  its extra argument: a sliding log's window in ms (only members inside it go); GCRA: T in us
 --
--- Returns per key the units taken back (a GCRA key's rounded up to whole intervals).
-${NOW_LUA}
-${GCRA_LUA}
+-- Returns per key the units taken back.
+${scriptPrelude(2)}
 local out = {}
 for i = 1, #KEYS do
-  local units, taken = tonumber(ARGV[3 * i + 1]), 0
-  if ARGV[3 * i] == 'gcra' then
-    local tat, pendingUntil, pending = gcraRead(KEYS[i])
-    if tat and tat > now then
-      local back = math.min(units, tat - now)
-      taken = math.ceil(back / tonumber(ARGV[3 * i + 2]))
-      if tat - back > now then
-        gcraWrite(KEYS[i], tat - back, pendingUntil, math.max(0, pending - back), tonumber(ARGV[2]))
-      else
-        redis.call('DEL', KEYS[i])
-      end
-    end
-  else
-    local cutoff = string.format('%.0f', now - tonumber(ARGV[3 * i + 2]) * 1000)
-    local newest = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cutoff, 'LIMIT', 0, units)
-    if #newest > 0 then taken = redis.call('ZREM', KEYS[i], unpack(newest)) end
-  end
-  out[i] = taken
+  out[i] = ALGORITHMS[ARGV[3 * i]].refund(KEYS[i], tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2]))
 end
 return out
 `;

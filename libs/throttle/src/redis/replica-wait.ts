@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { ReplicaWait } from '../options/replica-wait';
 
 /**
- * Runs the sliding-log script with `WAIT replicas timeoutMs` pipelined right behind it, on the same
+ * Runs the decision script with `WAIT replicas timeoutMs` pipelined right behind it, on the same
  * connection (on a Cluster, to the node that ran the script): the answer comes once `replicas`
  * replicas have acknowledged the admission, or after `timeoutMs`, whichever is first. WAIT narrows
  * what a failover can forget (admissions not yet on the promoted replica); it does not make Redis
@@ -20,7 +20,7 @@ export async function runThenWait(
 ): Promise<number[]> {
   const results = await client
     .pipeline()
-    .throttleSlidingLog(numKeys, ...args)
+    .throttleDecide(numKeys, ...args)
     .wait(wait.replicas, wait.timeoutMs)
     .exec();
   if (results === null) throw new Error('the script pipeline was discarded'); // only for MULTI, which this is not

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Result } from 'ioredis';
-import { GCRA_LUA, NOW_LUA, WITHDRAW_HORIZON_MS } from './lua-fragments';
+import { scriptPrelude, WITHDRAW_HORIZON_MS } from './lua-fragments';
 
 /**
  * The withdrawal script of the Redis store's cross-slot path: takes a refused request's provisional
@@ -27,50 +27,29 @@ import { GCRA_LUA, NOW_LUA, WITHDRAW_HORIZON_MS } from './lua-fragments';
  * client.defineCommand(WITHDRAW_COMMAND, { lua: WITHDRAW_SCRIPT });
  * // the admission logged at 1700000000000000 us by request 'a1:7' under a sliding log (cost 1) and a
  * // GCRA key (cost 1, T = 100 ms) of one slot; now from Redis TIME
- * await client.throttleWithdraw(2, 'a:{u1}', 'b:{u1}', '', 'p1700000000000000:a1:7', '1700000000000000', 0,
- *   'sliding-log', 1, 'gcra', 100000); // 2
+ * await client.throttleWithdraw(2, 'a:{u1}', 'b:{u1}:gcra', '', 'p1700000000000000:a1:7', '1700000000000000', 0,
+ *   'sliding-log', 1, 60000, 'gcra', 100000, 100000); // 2
  */
-export const WITHDRAW_SCRIPT = `-- Withdraws a provisional admission (store script, ARGV[4] = "2") from every key of one slot group,
+export const WITHDRAW_SCRIPT = `-- Withdraws a provisional admission (decision script, ARGV[4] = "2") from every key of one slot group,
 -- unless it is as old as the horizon (${WITHDRAW_HORIZON_MS} ms): from then on it is certain, and stays.
 --
 -- KEYS[i]     the keys the admission was recorded under (one slot)
 -- ARGV[1]     now in microseconds (an integer in decimal), or "" to read Redis TIME (production)
 -- ARGV[2]     the admission's member: "p<time us>:<suffix>" (a sliding log's first unit; unit u is "<member>:<u>")
 -- ARGV[3]     the admission's time in microseconds (its score)
--- ARGV[4]     extra milliseconds added to a rewritten GCRA key's TTL (0 in production)
--- ARGV[2i+3]  algorithm of key i: "sliding-log" or "gcra"
--- ARGV[2i+4]  units of key i: a sliding log's cost (members to remove); a GCRA key's cost * T (us)
+-- ARGV[4]     extra milliseconds added to a rewritten key's TTL (0 in production)
+-- ARGV[3i+2]  algorithm of key i: a name of the ALGORITHMS table
+-- ARGV[3i+3]  units of key i (RedisUnit.takeArgs): a sliding log's cost (members to remove); a GCRA key's cost * T (us)
+-- ARGV[3i+4]  its extra argument (a sliding log's window in ms, a GCRA key's T in us)
 --
 -- Returns the number of keys it was withdrawn from, or -1 when it is too old to withdraw (nothing changed).
-${NOW_LUA}
-${GCRA_LUA}
-if now - tonumber(ARGV[3]) >= ${WITHDRAW_HORIZON_MS * 1000} then return -1 end
+${scriptPrelude(4)}
+local atUs = tonumber(ARGV[3])
+if now - atUs >= horizonUs then return -1 end
 local withdrawn = 0
 for i = 1, #KEYS do
-  local units = tonumber(ARGV[2 * i + 4])
-  if ARGV[2 * i + 3] == 'gcra' then
-    local tat, pendingUntil, pending = gcraRead(KEYS[i])
-    if tat then
-      -- What is left at now of the debt the admission added (see the module's comment: never below the truth).
-      tat = tat - math.max(0, units - (now - tonumber(ARGV[3])))
-      if tat > now then
-        gcraWrite(KEYS[i], tat, pendingUntil, math.max(0, pending - units), tonumber(ARGV[4]))
-      else
-        redis.call('DEL', KEYS[i])
-      end
-      withdrawn = withdrawn + 1
-    end
-  else
-    local removed, members = 0, { ARGV[2] }
-    for u = 2, units + 1 do
-      if u > units or #members >= 1000 then
-        removed = removed + redis.call('ZREM', KEYS[i], unpack(members))
-        members = {}
-      end
-      members[#members + 1] = ARGV[2] .. ':' .. u
-    end
-    if removed > 0 then withdrawn = withdrawn + 1 end
-  end
+  local algorithm = ALGORITHMS[ARGV[3 * i + 2]]
+  withdrawn = withdrawn + algorithm.withdraw(KEYS[i], ARGV[2], tonumber(ARGV[3 * i + 3]), atUs, tonumber(ARGV[3 * i + 4]))
 end
 return withdrawn
 `;
@@ -83,7 +62,7 @@ export const WITHDRAW_COMMAND = 'throttleWithdraw';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** The withdrawal script (see {@link WITHDRAW_SCRIPT}): numkeys, keys, now, member, admission time, TTL slack, 2 per key. */
+    /** The withdrawal script (see {@link WITHDRAW_SCRIPT}): numkeys, keys, now, member, admission time, TTL slack, 3 per key. */
     throttleWithdraw(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { algorithmNamed } from '../algorithms/registry';
 import { ControlCounter, controlCounters } from '../metrics/control-counter';
 import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
@@ -113,8 +114,8 @@ export class ThrottleService {
   async block(scope: string, identity: IdentityInput, duration: string | number): Promise<number> {
     const blockMs = parseDuration(duration, 'ThrottleService.block: duration');
     const { s, rule } = this.ruleOf(scope, identity, {});
-    if (s.algorithm !== 'sliding-log')
-      throw new RangeError(`ThrottleService.block: scope "${s.name}" is not a sliding log (a GCRA key holds no block)`);
+    if (!algorithmNamed(s.algorithm).blocks)
+      throw new RangeError(`ThrottleService.block: scope "${s.name}" is not a sliding log (a ${s.algorithm} key holds no block)`);
     const [leftMs] = await required(this.storage, 'block')({ rules: [rule] }, blockMs);
     if (leftMs === blockMs) this.metrics?.countControl(s.name, 'block');
     return leftMs;

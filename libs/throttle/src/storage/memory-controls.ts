@@ -1,54 +1,38 @@
-import { emissionIntervalUs, GcraCell, gcraNext, gcraRefusedState, gcraState } from './gcra';
-import type { ScopedLogs } from './scoped-logs';
-import { SlidingLog } from './sliding-log';
-import { retainOf, RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from './throttle-storage';
+import { algorithmOf } from '../algorithms/registry';
+import { slidingLog } from '../algorithms/sliding-log';
+import type { ScopedCounters } from './scoped-counters';
+import type { SlidingLog } from './sliding-log';
+import { retainOf, ThrottleDecision, ThrottleRequest, ThrottleRule } from './throttle-storage';
 
 /**
- * The memory store's runtime controls (`ThrottleService`): a decision that records nothing, and
- * refunds. Kept beside the store so its hot path (`memory.storage.ts`) stays as it was.
+ * The memory store's runtime controls (`ThrottleService`): a decision that records nothing, refunds
+ * and blocks. Kept beside the store so its hot path (`memory.storage.ts`) stays as it was.
  *
  * @example
- * peekDecision(logs, { rules: [rule] }, clock.now()); // { allowed: true, states: [{ remaining: 4, … }] }
- * refundRule(logs, rule, clock.now());               // 1 (units taken back)
+ * peekDecision(counters, { rules: [rule] }, clock.now()); // { allowed: true, states: [{ remaining: 4, … }] }
+ * refundRule(counters, rule, clock.now());               // 1 (units taken back)
  */
-export function peekDecision(logs: ScopedLogs, request: ThrottleRequest, now: number): ThrottleDecision {
-  const nowUs = Math.round(now * 1000);
+export function peekDecision(counters: ScopedCounters, request: ThrottleRequest, now: number): ThrottleDecision {
   const rules = request.rules;
-  const counters = rules.map((rule) => logs.existing(rule));
-  const gcraNexts = rules.map((rule, i) => (rule.algorithm === 'gcra' ? gcraNext(cellOf(counters[i]), rule, nowUs) : 0));
-  const counts = rules.map((rule, i) => (rule.algorithm === 'gcra' ? 0 : windowCount(logOf(counters[i], rule), rule, now)));
-  const allowed = rules.every((rule, i) => (rule.algorithm === 'gcra' ? gcraNexts[i] >= 0 : counts[i] + (rule.cost ?? 1) <= rule.limit));
-  const states = rules.map((rule, i): RuleState => {
-    if (rule.algorithm === 'gcra') {
-      return allowed ? gcraState(rule, gcraNexts[i] - nowUs, 0) : gcraRefusedState(cellOf(counters[i]), rule, nowUs);
-    }
-    const log = logOf(counters[i], rule);
-    if (!allowed) return slidingRefusedState(rule, log, counts[i], now);
-    const resetMs = counts[i] === 0 ? rule.windowMs : rule.windowMs - (now - log.at(log.length - counts[i]));
-    return { remaining: rule.limit - counts[i] - (rule.cost ?? 1), resetMs, retryAfterMs: 0 };
+  const units = rules.map((rule) => algorithmOf(rule).memory);
+  // A key never seen is read from a fresh counter, which is not stored.
+  const read = rules.map((rule, i) => {
+    const existing = counters.existing(rule);
+    return units[i].owns(existing) ? existing : units[i].create(rule);
   });
+  const marks = rules.map((rule, i) => units[i].check(read[i], rule, now));
+  const allowed = rules.every((rule, i) => units[i].admits(marks[i], rule));
+  const states = rules.map((rule, i) =>
+    allowed ? units[i].preview(read[i], rule, marks[i], now) : units[i].refuse(read[i], rule, marks[i], now),
+  );
   return { allowed, states };
 }
 
-/**
- * Takes back the rule's `cost` newest units: a sliding log's newest inside the rule's window (never
- * more than it holds), a GCRA cell's `tat` moved back by `cost * T` but never below now (the bucket
- * never holds more than when idle). Returns the units taken back.
- */
-export function refundRule(logs: ScopedLogs, rule: ThrottleRule, now: number): number {
-  const counter = logs.existing(rule);
-  const cost = rule.cost ?? 1;
-  if (counter instanceof GcraCell) {
-    const nowUs = Math.round(now * 1000);
-    if (counter.tat <= nowUs) return 0;
-    const interval = emissionIntervalUs(rule);
-    const back = Math.min(cost * interval, counter.tat - nowUs);
-    counter.tat -= back;
-    return Math.ceil(back / interval);
-  }
-  if (!(counter instanceof SlidingLog)) return 0;
-  counter.prune(now, retainOf(rule));
-  return counter.dropNewest(cost, now - rule.windowMs);
+/** Takes back the rule's `cost` newest units, as its algorithm defines it (never below zero). Returns the units taken back. */
+export function refundRule(counters: ScopedCounters, rule: ThrottleRule, now: number): number {
+  const unit = algorithmOf(rule).memory;
+  const counter = counters.existing(rule);
+  return unit.owns(counter) ? unit.refund(counter, rule, now) : 0;
 }
 
 /**
@@ -56,36 +40,11 @@ export function refundRule(logs: ScopedLogs, rule: ThrottleRule, now: number): n
  * the window until the block ends (the log's retry times then say so). An active block is kept, not
  * extended. Returns the milliseconds left of the block.
  */
-export function blockRule(logs: ScopedLogs, rule: ThrottleRule, blockMs: number, now: number): number {
-  const log = logs.logFor(rule);
+export function blockRule(counters: ScopedCounters, rule: ThrottleRule, blockMs: number, now: number): number {
+  const log = counters.counterFor(rule, slidingLog.memory) as SlidingLog;
   if (log.blockedUntil > now) return log.blockedUntil - now;
   log.prune(now, retainOf(rule));
   log.blockedUntil = now + blockMs;
   log.insertAt(now + blockMs - rule.windowMs, rule.limit, rule.limit, retainOf(rule));
   return blockMs;
-}
-
-/** A refused request's state: admissible once the oldest `count + cost - limit` units have left the window. */
-export function slidingRefusedState(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
-  const first = log.length - count;
-  const resetMs = count === 0 ? 0 : rule.windowMs - (now - log.at(first));
-  const mustLeave = count + (rule.cost ?? 1) - rule.limit;
-  // (A cost above the limit, which boot refuses, would never fit: it reports a whole window.)
-  const retryAfterMs = mustLeave <= 0 ? 0 : mustLeave > count ? rule.windowMs : rule.windowMs - (now - log.at(first + mustLeave - 1));
-  return { remaining: Math.max(0, rule.limit - count), resetMs, retryAfterMs };
-}
-
-/** A sliding log's admissions in the rule's window, after trimming what its key no longer retains. */
-export function windowCount(log: SlidingLog, rule: ThrottleRule, now: number): number {
-  const retainMs = retainOf(rule);
-  const kept = log.prune(now, retainMs);
-  return retainMs === rule.windowMs ? kept : log.countSince(now, rule.windowMs);
-}
-
-function cellOf(counter: unknown): GcraCell {
-  return counter instanceof GcraCell ? counter : new GcraCell();
-}
-
-function logOf(counter: unknown, rule: ThrottleRule): SlidingLog {
-  return counter instanceof SlidingLog ? counter : new SlidingLog(rule.limit, retainOf(rule));
 }

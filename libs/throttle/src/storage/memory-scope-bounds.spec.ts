@@ -2,7 +2,7 @@
 // another scope's live logs, handing that scope's clients a fresh budget. Each scope now has its own bound.
 import { FakeClock } from '../testing';
 import { MemoryThrottleStorage } from './memory.storage';
-import { MAX_SCOPES } from './scoped-logs';
+import { MAX_SCOPES } from './scoped-counters';
 import { scopeKeyPrefix, storeKey } from './store-key';
 
 const HI = { limit: 5, windowMs: 60_000 };

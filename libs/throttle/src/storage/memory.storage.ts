@@ -1,10 +1,9 @@
+import { algorithmOf } from '../algorithms/registry';
 import { MonotonicClock, ThrottleClock } from '../clock';
-import { GcraCell, gcraNext, gcraRefusedState, gcraState } from './gcra';
 import { StoreEventHub, ThrottleStoreEvents } from './resilient/store-events';
-import { blockRule, peekDecision, refundRule, slidingRefusedState, windowCount } from './memory-controls';
-import { ScopedLogs } from './scoped-logs';
-import type { SlidingLog } from './sliding-log';
-import { retainOf, RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
+import { blockRule, peekDecision, refundRule } from './memory-controls';
+import { ScopedCounters } from './scoped-counters';
+import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from './throttle-storage';
 
 /** Options of the embedded store. */
 export interface MemoryStorageOptions {
@@ -18,7 +17,7 @@ export interface MemoryStorageOptions {
 export const DEFAULT_MAX_KEYS = 100_000;
 
 /**
- * The embedded, per-process store: sliding logs and GCRA cells in one bounded LRU per scope (the scope is read from
+ * The embedded, per-process store: each key's algorithm state (`algorithms/`) in one bounded LRU per scope (the scope is read from
  * the store key, `<scope>:{<hash>}`), so a flood of new identities in one scope never evicts another
  * scope's counters. Exact within one process; with several workers or replicas each keeps its own
  * counts (use the Redis store to share). An eviction that drops a log still holding an admission inside
@@ -30,7 +29,7 @@ export const DEFAULT_MAX_KEYS = 100_000;
  * await storage.consume({ rules: [{ key: 'hi:{abc}', limit: 60, windowMs: 60_000 }] });
  */
 export class MemoryThrottleStorage extends ThrottleStorage {
-  private readonly logs: ScopedLogs;
+  private readonly counters: ScopedCounters;
   private readonly events = new StoreEventHub();
 
   constructor(
@@ -42,7 +41,7 @@ export class MemoryThrottleStorage extends ThrottleStorage {
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
       throw new TypeError(`Invalid throttle config: memory.maxKeys must be a positive integer, got ${maxKeys}`);
     }
-    this.logs = new ScopedLogs(
+    this.counters = new ScopedCounters(
       maxKeys,
       () => this.clock.now(),
       (scope) => this.events.emit('eviction', { scope }),
@@ -51,11 +50,11 @@ export class MemoryThrottleStorage extends ThrottleStorage {
 
   /** Number of keys currently tracked, over every scope. */
   get size(): number {
-    return this.logs.size;
+    return this.counters.size;
   }
 
   override health(): StorageHealth {
-    return { store: 'memory', state: 'ok', keys: this.logs.size };
+    return { store: 'memory', state: 'ok', keys: this.counters.size };
   }
 
   /** Publishes `eviction` events: the per-scope bound dropped a log that was still live. */
@@ -69,24 +68,24 @@ export class MemoryThrottleStorage extends ThrottleStorage {
 
   /** The decision {@link consume} would give now, recording nothing (keys it has never seen stay unseen). */
   override peek(request: ThrottleRequest): Promise<ThrottleDecision> {
-    return Promise.resolve(peekDecision(this.logs, request, this.clock.now()));
+    return Promise.resolve(peekDecision(this.counters, request, this.clock.now()));
   }
 
   /** Takes back each rule's newest `cost` units (see {@link ThrottleStorage.refund}). */
   override refund(request: ThrottleRequest): Promise<number[]> {
     const now = this.clock.now();
-    return Promise.resolve(request.rules.map((rule) => refundRule(this.logs, rule, now)));
+    return Promise.resolve(request.rules.map((rule) => refundRule(this.counters, rule, now)));
   }
 
   /** Blocks each rule's key for `blockMs` (see {@link ThrottleStorage.block}). */
   override block(request: ThrottleRequest, blockMs: number): Promise<number[]> {
     const now = this.clock.now();
-    return Promise.resolve(request.rules.map((rule) => blockRule(this.logs, rule, blockMs, now)));
+    return Promise.resolve(request.rules.map((rule) => blockRule(this.counters, rule, blockMs, now)));
   }
 
   /** Forgets the keys. */
   override reset(keys: readonly string[]): Promise<void> {
-    for (const key of keys) this.logs.delete(key);
+    for (const key of keys) this.counters.delete(key);
     return Promise.resolve();
   }
 
@@ -94,47 +93,23 @@ export class MemoryThrottleStorage extends ThrottleStorage {
   override decideSync(request: ThrottleRequest): ThrottleDecision {
     const now = this.clock.now();
     const rules = request.rules;
-    if (rules.length === 1) return rules[0].algorithm === 'gcra' ? this.consumeOneGcra(rules[0], now) : this.consumeOne(rules[0], now);
-    const nowUs = Math.round(now * 1000);
-    const counters = rules.map((rule) => (rule.algorithm === 'gcra' ? this.logs.cellFor(rule) : this.logs.logFor(rule)));
-    // Per rule: a sliding log's count in the window; a GCRA cell's next arrival time if it admits, else -1.
-    const marks = rules.map((rule, i) => {
-      const counter = counters[i];
-      return counter instanceof GcraCell ? gcraNext(counter, rule, nowUs) : windowCount(counter, rule, now);
-    });
-    const allowed = rules.every((rule, i) => (counters[i] instanceof GcraCell ? marks[i] >= 0 : marks[i] + (rule.cost ?? 1) <= rule.limit));
-    const states = rules.map((rule, i): RuleState => {
-      const counter = counters[i];
-      if (counter instanceof GcraCell) {
-        if (!allowed) return gcraRefusedState(counter, rule, nowUs);
-        counter.tat = marks[i];
-        return gcraState(rule, marks[i] - nowUs, 0);
-      }
-      return allowed ? this.admitted(rule, counter, marks[i], now) : slidingRefusedState(rule, counter, marks[i], now);
-    });
+    if (rules.length === 1) return this.consumeOne(rules[0], now);
+    const units = rules.map((rule) => algorithmOf(rule).memory);
+    const counters = rules.map((rule, i) => this.counters.counterFor(rule, units[i]));
+    // Per rule, its algorithm's mark (a sliding log's count in the window, a GCRA cell's next arrival time, ...).
+    const marks = rules.map((rule, i) => units[i].check(counters[i], rule, now));
+    const allowed = rules.every((rule, i) => units[i].admits(marks[i], rule));
+    const states = rules.map((rule, i) =>
+      allowed ? units[i].admit(counters[i], rule, marks[i], now) : units[i].refuse(counters[i], rule, marks[i], now),
+    );
     return { allowed, states };
   }
 
   private consumeOne(rule: ThrottleRule, now: number): ThrottleDecision {
-    const log = this.logs.logFor(rule);
-    const count = windowCount(log, rule, now);
-    if (count + (rule.cost ?? 1) <= rule.limit) return { allowed: true, states: [this.admitted(rule, log, count, now)] };
-    return { allowed: false, states: [slidingRefusedState(rule, log, count, now)] };
-  }
-
-  private consumeOneGcra(rule: ThrottleRule, now: number): ThrottleDecision {
-    const cell = this.logs.cellFor(rule);
-    const nowUs = Math.round(now * 1000);
-    const next = gcraNext(cell, rule, nowUs);
-    if (next < 0) return { allowed: false, states: [gcraRefusedState(cell, rule, nowUs)] };
-    cell.tat = next;
-    return { allowed: true, states: [gcraState(rule, next - nowUs, 0)] };
-  }
-
-  private admitted(rule: ThrottleRule, log: SlidingLog, count: number, now: number): RuleState {
-    const cost = rule.cost ?? 1;
-    const first = log.length - count; // the oldest admission inside the rule's window (older ones are only retained)
-    log.push(now, cost, rule.limit, retainOf(rule));
-    return { remaining: rule.limit - count - cost, resetMs: rule.windowMs - (now - log.at(first)), retryAfterMs: 0 };
+    const unit = algorithmOf(rule).memory;
+    const counter = this.counters.counterFor(rule, unit);
+    const mark = unit.check(counter, rule, now);
+    if (unit.admits(mark, rule)) return { allowed: true, states: [unit.admit(counter, rule, mark, now)] };
+    return { allowed: false, states: [unit.refuse(counter, rule, mark, now)] };
   }
 }

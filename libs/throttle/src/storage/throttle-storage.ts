@@ -1,7 +1,7 @@
+import type { ThrottleAlgorithm } from '../algorithms/names';
 import type { ThrottleStoreEvents } from './resilient/store-events';
 
-/** How a rule counts: an exact sliding log (the default), or GCRA, the leaky bucket as a meter. */
-export type ThrottleAlgorithm = 'sliding-log' | 'gcra';
+export type { ThrottleAlgorithm };
 
 /**
  * One counter to check, at the rate `limit` per `windowMs`:
@@ -11,6 +11,10 @@ export type ThrottleAlgorithm = 'sliding-log' | 'gcra';
  *   emission interval `T = ceil(windowMs * 1000 / limit)` µs: `next = max(tat, now) + cost * T`; admitted
  *   iff `next - now <= burst * T`, and then `tat = next`. So `burst` requests pass at once when idle,
  *   then one per `T`; a request is admitted at the very microsecond its interval has elapsed.
+ * - `fixed-window`: the key holds a count and its window's end; admitted iff the count in the current
+ *   window plus `cost` stays within `limit`. The first admission after a window's end opens the next
+ *   one, `windowMs` long; the count restarts from zero there.
+ * Each algorithm is one unit in `algorithms/` (docs/algorithms.md compares them).
  * `cost` never exceeds `limit` (sliding log) or `burst` (GCRA): the module refuses such a config at boot.
  */
 export interface ThrottleRule {

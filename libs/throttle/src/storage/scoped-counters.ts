@@ -1,17 +1,16 @@
 import { LRUCache } from 'lru-cache';
-import { GcraCell } from './gcra';
-import { SlidingLog } from './sliding-log';
+import type { MemoryCounter, MemoryUnit } from '../algorithms/algorithm';
 import { scopeOfKey } from './store-key';
-import { retainOf, ThrottleRule } from './throttle-storage';
+import type { ThrottleRule } from './throttle-storage';
 
 /** Called when a bound drops a log that still holds an admission inside its window; `scope` is '' for the shared LRU. */
 export type LiveEvictionListener = (scope: string) => void;
 
-/** What a key holds: a sliding log, or a GCRA cell. */
-export type Counter = SlidingLog | GcraCell;
+/** What a key holds: its algorithm's state (a sliding log, a GCRA cell, ...). */
+export type Counter = MemoryCounter;
 
 /** One scope's LRU (replaced by a larger one as it fills). */
-interface ScopeLogs {
+interface ScopeCounters {
   readonly scope: string;
   logs: LRUCache<string, Counter>;
 }
@@ -22,7 +21,7 @@ export const MAX_SCOPES = 1_000;
 const INITIAL_SLOTS = 256;
 
 /**
- * The memory store's counters (sliding logs and GCRA cells): one LRU per scope (the rule's `scope`, else read from the key: `store-key.ts`), each
+ * The memory store's counters (each key's algorithm state: `algorithms/`): one LRU per scope (the rule's `scope`, else read from the key: `store-key.ts`), each
  * bounded by `maxKeys`, so a flood of new identities in one scope evicts only that scope's least
  * recently used logs and never another scope's counters. Keys outside the `<scope>:{…}` format, and
  * keys of scopes past {@link MAX_SCOPES}, share one more LRU of the same bound.
@@ -32,12 +31,12 @@ const INITIAL_SLOTS = 256;
  * (`maxSize` would grow by itself, but then every `get` allocates.)
  *
  * @example
- * const logs = new ScopedLogs(100_000, () => clock.now(), (scope) => evictions.inc({ scope }));
- * const log = logs.logFor({ key: 'hi:{Xb3…}', limit: 60, windowMs: 60_000, scope: 'hi' });
+ * const counters = new ScopedCounters(100_000, () => clock.now(), (scope) => evictions.inc({ scope }));
+ * const log = counters.counterFor({ key: 'hi:{Xb3…}', limit: 60, windowMs: 60_000, scope: 'hi' }, slidingLog.memory);
  */
-export class ScopedLogs {
-  private readonly byName = new Map<string, ScopeLogs>();
-  private shared?: ScopeLogs;
+export class ScopedCounters {
+  private readonly byName = new Map<string, ScopeCounters>();
+  private shared?: ScopeCounters;
   /**
    * Given to every `get`: its default, a fresh `{}`, is allocated on each call the JIT does not inline
    * (this one, below the store's decision). lru-cache writes its diagnostics `status` into it, so that
@@ -51,20 +50,15 @@ export class ScopedLogs {
     private readonly onLiveEviction: LiveEvictionListener,
   ) {}
 
-  /** The log of the rule's key, created for its `limit` and `windowMs` if it has none (the least recently used key of its scope may go). */
-  logFor(rule: ThrottleRule): SlidingLog {
+  /**
+   * The counter of the rule's key, created by its algorithm's `unit` if it has none (the least recently
+   * used key of its scope may go), or if it holds another algorithm's state (a caller reused a key).
+   */
+  counterFor<C extends Counter>(rule: ThrottleRule, unit: MemoryUnit<C>): C {
     const entry = this.entryOf(rule.scope ?? scopeOfKey(rule.key));
-    const log = this.lookup(entry, rule.key);
-    if (log instanceof SlidingLog) return log;
-    return this.store(entry, rule.key, new SlidingLog(rule.limit, retainOf(rule)));
-  }
-
-  /** The GCRA cell of the rule's key, created if it has none. */
-  cellFor(rule: ThrottleRule): GcraCell {
-    const entry = this.entryOf(rule.scope ?? scopeOfKey(rule.key));
-    const cell = this.lookup(entry, rule.key);
-    if (cell instanceof GcraCell) return cell;
-    return this.store(entry, rule.key, new GcraCell());
+    const counter = this.lookup(entry, rule.key);
+    if (unit.owns(counter)) return counter;
+    return this.store(entry, rule.key, unit.create(rule));
   }
 
   /** The counter of the rule's key if it has one; creates nothing and leaves the LRU order alone. */
@@ -77,14 +71,14 @@ export class ScopedLogs {
     this.entryOf(scopeOfKey(key)).logs.delete(key);
   }
 
-  private lookup(entry: ScopeLogs, key: string): Counter | undefined {
+  private lookup(entry: ScopeCounters, key: string): Counter | undefined {
     const options = this.getOptions;
     options.status = undefined;
     return entry.logs.get(key, options);
   }
 
   /** Sets a new counter (replacing one of the other kind, if a caller reused a key across algorithms). */
-  private store<C extends Counter>(entry: ScopeLogs, key: string, counter: C): C {
+  private store<C extends Counter>(entry: ScopeCounters, key: string, counter: C): C {
     if (entry.logs.size === entry.logs.max && entry.logs.max < this.maxKeys) this.grow(entry);
     entry.logs.set(key, counter);
     return counter;
@@ -98,7 +92,7 @@ export class ScopedLogs {
   }
 
   /** The LRU of `scope` (created on first use); the shared one for keys with no scope, or past {@link MAX_SCOPES}. */
-  private entryOf(scope: string | undefined): ScopeLogs {
+  private entryOf(scope: string | undefined): ScopeCounters {
     let entry = scope === undefined ? undefined : this.byName.get(scope);
     if (entry !== undefined) return entry;
     if (scope === undefined || this.byName.size >= MAX_SCOPES) return (this.shared ??= this.create(''));
@@ -107,12 +101,12 @@ export class ScopedLogs {
     return entry;
   }
 
-  private create(scope: string): ScopeLogs {
+  private create(scope: string): ScopeCounters {
     return { scope, logs: this.lru(scope, Math.min(INITIAL_SLOTS, this.maxKeys)) };
   }
 
   /** Replaces a full LRU by one twice its size (at most `maxKeys`), least recently used entries first, so the order survives. */
-  private grow(entry: ScopeLogs): void {
+  private grow(entry: ScopeCounters): void {
     const larger = this.lru(entry.scope, Math.min(entry.logs.max * 2, this.maxKeys));
     entry.logs.rforEach((log, key) => larger.set(key, log));
     entry.logs = larger; // the old one is dropped, not cleared: nothing is disposed
