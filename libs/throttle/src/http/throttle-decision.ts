@@ -6,6 +6,7 @@ import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
+import { MemoryThrottleStorage } from '../storage/memory.storage';
 import { ThrottleDecision, ThrottleRule, ThrottleStorage, ThrottleStoreUnavailableError } from '../storage/throttle-storage';
 import { HeaderSink, retryAfterSeconds, writeHeaders } from './headers';
 import type { RefusalFacts } from './refusal';
@@ -49,6 +50,8 @@ export class ThrottleDecider {
   private readonly otel?: OtelThrottleMetrics;
   private readonly logger = new Logger('Throttle');
   private readonly blocks?: RefusalBlocks;
+  /** The store is the embedded memory store: short identities are their own keys (see `scopeStoreKey`). */
+  private readonly rawKeys: boolean;
   /** Settles admitted requests by outcome when a scope counts by outcome (`count`, `countIf`). */
   readonly outcomes?: OutcomeSettler;
 
@@ -60,6 +63,7 @@ export class ThrottleDecider {
     @Optional() clock?: ThrottleClock,
   ) {
     this.metrics = metrics ?? undefined;
+    this.rawKeys = storage instanceof MemoryThrottleStorage;
     this.otel = otel ?? undefined;
     const controls = controlCounters(this.metrics, this.otel);
     this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock(), controls);
@@ -77,7 +81,7 @@ export class ThrottleDecider {
     try {
       if (!plan.plain) scopes = this.unskipped(plan.scopes, request, context);
       if (scopes.length === 0) return undefined;
-      const built = buildRules(scopes, plan.cost, request, context);
+      const built = buildRules(scopes, plan.cost, request, context, this.rawKeys);
       const policy = scopes === plan.scopes ? plan.policy : policyOf(scopes);
       const decided = this.ask(built.rules);
       let verdict = isPromise(decided)
