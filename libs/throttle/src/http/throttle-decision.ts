@@ -84,11 +84,31 @@ export class ThrottleDecider {
       const built = buildRules(scopes, plan.cost, request, context, this.rawKeys);
       const policy = scopes === plan.scopes ? plan.policy : policyOf(scopes);
       const decided = this.ask(built.rules);
-      let verdict = isPromise(decided)
-        ? decided.then((d) => this.settle(scopes, policy, built, d, response))
-        : this.settle(scopes, policy, built, decided, response);
-      if (this.outcomes !== undefined && (response !== undefined || context !== undefined) && OutcomeSettler.needed(scopes)) {
-        const outcomes = this.outcomes;
+      const outcomes =
+        this.outcomes !== undefined && (response !== undefined || context !== undefined) && OutcomeSettler.needed(scopes)
+          ? this.outcomes
+          : undefined;
+      const finish = (d: ThrottleDecision) => this.finish(scopes, policy, built, d, response, context, outcomes);
+      // One derived promise per request waiting on the store: the rejection handler sits beside the settling one.
+      return isPromise(decided) ? decided.then(finish, (error: unknown) => this.failed(error, scopes)) : finish(decided);
+    } catch (error) {
+      return this.failed(error, scopes);
+    }
+  }
+
+  /** The verdict of a decision: settled (shadow scopes), admitted requests handed to the outcome settler, errors as {@link failed}. */
+  private finish(
+    scopes: readonly CompiledScope[],
+    policy: string,
+    built: RequestRules,
+    decision: ThrottleDecision,
+    response: HeaderSink | undefined,
+    context: ExecutionContext | undefined,
+    outcomes: OutcomeSettler | undefined,
+  ): Verdict | Promise<Verdict> {
+    try {
+      let verdict = this.settle(scopes, policy, built, decision, response);
+      if (outcomes !== undefined) {
         const admitted = (v: Verdict): Verdict => (v === undefined && outcomes.settleAfter(response, context, scopes, built.rules), v);
         verdict = isPromise(verdict) ? verdict.then(admitted) : admitted(verdict);
       }
