@@ -6,6 +6,7 @@ import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
+import { MemoryThrottleStorage } from '../storage/memory.storage';
 import { ThrottleDecision, ThrottleRule, ThrottleStorage, ThrottleStoreUnavailableError } from '../storage/throttle-storage';
 import { HeaderSink, retryAfterSeconds, writeHeaders } from './headers';
 import type { RefusalFacts } from './refusal';
@@ -49,6 +50,8 @@ export class ThrottleDecider {
   private readonly otel?: OtelThrottleMetrics;
   private readonly logger = new Logger('Throttle');
   private readonly blocks?: RefusalBlocks;
+  /** The store is the embedded memory store: short identities are their own keys (see `scopeStoreKey`). */
+  private readonly rawKeys: boolean;
   /** Settles admitted requests by outcome when a scope counts by outcome (`count`, `countIf`). */
   readonly outcomes?: OutcomeSettler;
 
@@ -60,6 +63,7 @@ export class ThrottleDecider {
     @Optional() clock?: ThrottleClock,
   ) {
     this.metrics = metrics ?? undefined;
+    this.rawKeys = storage instanceof MemoryThrottleStorage;
     this.otel = otel ?? undefined;
     const controls = controlCounters(this.metrics, this.otel);
     this.blocks = RefusalBlocks.of(config.scopes.values(), storage, clock ?? new MonotonicClock(), controls);
@@ -77,14 +81,34 @@ export class ThrottleDecider {
     try {
       if (!plan.plain) scopes = this.unskipped(plan.scopes, request, context);
       if (scopes.length === 0) return undefined;
-      const built = buildRules(scopes, plan.cost, request, context);
+      const built = buildRules(scopes, plan.cost, request, context, this.rawKeys);
       const policy = scopes === plan.scopes ? plan.policy : policyOf(scopes);
       const decided = this.ask(built.rules);
-      let verdict = isPromise(decided)
-        ? decided.then((d) => this.settle(scopes, policy, built, d, response))
-        : this.settle(scopes, policy, built, decided, response);
-      if (this.outcomes !== undefined && (response !== undefined || context !== undefined) && OutcomeSettler.needed(scopes)) {
-        const outcomes = this.outcomes;
+      const outcomes =
+        this.outcomes !== undefined && (response !== undefined || context !== undefined) && OutcomeSettler.needed(scopes)
+          ? this.outcomes
+          : undefined;
+      const finish = (d: ThrottleDecision) => this.finish(scopes, policy, built, d, response, context, outcomes);
+      // One derived promise per request waiting on the store: the rejection handler sits beside the settling one.
+      return isPromise(decided) ? decided.then(finish, (error: unknown) => this.failed(error, scopes)) : finish(decided);
+    } catch (error) {
+      return this.failed(error, scopes);
+    }
+  }
+
+  /** The verdict of a decision: settled (shadow scopes), admitted requests handed to the outcome settler, errors as {@link failed}. */
+  private finish(
+    scopes: readonly CompiledScope[],
+    policy: string,
+    built: RequestRules,
+    decision: ThrottleDecision,
+    response: HeaderSink | undefined,
+    context: ExecutionContext | undefined,
+    outcomes: OutcomeSettler | undefined,
+  ): Verdict | Promise<Verdict> {
+    try {
+      let verdict = this.settle(scopes, policy, built, decision, response);
+      if (outcomes !== undefined) {
         const admitted = (v: Verdict): Verdict => (v === undefined && outcomes.settleAfter(response, context, scopes, built.rules), v);
         verdict = isPromise(verdict) ? verdict.then(admitted) : admitted(verdict);
       }

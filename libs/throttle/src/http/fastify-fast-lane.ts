@@ -4,8 +4,8 @@ import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import type { RoutePlan } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './decider';
-import { hookFailureException, reportHookFailure } from './hook-failure';
-import { refusalResponse } from './refusal';
+import { hookFailureBody, reportHookFailure } from './hook-failure';
+import { FastLaneRefusals } from './fast-lane-refusal';
 import { THROTTLE_ROUTE_GUARDED } from './route-guard';
 import { storeUnavailableBody } from './throttle.exception';
 
@@ -24,12 +24,15 @@ type Done = (err?: Error) => void;
 export class FastifyFastLane implements OnModuleInit {
   /** Plan per Fastify route config; null: not throttled, or served by more than one plan (left to the guard). */
   private readonly plans = new WeakMap<object, RoutePlan | null>();
+  private readonly refusals: FastLaneRefusals;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly decider: ThrottleDecider,
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
-  ) {}
+  ) {
+    this.refusals = new FastLaneRefusals(config.onThrottled);
+  }
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
@@ -72,18 +75,14 @@ export class FastifyFastLane implements OnModuleInit {
   /** An unexpected error while deciding: one log line and a 500 (as Nest answers an unknown error); never the process. */
   private fail(error: unknown, reply: any): void {
     reportHookFailure(error);
-    if (!reply.sent) void reply.code(500).send(hookFailureException().getResponse());
+    if (!reply.sent) void reply.code(500).send(hookFailureBody());
   }
 
   private answer(verdict: Verdict, request: any, reply: any, done: Done): void {
     if (verdict === undefined) return done();
     if (verdict.status === 503) return void reply.code(503).send(storeUnavailableBody());
-    if (verdict.status === 500) return void reply.code(500).send(hookFailureException().getResponse());
-    const { exception, contentType } = refusalResponse(this.config.onThrottled, verdict.refusal, request, undefined);
-    if (contentType !== undefined) reply.header('Content-Type', contentType);
-    const body = exception.getResponse();
-    // As Nest's exception filter answers the guard's exception: a string body becomes { statusCode, message }.
-    reply.code(exception.getStatus()).send(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+    if (verdict.status === 500) return void reply.code(500).send(hookFailureBody());
+    this.refusals.send(verdict.refusal, request, reply);
   }
 
   /** Records which plan the guard used for this request's route (a route seen with two plans is left to the guard). */

@@ -31,7 +31,6 @@ export function writeHeaders(
   decision: ThrottleDecision,
   mode: HeaderMode,
 ): number {
-  const set = typeof res.header === 'function' ? res.header.bind(res) : res.setHeader!.bind(res);
   const pick = mostRestrictive(decision);
   const state = decision.states[pick];
   if (mode === 'both' || mode === 'ietf') {
@@ -43,18 +42,24 @@ export function writeHeaders(
       rateLimit += `${i === 0 ? '' : ', '}"${scopes[i].name}";r=${s.remaining};t=${t}`;
       if (s.limit !== undefined || rules[i].limit !== scopes[i].limit || rules[i].windowMs !== scopes[i].windowMs) ownLimits = true;
     }
-    set('RateLimit-Policy', ownLimits ? policyDecided(scopes, rules, decision) : policy);
-    set('RateLimit', rateLimit);
+    put(res, 'RateLimit-Policy', ownLimits ? policyDecided(scopes, rules, decision) : policy);
+    put(res, 'RateLimit', rateLimit);
   }
   if (mode === 'both' || mode === 'legacy') {
-    set('X-RateLimit-Limit', String(state.limit ?? rules[pick].limit));
-    set('X-RateLimit-Remaining', String(state.remaining));
-    set('X-RateLimit-Reset', String(toSeconds(decision.allowed ? state.resetMs : state.retryAfterMs)));
+    put(res, 'X-RateLimit-Limit', String(state.limit ?? rules[pick].limit));
+    put(res, 'X-RateLimit-Remaining', String(state.remaining));
+    put(res, 'X-RateLimit-Reset', String(toSeconds(decision.allowed ? state.resetMs : state.retryAfterMs)));
   }
   if (decision.allowed) return 0;
   const retryAfter = retryAfterSeconds(decision);
-  set('Retry-After', String(retryAfter));
+  put(res, 'Retry-After', String(retryAfter));
   return retryAfter;
+}
+
+/** Sets one header on a Fastify reply or a Node/Express response (no bound function per request). */
+function put(res: HeaderSink, name: string, value: string): void {
+  if (typeof res.header === 'function') res.header(name, value);
+  else res.setHeader!(name, value);
 }
 
 /** `Retry-After` of a refused decision: whole seconds, rounded up, at least 1, for the scope that frees up last. */

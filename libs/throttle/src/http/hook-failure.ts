@@ -21,5 +21,10 @@ export function reportHookFailure(error: unknown): void {
 
 /** The 500 a request gets when a hook threw: the body Nest sends for an unexpected error. */
 export function hookFailureException(): HttpException {
-  return new HttpException({ statusCode: 500, message: 'Internal server error' }, HttpStatus.INTERNAL_SERVER_ERROR);
+  return new HttpException(hookFailureBody(), HttpStatus.INTERNAL_SERVER_ERROR);
+}
+
+/** The body of {@link hookFailureException}. */
+export function hookFailureBody(): { statusCode: 500; message: string } {
+  return { statusCode: 500, message: 'Internal server error' };
 }

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { CompiledScope } from '../options/compile-scope';
 import { capacityOf, ScopeRate } from '../options/scope-rate';
-import { storeKey, tierKey } from '../storage/store-key';
+import { scopeStoreKey, tierKey } from '../storage/store-key';
 import type { ThrottleRule } from '../storage/throttle-storage';
 
 /**
@@ -12,7 +12,7 @@ import type { ThrottleRule } from '../storage/throttle-storage';
  * `owners[j]` is the scope of extra rule `scopes.length + j`. A tier the server chooses (`user:`, a
  * function) replaces the scope's rule's rate instead, its key retaining the scope's longest window.
  * A tier rate too small for the cost (a dynamic rate from a tier function) is passed over for the
- * scope's own rate, which boot checked.
+ * scope's own rate, which boot checked. `rawKeys`: the store is the embedded memory store (see `scopeStoreKey`).
  *
  * @example
  * buildRules(plan.scopes, plan.cost, request, context); // { rules: [{ key: 'hi:{Xb3…}', limit: 60, windowMs: 60_000, cost: 1, … }], owners: [] }
@@ -22,13 +22,14 @@ export function buildRules(
   routeCost: number | undefined,
   request: any,
   context: ExecutionContext | undefined,
+  rawKeys = false,
 ): RequestRules {
   const rules: ThrottleRule[] = new Array(scopes.length);
   let owners: number[] | undefined;
   for (let i = 0; i < scopes.length; i++) {
     const s = scopes[i];
     const cost = routeCost ?? s.cost;
-    const key = storeKey(s.keyPrefix, s.identity.resolve(request, context), s.keyEnd);
+    const key = scopeStoreKey(s, s.identity.resolve(request, context), rawKeys);
     let rate: ScopeRate = s;
     if (s.tier !== undefined) {
       const tier = s.tier.rateOf(request, context);

@@ -23,6 +23,8 @@ export function throttledBody(scope: string, retryAfterSeconds: number): Throttl
 
 /**
  * The 429 thrown by the guard; `Retry-After` and the rate-limit headers are already on the response.
+ * A refusal is an expected outcome, thrown per refused request under a flood: it captures no stack
+ * trace (V8's frame capture was the largest cost of a refusal), its `stack` is its one-line message.
  *
  * @example
  * throw new ThrottleException('hi', 3); // {"statusCode":429,...,"scope":"hi","retryAfter":3}
@@ -32,7 +34,14 @@ export class ThrottleException extends HttpException {
     readonly scope: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(throttledBody(scope, retryAfterSeconds), HttpStatus.TOO_MANY_REQUESTS);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(throttledBody(scope, retryAfterSeconds), HttpStatus.TOO_MANY_REQUESTS);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

@@ -38,26 +38,27 @@ export class ThrottleGuard implements CanActivate {
   }
 
   private http(context: ExecutionContext): boolean | Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest();
-    if (request[THROTTLE_DECIDED] !== undefined) return true;
+    const request = context.getArgByIndex(0); // the request, as switchToHttp().getRequest() (which allocates) gives it
+    if (request[THROTTLE_DECIDED] !== undefined) return true; // the fast lane decided it: nothing more per request
     const plan = this.routes.planFor(context.getHandler(), context.getClass());
     if (plan === null) {
       request[THROTTLE_DECIDED] = null;
       return true;
     }
-    const response = http.getResponse();
+    const response = context.getArgByIndex(1);
     request[THROTTLE_DECIDED] = plan;
     const verdict = this.decider.decide(plan, request, context, response);
-    const admit = (v: Verdict): boolean => {
-      if (v === undefined) return true;
-      if (v.status === 503) throw new ThrottleStoreUnavailableException();
-      if (v.status === 500) throw hookFailureException(); // the hook's failure is logged once, by the decider
-      const refusal = refusalResponse(this.config.onThrottled, v.refusal, request, context);
-      if (refusal.contentType !== undefined) sendTyped(response, refusal.exception, refusal.contentType);
-      throw refusal.exception;
-    };
-    return isPending(verdict) ? verdict.then(admit) : admit(verdict);
+    if (!isPending(verdict)) return this.admit(verdict, request, context, response);
+    return verdict.then((v) => this.admit(v, request, context, response));
+  }
+
+  private admit(verdict: Verdict, request: any, context: ExecutionContext, response: any): boolean {
+    if (verdict === undefined) return true;
+    if (verdict.status === 503) throw new ThrottleStoreUnavailableException();
+    if (verdict.status === 500) throw hookFailureException(); // the hook's failure is logged once, by the decider
+    const refusal = refusalResponse(this.config.onThrottled, verdict.refusal, request, context);
+    if (refusal.contentType !== undefined) sendTyped(response, refusal.exception, refusal.contentType);
+    throw refusal.exception;
   }
 }
 

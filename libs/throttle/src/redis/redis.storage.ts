@@ -3,6 +3,7 @@ import { Logger, LoggerService } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
 import type { ReplicaWait } from '../options/replica-wait';
+import { withTimeout } from '../storage/resilient/store-timeout';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';
 import { closeOwnedClient } from './close-client';
@@ -120,17 +121,49 @@ export class RedisThrottleStorage extends ThrottleStorage {
     return { store: 'redis', state, status: this.client.status, ...servingNode(this.client) };
   }
 
-  async consume(request: ThrottleRequest): Promise<ThrottleDecision> {
+  consume(request: ThrottleRequest): Promise<ThrottleDecision> {
+    return this.decide(request, undefined);
+  }
+
+  /** A store error (even one thrown at once) is a rejection, as from an async function. */
+  private decide(request: ThrottleRequest, timeoutMs: number | undefined): Promise<ThrottleDecision> {
+    try {
+      return this.decideNow(request, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link consume}, rejecting with a `StoreTimeoutError` when Redis takes longer than `timeoutMs` (the
+   * failure policy's store timeout): a batched request shares its call's one timer, and gets one promise.
+   */
+  consumeWithin(request: ThrottleRequest, timeoutMs: number): Promise<ThrottleDecision> {
+    if (this.consume !== RedisThrottleStorage.prototype.consume) return withTimeout(this.consume(request), timeoutMs); // a subclass's own
+    return this.decide(request, timeoutMs);
+  }
+
+  private decideNow(request: ThrottleRequest, timeoutMs: number | undefined): Promise<ThrottleDecision> {
     const rules = request.rules;
     const crossSlot = this.crossSlot;
     const groups = crossSlot ? groupBySlot(rules, this.keyPrefix) : undefined;
     const batcher = this.batcher;
+    let decided: Promise<ThrottleDecision>;
     if (crossSlot && groups) {
       batcher?.flush(); // the requests queued before this one reach their slots first
-      return crossSlot.consume(rules, groups, this.nextSuffix());
-    }
-    const result = batcher ? await batcher.decide(rules, this.nextSequence()) : await this.run(rules, this.nextSuffix(), 'record');
-    return { allowed: result.allowed, states: result.states };
+      decided = crossSlot.consume(rules, groups, this.nextSuffix());
+    } else if (batcher) {
+      const sequence = this.nextSequence();
+      return new Promise((resolve, reject) =>
+        batcher.enqueue(
+          rules,
+          sequence,
+          (error, result) => (result !== undefined ? resolve({ allowed: result.allowed, states: result.states }) : reject(error)),
+          timeoutMs,
+        ),
+      );
+    } else decided = this.run(rules, this.nextSuffix(), 'record').then((result) => ({ allowed: result.allowed, states: result.states }));
+    return timeoutMs === undefined ? decided : withTimeout(decided, timeoutMs);
   }
 
   /** The decision {@link consume} would give, recording nothing: the same script, check only (keys of one slot). */

@@ -9,7 +9,8 @@ import type { CompiledScope, ThrottleConfig } from '../options/normalize-options
 import { parseDuration } from '../options/duration';
 import { capacityOf } from '../options/scope-rate';
 import { required } from '../storage/resilient/resilient-controls';
-import { storeKey, tierKey } from '../storage/store-key';
+import { MemoryThrottleStorage } from '../storage/memory.storage';
+import { scopeStoreKey, tierKey } from '../storage/store-key';
 import { ThrottleDecision, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { IdentityInput, resolveIdentity, ThrottleIdentity } from './throttle-identity';
 
@@ -52,6 +53,8 @@ export interface ThrottleResult {
 @Injectable()
 export class ThrottleService {
   private readonly metrics?: ControlCounter;
+  /** The store is the embedded memory store: short identities are their own keys (see `scopeStoreKey`). */
+  private readonly rawKeys: boolean;
 
   constructor(
     private readonly storage: ThrottleStorage,
@@ -60,6 +63,7 @@ export class ThrottleService {
     @Optional() otel?: OtelThrottleMetrics,
   ) {
     this.metrics = controlCounters(metrics ?? undefined, otel ?? undefined);
+    this.rawKeys = storage instanceof MemoryThrottleStorage;
   }
 
   /** The identity the scope's key resolves from a request (Express or Fastify, after proxy trust), as the guard would. */
@@ -67,10 +71,10 @@ export class ThrottleService {
     return { resolved: this.scopeOf(scope).identity.resolve(request, undefined) };
   }
 
-  /** The store key the guard uses for this (scope, identity): `<scope>:{<hash>}` (a GCRA scope's ends `}:gcra`). */
+  /** The store key the guard uses for this (scope, identity): `<scope>:{<hash>}` (a GCRA scope's ends `}:gcra`; the embedded memory store's keeps a short identity unhashed: `<scope>:{~<identity>}`). */
   keyOf(scope: string, identity: IdentityInput): string {
     const s = this.scopeOf(scope);
-    return storeKey(s.keyPrefix, resolveIdentity(s, identity), s.keyEnd);
+    return scopeStoreKey(s, resolveIdentity(s, identity), this.rawKeys);
   }
 
   /** What a request of this identity would get now; consumes nothing. */
@@ -100,7 +104,7 @@ export class ThrottleService {
   /** Forgets the identity's counter in the scope (and its client-chosen tiers' counters): a fresh start. */
   async reset(scope: string, identity: IdentityInput): Promise<void> {
     const s = this.scopeOf(scope);
-    const key = storeKey(s.keyPrefix, resolveIdentity(s, identity), s.keyEnd);
+    const key = scopeStoreKey(s, resolveIdentity(s, identity), this.rawKeys);
     const tiers = s.tier?.beforeGuards ? [...s.tier.rates.values()].map((rate) => tierKey(key, rate)) : [];
     await required(this.storage, 'reset')([key, ...tiers]);
     this.metrics?.countControl(s.name, 'reset');
@@ -130,7 +134,7 @@ export class ThrottleService {
         `ThrottleService: cost must be an integer from 1 to ${capacity} (scope "${s.name}"), got ${JSON.stringify(cost)}`,
       );
     }
-    return { s, rule: ruleOf(s, storeKey(s.keyPrefix, resolveIdentity(s, identity), s.keyEnd), s, cost) };
+    return { s, rule: ruleOf(s, scopeStoreKey(s, resolveIdentity(s, identity), this.rawKeys), s, cost) };
   }
 
   private scopeOf(scope: string): CompiledScope {

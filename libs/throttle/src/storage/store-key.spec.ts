@@ -1,4 +1,4 @@
-import { hashIdentity, hashTag, scopeKeyPrefix, scopeOfKey, storeKey } from './store-key';
+import { hashIdentity, hashTag, scopeKeyPrefix, scopeOfKey, scopeStoreKey, storeKey } from './store-key';
 
 describe('store keys', () => {
   it('hash identities to a fixed-size key part whatever their size', () => {
@@ -23,5 +23,16 @@ describe('store keys', () => {
     expect(scopeOfKey('plain')).toBeUndefined();
     expect(scopeOfKey('hi:x')).toBeUndefined();
     expect(scopeOfKey(':{x}')).toBeUndefined();
+  });
+
+  it('keep a short identity unhashed for the embedded memory store only, never equal to a hashed key', () => {
+    const hi = { keyPrefix: scopeKeyPrefix('hi'), keyEnd: '}' };
+    expect(scopeStoreKey(hi, 'ip:203.0.113.9', true)).toBe('hi:{~ip:203.0.113.9}');
+    expect(scopeStoreKey(hi, 'ip:203.0.113.9', false)).toBe(storeKey(hi.keyPrefix, 'ip:203.0.113.9'));
+    const long = 'q:' + 'k'.repeat(26);
+    expect(scopeStoreKey(hi, long, true)).toBe(storeKey(hi.keyPrefix, long)); // longer than a hash: hashed, so bounded
+    expect(scopeStoreKey(hi, long.slice(0, 27), true)).toBe(`hi:{~${long.slice(0, 27)}}`);
+    expect(scopeOfKey(scopeStoreKey(hi, 'q:a:{b}', true))).toBe('hi');
+    expect(hashIdentity('x')).not.toContain('~');
   });
 });

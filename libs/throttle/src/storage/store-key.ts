@@ -26,6 +26,27 @@ export function storeKey(scopePrefix: string, identity: string, end = '}'): stri
   return scopePrefix + hashIdentity(identity) + end;
 }
 
+/** Longest identity a {@link scopeStoreKey} keeps unhashed: the hash's own length, so such a key is never the longer one. */
+const RAW_IDENTITY_MAX = 27;
+/** Opens an unhashed identity: never in a hash (base64url), so a raw key never equals a hashed one. */
+const RAW_MARK = '~';
+
+/**
+ * The store key of an identity in a scope. For the embedded memory store (`raw`: the app's store is a
+ * `MemoryThrottleStorage` itself), an identity of at most 27 characters stays as it is, after `~`
+ * (`hi:{~ip:203.0.113.9}`): those keys never leave the process, and hashing was the largest part of
+ * the library's own cost per request after the LRU. Every other store (Redis, an app's shared store,
+ * the failure policy's fallback beside Redis) gets the hashed {@link storeKey}: that format is unchanged.
+ *
+ * @example
+ * scopeStoreKey({ keyPrefix: 'hi:{', keyEnd: '}' }, 'ip:203.0.113.9', true);  // 'hi:{~ip:203.0.113.9}'
+ * scopeStoreKey({ keyPrefix: 'hi:{', keyEnd: '}' }, 'ip:203.0.113.9', false); // 'hi:{Xb3…}'
+ */
+export function scopeStoreKey(scope: { readonly keyPrefix: string; readonly keyEnd: string }, identity: string, raw: boolean): string {
+  if (raw && identity.length <= RAW_IDENTITY_MAX) return scope.keyPrefix + RAW_MARK + identity + scope.keyEnd;
+  return storeKey(scope.keyPrefix, identity, scope.keyEnd);
+}
+
 /**
  * The key of a client-chosen tier's rate beside a scope's key: `<key>:<limit>/<windowMs>`, one per rate
  * (same hash tag, so same Cluster slot; a GCRA rate gets a cell of its own, never one shared with

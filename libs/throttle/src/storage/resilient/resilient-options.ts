@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ThrottleClock } from '../../clock';
 import type { MemoryStorageOptions } from '../memory.storage';
-import type { ThrottleRequest, ThrottleStorage } from '../throttle-storage';
+import type { ThrottleDecision, ThrottleRequest, ThrottleStorage } from '../throttle-storage';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 
 export const DEFAULT_STORE_TIMEOUT_MS = 100;
@@ -18,6 +18,8 @@ export type PrimaryStorage = ThrottleStorage & {
   open?(waitMs: number): Promise<void>;
   close?(): Promise<void>;
   watchReady?(listener: () => void): () => void;
+  /** `consume` under the store timeout, when the store bounds its own waits more cheaply (Redis: one timer per batched call). */
+  consumeWithin?(request: ThrottleRequest, timeoutMs: number): Promise<ThrottleDecision>;
   shardOf?(request: ThrottleRequest): string;
   shardFailed?(shard: string): void;
   watchShards?(listener: (shard: string, reason: string, gone: boolean) => void): () => void;

@@ -101,7 +101,10 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     const sentAt = this.clock.now();
     let decision: ThrottleDecision;
     try {
-      decision = await withTimeout(this.primary.consume(request), this.timeoutMs);
+      const primary = this.primary;
+      decision = await (primary.consumeWithin !== undefined
+        ? primary.consumeWithin(request, this.timeoutMs)
+        : withTimeout(primary.consume(request), this.timeoutMs));
     } catch (error) {
       this.onStoreError(error, shard);
       return this.byPolicy(request, started, error instanceof StoreTimeoutError ? 'timeout' : 'store_error');
