@@ -8,7 +8,7 @@ function fakeClient() {
   const calls: { resolve(reply: number[]): void; reject(error: unknown): void }[] = [];
   const client = {
     defineCommand: () => undefined,
-    throttleSlidingLogBatch: () => new Promise<number[]>((resolve, reject) => calls.push({ resolve, reject })),
+    throttleDecideBatch: () => new Promise<number[]>((resolve, reject) => calls.push({ resolve, reject })),
   };
   return { client: client as unknown as Redis, calls };
 }
