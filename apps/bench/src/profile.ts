@@ -1,10 +1,10 @@
 /**
  * Where each variant's time goes: a separate short run per variant and scenario with the server
  * under `node --cpu-prof` (same skeleton, same pinning, same load), then the `.cpuprofile` JSON read
- * for self time by function (name + url:line), summed over samples. The measured rounds never run
- * under the profiler.
+ * for self time by function (name + url:line), summed over the samples taken during the load. The
+ * measured rounds never run under the profiler.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from './children';
@@ -103,7 +103,10 @@ function samplesIn(profile: CpuProfile, window: Window | undefined): boolean[] {
   });
 }
 
-/** Profiles every variant of `scenario` for `durationS` seconds each, one after another. */
+/**
+ * Profiles every variant of `scenario`: all its servers boot together under `--cpu-prof`, then each in
+ * turn takes 1 s of warm-up load (JIT) and `durationS` s of profiled load; only that window's samples count.
+ */
 export async function profileScenario(
   scenario: Scenario,
   durationS: number,
@@ -112,29 +115,37 @@ export async function profileScenario(
   skeleton: Skeleton,
   log: Log,
 ): Promise<ProfileTop[]> {
-  const out: ProfileTop[] = [];
-  for (const variant of scenario.variants) {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+  const dirs = new Map(scenario.variants.map((v) => [v, mkdtempSync(join(tmpdir(), 'bench-prof-'))]));
+  const servers = new Map<Variant, Awaited<ReturnType<typeof startServer>>>();
+  const windows = new Map<Variant, { rps: number; window: Window }>();
+  try {
     try {
-      const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-      const { child, ready } = await startServer(skeleton, variant, scenario, redis.url, nodeArgs);
-      let rps = 0;
-      const fromUs = Number(process.hrtime.bigint() / 1000n);
-      let toUs = fromUs;
-      try {
-        rps = (await runLoadRun(loadSpec(scenario, ready.port, durationS, connections))).rps;
-        toUs = Number(process.hrtime.bigint() / 1000n);
-      } finally {
-        await stopChild(child, 15_000);
+      const started = await Promise.allSettled(
+        scenario.variants.map(async (v) =>
+          servers.set(v, await startServer(skeleton, v, scenario, redis.url, ['--cpu-prof', `--cpu-prof-dir=${dirs.get(v)}`])),
+        ),
+      );
+      const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const [variant, { ready }] of servers) {
+        await runLoadRun(loadSpec(scenario, ready.port, 1, connections));
+        const fromUs = Number(process.hrtime.bigint() / 1000n);
+        const { rps } = await runLoadRun(loadSpec(scenario, ready.port, durationS, connections));
+        windows.set(variant, { rps, window: { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) } });
+        log(`${scenario.id} profile ${variant.padEnd(15)} ${Math.round(rps)} req/s under --cpu-prof`);
       }
-      const file = existsSync(dir) ? readdirSync(dir).find((name) => name.endsWith('.cpuprofile')) : undefined;
+    } finally {
+      await Promise.all([...servers.values()].map(({ child }) => stopChild(child, 15_000))); // a normal exit writes the profile
+    }
+    return scenario.variants.map((variant) => {
+      const dir = dirs.get(variant)!;
+      const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
       if (file === undefined) throw new Error(`${scenario.id} ${variant}: the profiled server wrote no .cpuprofile`);
       const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-      out.push({ scenario: scenario.id, variant, rps, ...topSelfTime(profile, skeleton.dir, 15, { fromUs, toUs }) });
-      log(`${scenario.id} profile ${variant.padEnd(15)} ${Math.round(rps)} req/s under --cpu-prof`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      const { rps, window } = windows.get(variant)!;
+      return { scenario: scenario.id, variant, rps, ...topSelfTime(profile, skeleton.dir, 15, window) };
+    });
+  } finally {
+    for (const dir of dirs.values()) rmSync(dir, { recursive: true, force: true });
   }
-  return out;
 }

@@ -14,14 +14,20 @@ export function httpSection(data: BenchData): string[] {
       `- ${s.id}: ${s.title} (limit ${fmt(s.limit, 0)} per ${s.windowMs / 1000} s, key \`query:api_key\`; variants ${s.variants.join(', ')})`,
     );
   }
-  lines.push('', '### Ratios (req/s of one over the other, paired per round: median, min–max over rounds)', '');
-  lines.push('| scenario | ratio | median | min–max |', '|---|---|--:|--:|');
+  lines.push('', '### Ratios (one over the other, paired per round: median, min–max over rounds)', '');
+  lines.push('| scenario | ratio | by req/s | min–max | by server CPU per request | min–max |', '|---|---|--:|--:|--:|--:|');
   for (const s of data.scenarios) {
     for (const [a, b] of s.ratios) {
       const r = pairedRatio(data.records, s.id, a, b);
-      lines.push(`| ${s.id} | ${a} / ${b} | ${fmt(r.median, 2)}× | ${spread(r)} |`);
+      const c = pairedRatio(data.records, s.id, a, b, 'cpu');
+      lines.push(`| ${s.id} | ${a} / ${b} | ${fmt(r.median, 2)}× | ${spread(r)} | ${fmt(c.median, 2)}× | ${spread(c)} |`);
     }
   }
+  lines.push(
+    '',
+    '"By req/s" is what the load got through; "by server CPU per request" is b\'s server CPU µs per request over a\'s: the req/s ratio a whole core ' +
+      'would give. When other work shares the cores (load average above the core count) or the server idles (see the profiles), the CPU ratio is the steadier one.',
+  );
   lines.push('', '### Variants', '');
   lines.push('| scenario | variant | req/s | req/s min–max | p50 ms | p99 ms | server CPU µs/req | responses (all runs) |');
   lines.push('|---|---|--:|--:|--:|--:|--:|---|');

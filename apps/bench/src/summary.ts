@@ -101,14 +101,28 @@ export function summarize(records: readonly RunRecord[], scenarios: readonly Sce
   return out;
 }
 
-/** `a`'s req/s over `b`'s in the same round of `scenario`: median, min and max over rounds (NaN when unmeasured). */
-export function pairedRatio(records: readonly RunRecord[], scenario: string, a: Variant, b: Variant): Ratio {
-  const rpsOf = (variant: Variant, round: number) =>
-    records.find((r) => r.scenario === scenario && r.variant === variant && r.round === round && !r.warmup)?.load.rps;
+/** How a ratio compares two variants: by req/s, or by server CPU per request (the inverse: capacity on a whole core). */
+export type RatioBy = 'rps' | 'cpu';
+
+/** Per run: req/s, or requests per server-CPU second (undefined where /proc gave no CPU figure). */
+function metric(r: RunRecord, by: RatioBy): number | undefined {
+  if (by === 'rps') return r.load.rps;
+  return r.serverCpuUs !== undefined && r.serverCpuUs > 0 ? (r.load.completed * 1e6) / r.serverCpuUs : undefined;
+}
+
+/**
+ * `a` over `b` in the same round of `scenario` (by req/s, or by requests per server-CPU second):
+ * median, min and max over rounds (NaN when unmeasured).
+ */
+export function pairedRatio(records: readonly RunRecord[], scenario: string, a: Variant, b: Variant, by: RatioBy = 'rps'): Ratio {
+  const of = (variant: Variant, round: number) => {
+    const run = records.find((r) => r.scenario === scenario && r.variant === variant && r.round === round && !r.warmup);
+    return run && metric(run, by);
+  };
   const ratios: number[] = [];
   for (const round of new Set(records.map((r) => r.round))) {
-    const x = rpsOf(a, round);
-    const y = rpsOf(b, round);
+    const x = of(a, round);
+    const y = of(b, round);
     if (x !== undefined && y !== undefined && y > 0) ratios.push(x / y);
   }
   return ratios.length
