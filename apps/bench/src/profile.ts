@@ -127,7 +127,8 @@ export async function profileScenario(
       );
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
-      for (const [variant, { ready }] of servers) {
+      for (const variant of scenario.variants) {
+        const { ready } = servers.get(variant)!;
         await runLoadRun(loadSpec(scenario, ready.port, 1, connections));
         const fromUs = Number(process.hrtime.bigint() / 1000n);
         const { rps } = await runLoadRun(loadSpec(scenario, ready.port, durationS, connections));
