@@ -5,9 +5,11 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { ROOT as REPO_ROOT } from '../../libs/testkit/src/demo-process';
 
-export const ROOT = resolve(__dirname, '..', '..');
+/** The repository root (found from this file, so the bench's compiled copy in dist/ finds it too). */
+export const ROOT = REPO_ROOT;
 const LIBRARY = join(ROOT, 'libs', 'throttle');
 /** The repository's TypeScript compiler. */
 export const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -13,6 +13,8 @@ export interface BenchOptions {
   readonly warmupS: number;
   /** Concurrent HTTP connections of the load generator. */
   readonly connections: number;
+  /** Seconds of the profiled run per variant and scenario (`node --cpu-prof`); 0 skips the profiles. */
+  readonly profileS: number;
   /** Seconds per storage measurement (S3). */
   readonly storageS: number;
   /** Decisions in flight in the async storage measurements (S3). */
@@ -34,7 +36,8 @@ export const BENCH_DEFAULTS: BenchOptions = {
   rounds: 3,
   durationS: 5,
   warmupS: 10,
-  connections: 50,
+  connections: 64,
+  profileS: 4,
   storageS: 3,
   storageConcurrency: 128,
   quick: false,
@@ -43,7 +46,8 @@ const QUICK: BenchOptions = {
   rounds: 1,
   durationS: 2,
   warmupS: 1,
-  connections: 50,
+  connections: 64,
+  profileS: 2,
   storageS: 1,
   storageConcurrency: 128,
   quick: true,
@@ -54,6 +58,7 @@ const FLAGS: Record<string, { key: keyof BenchOptions; min: number; max: number 
   '--duration': { key: 'durationS', min: 1, max: 120 },
   '--warmup': { key: 'warmupS', min: 0, max: 120 },
   '--connections': { key: 'connections', min: 1, max: 1_000 },
+  '--profile-duration': { key: 'profileS', min: 0, max: 60 },
   '--storage-duration': { key: 'storageS', min: 1, max: 60 },
   '--storage-concurrency': { key: 'storageConcurrency', min: 1, max: 4_096 },
 };
@@ -61,18 +66,22 @@ const FLAGS: Record<string, { key: keyof BenchOptions; min: number; max: number 
 /** The `--help` text. */
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
-Benchmarks the throttle guard against no throttling, the contract's floors (its headers, its 429,
-without a limiter) and @nestjs/throttler (memory and Redis), over HTTP (S1: 10 000 identities under their limits; S2: one identity flooding) and the stores
-alone (S3), and writes bench-results/bench-<date>.md.
+Builds the skeleton app (Nest 11 + Fastify, one route) from the packed library tarball and benchmarks
+our limiter (memory, Redis) against the contract's floors (guard5, hook5, guard429, hook429: its
+headers or its 429 without a limiter), an empty guard and @nestjs/throttler (memory, Redis) over HTTP
+(S1: 10 000 keys under their limits; S2: one key flooding at 10/minute) with wrk (autocannon if wrk
+is missing), profiles each variant (top 15 self-time functions), then the stores alone (S3), and
+writes bench-results/bench-<date>.md. Docs: docs/benchmarks.md.
 
 Options:
   --rounds N               measured rounds per scenario (default ${BENCH_DEFAULTS.rounds}; 1..20)
   --duration S             seconds per measured run (default ${BENCH_DEFAULTS.durationS}; 1..120)
   --warmup S               seconds of warm-up before each variant's first run (default ${BENCH_DEFAULTS.warmupS})
   --connections N          HTTP connections (default ${BENCH_DEFAULTS.connections}; 1..1000)
+  --profile-duration S     seconds of the profiled run per variant (default ${BENCH_DEFAULTS.profileS}; 0 skips profiles)
   --storage-duration S     seconds per store measurement in S3 (default ${BENCH_DEFAULTS.storageS})
   --storage-concurrency N  decisions in flight in S3 (default ${BENCH_DEFAULTS.storageConcurrency})
-  --quick                  smoke run: 1 round of 2 s, 1 s warm-up, 1 s per store (other flags still apply)
+  --quick                  smoke run: 1 round of 2 s, 1 s warm-up, 2 s profiles, 1 s per store (other flags still apply)
   -h, --help               print this help`;
 
 /**
@@ -95,7 +104,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     if (text === undefined || !Number.isFinite(value) || value < spec.min || value > spec.max) {
       throw new BenchUsageError(`${flag} needs a number from ${spec.min} to ${spec.max}, got ${JSON.stringify(text ?? '')}`);
     }
-    options[spec.key] = spec.key === 'durationS' || spec.key === 'warmupS' || spec.key === 'storageS' ? value : Math.round(value);
+    const seconds = spec.key === 'durationS' || spec.key === 'warmupS' || spec.key === 'storageS' || spec.key === 'profileS';
+    options[spec.key] = seconds ? value : Math.round(value);
   }
   return { kind: 'run', options: options as unknown as BenchOptions };
 }

@@ -5,7 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { PinRole, pinned } from './pinning';
 
 /** Running children, and the signal that ends each at once: guardians get SIGTERM (they pass it on; a SIGKILLed guardian would orphan its command). */
@@ -91,13 +91,13 @@ export function installCleanup(): void {
 }
 
 /**
- * Starts a tracked child: `node <dist/apps/bench/src>/<script> ...args` with an IPC channel.
+ * Starts a tracked child: `node <dist/apps/bench/src>/<script> ...args` (or an absolute script path) with an IPC channel.
  *
  * @example
  * const server = spawnNode('server.js', ['--variant', 'memory']);
  */
 export function spawnNode(script: string, args: readonly string[], nodeArgs: readonly string[] = [], role?: PinRole): ChildProcess {
-  const argv = [...nodeArgs, join(scriptDir, script), ...args];
+  const argv = [...nodeArgs, isAbsolute(script) ? script : join(scriptDir, script), ...args];
   const [command, commandArgs] = role === undefined ? [process.execPath, argv] : pinned(role, process.execPath, argv);
   return track(spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }), 'SIGKILL');
 }

@@ -1,14 +1,13 @@
 /**
- * The load generator, as its own process (so it never shares an event loop with the bench's
- * bookkeeping): `node dist/apps/bench/src/load.js '<LoadSpec JSON>'`. Runs autocannon against one
- * server and prints one line `RESULT <LoadResult JSON>`.
+ * The autocannon load generator (used where `wrk` is missing; see wrk.ts), as its own process so it
+ * never shares an event loop with the bench's bookkeeping: `node dist/apps/bench/src/load.js '<LoadSpec JSON>'`.
+ * Prints one line `RESULT <LoadResult JSON>`.
  */
 import { runAsChild } from './children';
-import { CLIENT_HEADER } from './variants';
 
 /** What to send. */
 export interface LoadSpec {
-  /** e.g. `http://127.0.0.1:41234/hi` */
+  /** The route, e.g. `http://127.0.0.1:41234/`; requests add `?api_key=k<n>`. */
   readonly url: string;
   readonly connections: number;
   readonly durationS: number;
@@ -16,24 +15,26 @@ export interface LoadSpec {
   readonly identities: number;
 }
 
-/** What autocannon measured. */
+/** What the load generator measured. */
 export interface LoadResult {
   /** Completed requests per second over the run. */
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly completed: number;
-  /** Completed responses by status code. */
+  /** Completed responses by status code (wrk: `2xx` and `non-2xx`, all it counts). */
   readonly statuses: Record<string, number>;
   readonly errors: number;
   readonly timeouts: number;
   readonly durationS: number;
-  /** CPU (user + system) the generator process used during the run, µs. */
-  readonly generatorCpuUs: number;
+  /** CPU (user + system) the generator process used during the run, µs (autocannon only). */
+  readonly generatorCpuUs?: number;
+  /** `wrk` or `autocannon`. */
+  readonly generator: string;
 }
 
 interface AutocannonClient {
-  setRequests(requests: { method: string; path: string; headers: Record<string, string> }[]): void;
+  setRequests(requests: { method: string; path: string }[]): void;
 }
 interface AutocannonResult {
   requests: { total: number };
@@ -49,13 +50,13 @@ type Autocannon = (opts: Record<string, unknown>, done: (error: Error | null, re
  * The requests of client `c` of `connections`: identities c, c + connections, ... below `identities`,
  * so together the clients cycle through every identity evenly and no two clients share one.
  */
-export function requestsOfClient(c: number, spec: LoadSpec): { method: string; path: string; headers: Record<string, string> }[] {
+export function requestsOfClient(c: number, spec: LoadSpec): { method: string; path: string }[] {
   const path = new URL(spec.url).pathname;
   const ids: number[] = [];
   if (spec.identities <= 1) ids.push(0);
   else for (let id = c % spec.identities; id < spec.identities; id += spec.connections) ids.push(id);
   if (ids.length === 0) ids.push(c % spec.identities); // more connections than identities
-  return ids.map((id) => ({ method: 'GET', path, headers: { [CLIENT_HEADER]: spec.identities <= 1 ? 'flood' : String(id) } }));
+  return ids.map((id) => ({ method: 'GET', path: `${path}?api_key=k${id}` }));
 }
 
 /** Runs autocannon for `spec.durationS` seconds. */
@@ -72,7 +73,6 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         pipelining: 1,
         duration: spec.durationS,
         timeout: 10,
-        headers: { [CLIENT_HEADER]: '0' },
         setupClient: (client: AutocannonClient) => client.setRequests(requestsOfClient(next++, spec)),
       },
       (error, result) => (error ? reject(error) : resolve(summarize(result, process.cpuUsage(cpu)))),
@@ -93,6 +93,7 @@ function summarize(result: AutocannonResult, cpu: NodeJS.CpuUsage): LoadResult {
     timeouts: result.timeouts,
     durationS: result.duration,
     generatorCpuUs: cpu.user + cpu.system,
+    generator: 'autocannon',
   };
 }
 

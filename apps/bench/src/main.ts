@@ -1,29 +1,35 @@
 /**
- * `npm run bench` (`node dist/apps/bench/main.js [--quick] [--rounds N] ...`): starts a private
- * Redis, runs the HTTP scenarios (S1, S2) over the five variants, the stores alone (S3), the
- * `redis-benchmark` ceiling and the memory cost; prints one markdown report and writes it to
+ * `npm run bench` (`node dist/apps/bench/main.js [--quick] [--rounds N] ...`): builds the skeleton app
+ * from the packed library (skeleton.ts), starts a private Redis, runs the HTTP scenarios (S1, S2)
+ * over their variants, profiles each variant, then the stores alone (S3), the `redis-benchmark`
+ * ceiling and the memory cost; prints one markdown report and writes it to
  * bench-results/bench-<date>.md. Progress goes to stderr. Exit code 0 when every step ran and every
  * correctness check passed (targets may be unmet), 1 otherwise, 2 for bad flags.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_USAGE, BenchOptions, BenchUsageError, parseBenchArgs } from './args';
 import { installCleanup, killAllSync, runScript, runToEnd, useDistSnapshot } from './children';
 import type { MemoryCost } from './memory-cost';
 import { PrivateRedis, ScriptCeiling, scriptCeiling, startPrivateRedis } from './redis-admin';
+import { ProfileTop, profileScenario } from './profile';
 import { renderReport } from './report';
-import { BenchData, correctness, summarize } from './summary';
-import { Log, RunRecord, runScenario, SCENARIOS } from './runner';
+import { BenchData, summarize } from './summary';
+import { Log, Probe, RunRecord, runScenario, SCENARIOS } from './runner';
+import { buildSkeleton, Skeleton } from './skeleton';
 import type { StorageBenchResult } from './storage-bench';
-import { VARIANTS } from './variants';
+import type { Variant } from './variants';
+import { correctness } from './verdicts';
+import { generatorName } from './wrk';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 
 /** Upper bound on a whole run: every load run plus generous start/stop slack; past it the bench aborts. */
 function budgetMs(o: BenchOptions): number {
-  const perScenario = (VARIANTS.length - 1) * (o.warmupS + o.rounds * o.durationS + o.rounds * 10 + 40);
-  return (SCENARIOS.length * perScenario + o.rounds * (8 * (o.storageS + 1) + 60) + 420) * 1000;
+  const variants = SCENARIOS.reduce((n, s) => n + s.variants.length, 0);
+  const perVariant = o.warmupS + o.rounds * o.durationS + o.rounds * 10 + 40 + o.profileS + 30;
+  return (variants * perVariant + o.rounds * (8 * (o.storageS + 1) + 60) + 420 + 600) * 1000; // + 600: the skeleton's install
 }
 
 function commandLine(argv: readonly string[]): string {
@@ -55,16 +61,30 @@ async function step<T>(name: string, failures: string[], log: Log, fn: () => Pro
 
 async function bench(options: BenchOptions, argv: readonly string[], log: Log): Promise<number> {
   const startedAt = new Date();
+  const loadAtStart = loadavg()[0];
   const failures: string[] = [];
   const records: RunRecord[] = [];
+  const probes = new Map<string, Map<Variant, Probe>>();
+  const profiles: ProfileTop[] = [];
   let storage: StorageBenchResult | undefined;
   let ceiling: ScriptCeiling | undefined;
+  const skeleton: Skeleton | undefined = await step('the skeleton app, from the packed tarball', failures, log, () => buildSkeleton(log));
   const redis: PrivateRedis = await startPrivateRedis();
-  log(`private redis-server ${redis.version} on 127.0.0.1:${redis.port}`);
+  log(`private redis-server ${redis.version} on 127.0.0.1:${redis.port}; load by ${generatorName()}`);
   try {
-    for (const scenario of SCENARIOS) {
-      const runs = await step(`${scenario.id}: ${scenario.title}`, failures, log, () => runScenario(scenario, options, redis, log));
-      records.push(...(runs ?? []));
+    for (const scenario of skeleton ? SCENARIOS : []) {
+      const ran = await step(`${scenario.id}: ${scenario.title}`, failures, log, () =>
+        runScenario(scenario, options, redis, skeleton!, log),
+      );
+      records.push(...(ran?.records ?? []));
+      if (ran) probes.set(scenario.id, ran.probes);
+    }
+    for (const scenario of skeleton && options.profileS > 0 ? SCENARIOS : []) {
+      const { profileS, connections } = options;
+      const tops = await step(`${scenario.id}: profiles`, failures, log, () =>
+        profileScenario(scenario, profileS, connections, redis, skeleton!, log),
+      );
+      profiles.push(...(tops ?? []));
     }
     const storageArgs = [
       '--redis-url',
@@ -103,9 +123,19 @@ async function bench(options: BenchOptions, argv: readonly string[], log: Log): 
     command: commandLine(argv),
     startedAt,
     tookS: (Date.now() - startedAt.getTime()) / 1000,
-    machine: { cpus: availableParallelism(), model: cpuModel(), node: process.version, redis: redis.version },
+    machine: {
+      cpus: availableParallelism(),
+      model: cpuModel(),
+      node: process.version,
+      redis: redis.version,
+      loadAverage: [loadAtStart, loadavg()[0]],
+    },
+    generator: generatorName(),
+    skeleton,
     scenarios: SCENARIOS,
     records,
+    probes,
+    profiles,
     storage,
     ceiling,
     memoryCost,

@@ -1,42 +1,76 @@
 /**
- * The HTTP scenarios: every variant's server started once per scenario, then rounds that run the
- * variants in order (round 1: v1..v5, round 2: v1..v5, ...) so drift and noise hit all alike.
- * Each run is a fresh load-generator process; Redis counters are reset before each measured run.
+ * The HTTP scenarios over the skeleton app (skeleton.ts): every variant's server started once per
+ * scenario, pinned to core 0, then rounds that run the variants in order (round 1: v1..vn, round 2:
+ * v1..vn, ...) so drift and noise hit all alike. Each run is a fresh load-generator process (wrk.ts);
+ * Redis counters are reset before each measured run. After the rounds, one probe request per variant
+ * records the status and rate-limit headers it answers with.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { BenchOptions } from './args';
-import { runScript, spawnNode, stopChild, waitForLine } from './children';
+import { spawnNode, stopChild, waitForLine } from './children';
 import type { LoadResult, LoadSpec } from './load';
 import { counterDelta, PrivateRedis, readCounters, RedisCounters, resetCounters } from './redis-admin';
-import type { ServerReady } from './server';
-import { BenchLimit, FLOOR_VARIANTS, REDIS_VARIANTS, Variant, VARIANTS } from './variants';
+import type { Skeleton } from './skeleton';
+import { OUR_VARIANTS, REDIS_VARIANTS, ServerReady, Variant } from './variants';
+import { runLoadRun } from './wrk';
 
-/** An HTTP scenario: how many identities share the load, and the limit every throttled variant enforces. */
-export interface Scenario extends BenchLimit {
+/** An HTTP scenario: how many identities share the load, the limit, its variants and the ratios it reports. */
+export interface Scenario {
   readonly id: 'S1' | 'S2';
   readonly title: string;
   readonly identities: number;
-  /** What the contract forces on any limiter here (see floors.ts): the throttled variants' reference. */
-  readonly floor: Variant;
+  readonly limit: number;
+  readonly windowMs: number;
+  /** In round order. */
+  readonly variants: readonly Variant[];
+  /** [a, b]: a's req/s over b's, paired per round. */
+  readonly ratios: readonly (readonly [Variant, Variant])[];
 }
 
-/** S1: 10 000 identities, all under their limits. S2: one identity flooding far over its limit. */
+/** S1: 10 000 identities, all under their limits. S2: one identity flooding at 10 per minute. */
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'S1',
-    title: '10 000 identities spread evenly, all under their limit',
+    title: '10 000 keys spread evenly, all under their limit',
     identities: 10_000,
     limit: 1_000_000,
     windowMs: 60_000,
-    floor: 'floor-headers',
+    variants: ['baseline', 'empty-guard', 'guard5', 'hook5', 'memory', 'redis', 'throttler', 'throttler-redis'],
+    ratios: [
+      ['memory', 'guard5'],
+      ['memory', 'hook5'],
+      ['memory', 'throttler'],
+      ['redis', 'guard5'],
+      ['redis', 'hook5'],
+      ['redis', 'throttler-redis'],
+      ['empty-guard', 'hook5'],
+      ['guard5', 'hook5'],
+    ],
   },
-  { id: 'S2', title: 'one identity flooding far over its limit', identities: 1, limit: 10, windowMs: 60_000, floor: 'floor-429' },
+  {
+    id: 'S2',
+    title: 'one key flooding at 10 per minute',
+    identities: 1,
+    limit: 10,
+    windowMs: 60_000,
+    variants: ['guard429', 'hook429', 'memory', 'redis', 'throttler', 'throttler-redis'],
+    ratios: [
+      ['memory', 'guard429'],
+      ['memory', 'hook429'],
+      ['redis', 'guard429'],
+      ['redis', 'hook429'],
+      ['redis', 'throttler-redis'],
+      ['memory', 'throttler'],
+    ],
+  },
 ];
 
-/** The variants a scenario runs, in round order: every variant but the other scenario's floor. */
-export function variantsOf(scenario: Scenario): Variant[] {
-  return VARIANTS.filter((v) => !FLOOR_VARIANTS.has(v) || v === scenario.floor);
+/** What one probe request got back after the load. */
+export interface Probe {
+  readonly status: number;
+  /** Names of the rate-limit headers (`ratelimit*`, `x-ratelimit-*`, `retry-after`) it carried. */
+  readonly headers: string[];
 }
 
 /** One load run against one variant. */
@@ -58,21 +92,27 @@ export interface RunRecord {
 /** Progress lines go to stderr; the report goes to stdout. */
 export type Log = (line: string) => void;
 
-/** Runs one scenario over every variant; servers are stopped whatever happens. */
-export async function runScenario(scenario: Scenario, options: BenchOptions, redis: PrivateRedis, log: Log): Promise<RunRecord[]> {
+/** Runs one scenario over its variants; servers are stopped whatever happens. */
+export async function runScenario(
+  scenario: Scenario,
+  options: BenchOptions,
+  redis: PrivateRedis,
+  skeleton: Skeleton,
+  log: Log,
+): Promise<{ records: RunRecord[]; probes: Map<Variant, Probe> }> {
   await redis.admin.flushall();
   const servers = new Map<Variant, { child: ChildProcess; ready: ServerReady }>();
   const records: RunRecord[] = [];
+  const probes = new Map<Variant, Probe>();
   try {
-    const variants = variantsOf(scenario);
     // Started together (boots are the slow part of a --quick run); a server that fails stops the others in `finally`.
     const started = await Promise.allSettled(
-      variants.map(async (variant) => servers.set(variant, await startServer(variant, scenario, redis.url))),
+      scenario.variants.map(async (variant) => servers.set(variant, await startServer(skeleton, variant, scenario, redis.url))),
     );
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     for (let round = 1; round <= options.rounds; round++) {
-      for (const variant of variants) {
+      for (const variant of scenario.variants) {
         const server = servers.get(variant)!.ready;
         if (round === 1 && options.warmupS > 0) {
           records.push(await measure(scenario, variant, round, true, server, options.warmupS, options, redis));
@@ -85,22 +125,42 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, red
         );
       }
     }
+    for (const [variant, { ready }] of servers) probes.set(variant, await probe(ready.port));
   } finally {
     await Promise.all([...servers.values()].map(({ child }) => stopChild(child)));
   }
-  return records;
+  return { records, probes };
 }
 
-async function startServer(variant: Variant, scenario: Scenario, redisUrl: string): Promise<{ child: ChildProcess; ready: ServerReady }> {
-  const args = ['--variant', variant, '--port', '0', '--limit', String(scenario.limit), '--window-ms', String(scenario.windowMs)];
+/** Starts one variant of the skeleton on core 0 (`nodeArgs`: e.g. `--cpu-prof`); resolves once it serves. */
+export async function startServer(
+  skeleton: Skeleton,
+  variant: Variant,
+  scenario: Scenario,
+  redisUrl: string,
+  nodeArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; ready: ServerReady }> {
+  const args = ['--variant', variant, '--limit', String(scenario.limit), '--window-ms', String(scenario.windowMs)];
   if (REDIS_VARIANTS.has(variant)) args.push('--redis-url', redisUrl);
-  const child = spawnNode('server.js', args, [], 'server');
+  const child = spawnNode(skeleton.main, args, nodeArgs, 'server');
   const ready = JSON.parse(await waitForLine(child, 'READY ', 30_000, `server ${variant}`)) as ServerReady;
-  if (ready.store !== undefined && ready.store.state !== 'ok') {
+  if (OUR_VARIANTS.has(variant) && ready.store?.state !== 'ok') {
     await stopChild(child);
     throw new Error(`server ${variant}: our store is not ok at start (${JSON.stringify(ready.store)}): it would measure the fallback`);
   }
   return { child, ready };
+}
+
+/** The load of one run against `port` (S1 cycles 10 000 keys; S2 floods key k0). */
+export function loadSpec(scenario: Scenario, port: number, durationS: number, connections: number): LoadSpec {
+  return { url: `http://127.0.0.1:${port}/`, connections, durationS, identities: scenario.identities };
+}
+
+async function probe(port: number): Promise<Probe> {
+  const response = await fetch(`http://127.0.0.1:${port}/?api_key=k0`);
+  await response.arrayBuffer();
+  const headers = [...response.headers.keys()].filter((name) => /^(x-)?ratelimit|^retry-after$/.test(name));
+  return { status: response.status, headers };
 }
 
 async function measure(
@@ -113,17 +173,11 @@ async function measure(
   options: BenchOptions,
   redis: PrivateRedis,
 ): Promise<RunRecord> {
-  const spec: LoadSpec = {
-    url: `http://127.0.0.1:${server.port}/hi`,
-    connections: options.connections,
-    durationS,
-    identities: scenario.identities,
-  };
   const counting = REDIS_VARIANTS.has(variant) && !warmup;
   const before = counting ? await resetCounters(redis.admin) : undefined;
   const cpuBefore = processCpuUs(server.pid);
   const startedAt = Date.now();
-  const load = await runScript<LoadResult>('load.js', [JSON.stringify(spec)], 'RESULT ', (durationS + 30) * 1000, 'generator');
+  const load = await runLoadRun(loadSpec(scenario, server.port, durationS, options.connections));
   const endedAt = Date.now();
   const cpuAfter = processCpuUs(server.pid);
   const serverCpuUs = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
