@@ -17,6 +17,7 @@ import { enforcedView, ownerOf } from './scope-states';
 import { refusedScope } from './scope-pick';
 import { RefusalBlocks } from './refusal-blocks';
 import { OutcomeSettler } from './outcome-settle';
+import { LeaseGate, LeaseVerdicts } from '../concurrency/lease-gate';
 
 /**
  * Set on an HTTP request once it is decided (by the fast lane or the guard): the plan that decided it, or null.
@@ -33,6 +34,10 @@ export type Verdict =
   undefined | { readonly status: 429; readonly refusal: RefusalFacts } | { readonly status: 503 } | { readonly status: 500 };
 
 const UNAVAILABLE: Verdict = { status: 503 };
+const LEASE_VERDICTS: LeaseVerdicts<Verdict> = {
+  admitted: (verdict) => verdict === undefined,
+  refused: (refusal) => ({ status: 429, refusal }),
+};
 const HOOK_FAILED: Verdict = { status: 500 };
 
 /**
@@ -58,6 +63,8 @@ export class ThrottleDecider {
     @Optional() metrics?: ThrottleMetrics,
     @Optional() otel?: OtelThrottleMetrics,
     @Optional() clock?: ThrottleClock,
+    /** Concurrency limits (`concurrency` scopes); undefined when no scope has one. */
+    @Optional() readonly leases?: LeaseGate,
   ) {
     this.metrics = metrics ?? undefined;
     this.otel = otel ?? undefined;
@@ -68,6 +75,26 @@ export class ThrottleDecider {
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
   decide(
+    plan: RoutePlan,
+    request: any,
+    context: ExecutionContext | undefined,
+    response: HeaderSink | undefined,
+  ): Verdict | Promise<Verdict> {
+    if (plan.leases === undefined || this.leases === undefined) return this.decideRates(plan, request, context, response);
+    const rated = (name: string): boolean => plan.scopes.some((s) => s.name === name);
+    const leaseFailed = (error: unknown): Verdict =>
+      error instanceof ThrottleStoreUnavailableError ? UNAVAILABLE : this.failed(error, plan.scopes);
+    try {
+      const decideRates = () => this.decideRates(plan, request, context, response);
+      const verdict = this.leases.around(plan.leases, request, context, response, decideRates, LEASE_VERDICTS, rated);
+      return isPromise(verdict) ? verdict.catch(leaseFailed) : verdict;
+    } catch (error) {
+      return leaseFailed(error);
+    }
+  }
+
+  /** The rate scopes' decision (see {@link decide}: concurrency leases, when the route has any, are taken first). */
+  private decideRates(
     plan: RoutePlan,
     request: any,
     context: ExecutionContext | undefined,

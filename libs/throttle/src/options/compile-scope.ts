@@ -13,6 +13,7 @@ import type { ScopeRate } from './scope-rate';
 import { ThrottleHookError } from './hook-error';
 import type { CompiledTier } from './tier';
 import type { ScopeOptions, SkipIf, ThrottleMode, ThrottleModuleOptions } from './throttle-options';
+import { compileConcurrency, leasePolicyItem, LeaseScope, ratelessProblems } from '../concurrency/lease-options';
 
 /** One scope, compiled at boot so the hot path never parses or branches on option variants. Its own rate is the {@link ScopeRate} fields. */
 export interface CompiledScope extends ScopeRate {
@@ -59,17 +60,24 @@ const SCOPE_KEYS = [
   'blockFor',
   'count',
   'countIf',
+  'concurrency',
+  'leaseMs',
+  'priority',
 ];
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
 
-/** Compiles one scope; pushes a readable line per problem and returns undefined when it cannot be used. */
+/**
+ * Compiles one scope; pushes a readable line per problem and returns undefined when it cannot be used or
+ * has no rate. A scope with `concurrency` also goes into `leases` (a scope may have a rate, a concurrency limit, or both).
+ */
 export function compileScope(
   name: string,
   value: unknown,
   opts: ThrottleModuleOptions,
   clientIp: ClientIpResolver,
   problems: string[],
+  leases?: Map<string, LeaseScope>,
 ): CompiledScope | undefined {
   if (!SCOPE_NAME.test(name)) {
     problems.push(`scope "${name}": names may use letters, digits, "_", "." and "-" only`);
@@ -82,11 +90,16 @@ export function compileScope(
   }
   checkKnownKeys(spec, SCOPE_KEYS, `key in scope "${name}":`, problems);
   const problemCount = problems.length;
-  const rate = attempt(
-    problems,
-    () => parseRate(spec.rate),
-    (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`,
-  );
+  const concurrency = compileConcurrency(name, spec, problems);
+  const rateless = spec.rate === undefined && spec.concurrency !== undefined;
+  if (rateless) ratelessProblems(name, spec, problems);
+  const rate = rateless
+    ? undefined
+    : attempt(
+        problems,
+        () => parseRate(spec.rate),
+        (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`,
+      );
   const identity = attempt(
     problems,
     () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp, userMissingWarning(name)),
@@ -105,9 +118,24 @@ export function compileScope(
           (e) => e.replace(/^Invalid throttle config: /, ''),
         )
       : undefined;
-  const rates = compileRates(name, spec, rate, problems);
+  const rates = rateless ? undefined : compileRates(name, spec, rate, problems);
   const blockMs = compileBlock(name, spec.blockFor, rates?.algorithm, problems);
   const countIf = compileCount(name, spec.count, spec.countIf, problems);
+  if (concurrency !== undefined && mode === 'shadow') problems.push(`scope "${name}": concurrency is not supported in shadow mode`);
+  const skip = skipOf(name, ranges, skipIfs, clientIp);
+  if (concurrency !== undefined && identity !== undefined && problems.length === problemCount) {
+    const leaseIdentity = identity.label === 'function' ? hooked(identity, name) : identity;
+    const policy = leasePolicyItem(name, concurrency.limit);
+    leases?.set(name, {
+      name,
+      ...concurrency,
+      identity: leaseIdentity,
+      keyPrefix: scopeKeyPrefix(name),
+      policy,
+      skip,
+      needsContext: skipIfs.length > 0,
+    });
+  }
   if (!rate || !rates || !identity || problems.length > problemCount) return undefined;
   return {
     name,
@@ -124,7 +152,7 @@ export function compileScope(
     shadow: mode === 'shadow',
     blockMs,
     countIf,
-    skip: skipOf(name, ranges, skipIfs, clientIp),
+    skip,
     needsContext: skipIfs.length > 0,
   };
 }

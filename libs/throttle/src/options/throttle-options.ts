@@ -15,8 +15,16 @@ import type { ThrottleTier } from './tier';
  * { rate: '1/s', key: 'query:api_key' }
  */
 export interface ScopeOptions {
-  /** `<N>/<period>`, e.g. `60/minute`, `100/15m`. */
-  rate: string;
+  /** `<N>/<period>`, e.g. `60/minute`, `100/15m`. Required unless the scope sets `concurrency` (then optional). */
+  rate?: string;
+  /**
+   * At most this many requests of one client in flight at once, across every worker and replica sharing
+   * the store (a lease taken at admission, released when the response ends). With or without a `rate`;
+   * refused with 429 and `RateLimit-Policy: "scope";q=N;qu="concurrent-requests"`. See docs/concurrency.md.
+   */
+  concurrency?: number;
+  /** With `concurrency`: how long a lease lives at most (milliseconds or `'30s'`); a process that dies holding one frees it after this. Default 30 s. */
+  leaseMs?: number | string;
   /** Overrides the module-wide `key` for this scope. */
   key?: ThrottleKey;
   /** `enforce` (default) or `shadow`: decide and count, but refuse nothing and send no headers. Overrides the module's `mode`. */
