@@ -35,7 +35,6 @@ export class ThrottleOutcome implements NestInterceptor {
   constructor(private readonly decider: ThrottleDecider) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const settler = this.decider.outcomes;
     const call = context.getArgs();
     const leases = this.decider.leases;
     if (leases?.holds(call) === true) return this.settled(context, next).pipe(finalize(() => leases.releaseCall(call)));
