@@ -19,6 +19,7 @@ describe('loadThrottleFile', () => {
     burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
     plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
     login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
+    export: { concurrency: 2 },
   };
 
   it('reads the shipped file: the article scopes, the shadow scope, a GCRA scope and a tiered scope', () => {
@@ -34,13 +35,13 @@ describe('loadThrottleFile', () => {
 
   it('adds search, burst, plan and login with their defaults to an older file, after its own scopes', () => {
     const scopes = loadThrottleFile(file('scopes:\n  hi: 60/minute\n  api_key: 1/s\n'), undefined).scopes;
-    expect(Object.keys(scopes)).toEqual(['hi', 'api_key', 'search', 'burst', 'plan', 'login']);
+    expect(Object.keys(scopes)).toEqual(['hi', 'api_key', 'search', 'burst', 'plan', 'login', 'export']);
     expect(scopes).toMatchObject(defaults);
   });
 
   it('keeps a scope the file names, in its place, instead of the default', () => {
     const scopes = loadThrottleFile(file('scopes:\n  burst: 5/m\n  hi: 1/s\n'), undefined).scopes;
-    expect(Object.keys(scopes)).toEqual(['burst', 'hi', 'search', 'plan', 'login']);
+    expect(Object.keys(scopes)).toEqual(['burst', 'hi', 'search', 'plan', 'login', 'export']);
     expect(scopes.burst).toBe('5/m');
   });
 
