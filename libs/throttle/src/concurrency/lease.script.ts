@@ -20,6 +20,9 @@ export const LEASE_SCRIPT = `-- Lease: takes one concurrency lease if fewer than
 -- ARGV[4]  the lease id (unique per request)
 -- ARGV[5]  extra milliseconds added to the key's TTL (0 in production; test clocks stand still)
 --
+-- The key lives 2 x leaseMs past its newest lease, so a lease that expires unreleased is still there to
+-- be counted (as expired) by the next acquire within leaseMs of its expiry.
+--
 -- Returns {admitted (1 or 0), leases live after, expired leases removed}.
 local now
 if ARGV[1] == '' then
@@ -33,7 +36,7 @@ local held = redis.call('ZCARD', KEYS[1])
 if held >= tonumber(ARGV[2]) then return {0, held, expired} end
 local leaseMs = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], string.format('%.0f', now + leaseMs), ARGV[4])
-redis.call('PEXPIRE', KEYS[1], leaseMs + tonumber(ARGV[5]))
+redis.call('PEXPIRE', KEYS[1], 2 * leaseMs + tonumber(ARGV[5]))
 return {1, held + 1, expired}
 `;
 
