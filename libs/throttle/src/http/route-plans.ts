@@ -4,6 +4,7 @@ import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import { ThrottleConfigError } from '../options/config-error';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
 import type { LeaseScope } from '../concurrency/lease-options';
+import { PRIORITIES, ShedPriority } from '../shedding/shed-options';
 import { SKIP_THROTTLE, THROTTLE_COST, THROTTLE_SCOPES } from './throttle-scope.decorator';
 
 /** What the guard does for one handler, computed once. */
@@ -19,6 +20,8 @@ export interface RoutePlan {
   readonly cost: number | undefined;
   /** The route's scopes with a concurrency limit (undefined or empty: none; see `concurrency/lease-gate.ts`). */
   readonly leases?: readonly LeaseScope[];
+  /** The most important priority among the route's scopes (load shedding); undefined: `normal`. */
+  readonly priority?: ShedPriority;
 }
 
 /**
@@ -125,7 +128,14 @@ export class RoutePlans implements OnModuleInit {
       plain,
       cost: usable ? cost : undefined,
       leases: leases.length > 0 ? leases : undefined,
+      priority: this.priorityOf(names),
     };
+  }
+
+  /** The most important of the scopes' priorities (a route with a critical scope is never shed). */
+  private priorityOf(names: readonly string[]): ShedPriority {
+    const ranks = names.map((n) => PRIORITIES.indexOf(this.config.priorities.get(n) ?? 'normal'));
+    return PRIORITIES[Math.min(...ranks)];
   }
 
   private known(): string {

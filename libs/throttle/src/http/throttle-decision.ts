@@ -18,6 +18,7 @@ import { refusedScope } from './scope-pick';
 import { RefusalBlocks } from './refusal-blocks';
 import { OutcomeSettler } from './outcome-settle';
 import { LeaseGate, LeaseVerdicts } from '../concurrency/lease-gate';
+import { LoadShedder, ShedFacts } from '../shedding/load-shedder';
 
 /**
  * Set on an HTTP request once it is decided (by the fast lane or the guard): the plan that decided it, or null.
@@ -28,10 +29,13 @@ export const THROTTLE_DECIDED = Symbol('throttle.decided');
 
 /**
  * How a decided request ends: admitted (`undefined`), refused (429), refused because the store cannot
- * decide (503), or failed because one of the app's hooks threw (500; already logged).
+ * decide (503), shed under load (503 with `shed`), or failed because one of the app's hooks threw (500; already logged).
  */
 export type Verdict =
-  undefined | { readonly status: 429; readonly refusal: RefusalFacts } | { readonly status: 503 } | { readonly status: 500 };
+  | undefined
+  | { readonly status: 429; readonly refusal: RefusalFacts }
+  | { readonly status: 503; readonly shed?: ShedFacts }
+  | { readonly status: 500 };
 
 const UNAVAILABLE: Verdict = { status: 503 };
 const LEASE_VERDICTS: LeaseVerdicts<Verdict> = {
@@ -65,6 +69,8 @@ export class ThrottleDecider {
     @Optional() clock?: ThrottleClock,
     /** Concurrency limits (`concurrency` scopes); undefined when no scope has one. */
     @Optional() readonly leases?: LeaseGate,
+    /** Load shedding (`shed`); undefined when off. */
+    @Optional() private readonly shedder?: LoadShedder,
   ) {
     this.metrics = metrics ?? undefined;
     this.otel = otel ?? undefined;
@@ -80,6 +86,8 @@ export class ThrottleDecider {
     context: ExecutionContext | undefined,
     response: HeaderSink | undefined,
   ): Verdict | Promise<Verdict> {
+    const shed = this.shedder?.check(plan.priority ?? 'normal');
+    if (shed !== undefined) return { status: 503, shed };
     if (plan.leases === undefined || this.leases === undefined) return this.decideRates(plan, request, context, response);
     const rated = (name: string): boolean => plan.scopes.some((s) => s.name === name);
     const leaseFailed = (error: unknown): Verdict =>

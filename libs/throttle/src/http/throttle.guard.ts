@@ -8,6 +8,7 @@ import { refusalResponse } from './refusal';
 import { RoutePlans } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './throttle-decision';
 import { ThrottleStoreUnavailableException } from './throttle.exception';
+import { shedResponse } from '../shedding/shed-response';
 
 /**
  * The guard that decides HTTP routes (the module calls it globally; name it in a route's own `@UseGuards`
@@ -54,6 +55,12 @@ export class ThrottleGuard implements CanActivate {
     const verdict = this.decider.decide(plan, request, context, response);
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;
+      if (v.status === 503 && v.shed !== undefined) {
+        const shed = shedResponse(this.config.onThrottled, v.shed);
+        setHeader(response, 'Retry-After', String(v.shed.retryAfter));
+        if (shed.contentType !== undefined) sendTyped(response, shed.exception, shed.contentType);
+        throw shed.exception;
+      }
       if (v.status === 503) throw new ThrottleStoreUnavailableException();
       if (v.status === 500) throw hookFailureException(); // the hook's failure is logged once, by the decider
       const refusal = refusalResponse(this.config.onThrottled, v.refusal, request, context);
@@ -78,4 +85,9 @@ function sendTyped(response: any, exception: HttpException, contentType: string)
   response.statusCode = exception.getStatus(); // Node / Express response
   response.setHeader('Content-Type', contentType);
   response.end(body);
+}
+
+function setHeader(response: any, name: string, value: string): void {
+  if (typeof response.header === 'function') response.header(name, value);
+  else response.setHeader(name, value);
 }

@@ -1,3 +1,4 @@
+import type { ShedOptions, ShedPriority } from '../shedding/shed-options';
 import type { ExecutionContext, HttpException } from '@nestjs/common';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import type { OnStoreError } from '../storage/resilient/resilient-options';
@@ -23,6 +24,8 @@ export interface ScopeOptions {
    * refused with 429 and `RateLimit-Policy: "scope";q=N;qu="concurrent-requests"`. See docs/concurrency.md.
    */
   concurrency?: number;
+  /** Under load shedding (the module's `shed`): `critical` (never shed), `high`, `normal` (default) or `low` (shed first). */
+  priority?: ShedPriority;
   /** With `concurrency`: how long a lease lives at most (milliseconds or `'30s'`); a process that dies holding one frees it after this. Default 30 s. */
   leaseMs?: number | string;
   /** Overrides the module-wide `key` for this scope. */
@@ -106,6 +109,11 @@ export type OnThrottled = 'problem+json' | ((refusal: ThrottleRefusal) => HttpEx
  * })
  */
 export interface ThrottleModuleOptions {
+  /**
+   * Load shedding by priority, per process: past an event-loop utilization or delay threshold, requests of
+   * the lowest priority scopes get a 503 (`critical` never). See docs/concurrency.md.
+   */
+  shed?: ShedOptions;
   /** Scope name to rate (`'60/minute'`) or rate and key. Every `@ThrottleScope` name must be here. */
   scopes: Record<string, string | ScopeOptions>;
   /** The default identity of every scope. Default `ip`. */
