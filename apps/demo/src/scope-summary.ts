@@ -31,6 +31,7 @@ export function describeScope(
   if (spec.cost !== undefined) parts.push(`cost ${spec.cost}`);
   if (spec.concurrency !== undefined && spec.rate !== undefined) parts.push(`concurrency ${spec.concurrency}`);
   if (spec.leaseMs !== undefined) parts.push(`lease ${spec.leaseMs}`);
+  if (spec.priority !== undefined) parts.push(`priority ${spec.priority}`);
   if (spec.tier !== undefined || spec.tiers !== undefined) {
     const source = typeof spec.tier === 'function' ? 'function' : (spec.tier ?? '?');
     const tiers = Object.entries(spec.tiers ?? {}).map(([tier, rate]) => `${tier}=${rate}`);

@@ -19,7 +19,7 @@ describe('loadThrottleFile', () => {
     burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
     plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
     login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
-    export: { concurrency: 2 },
+    export: { concurrency: 2, priority: 'low' },
   };
 
   it('reads the shipped file: the article scopes, the shadow scope, a GCRA scope and a tiered scope', () => {
