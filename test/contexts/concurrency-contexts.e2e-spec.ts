@@ -4,7 +4,7 @@
 import { UseGuards, UseInterceptors } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import { ThrottleGuard, ThrottleModuleOptions, ThrottleOutcome, ThrottleScope } from 'nest-scoped-throttle';
+import { PressureProbe, ThrottleGuard, ThrottleModuleOptions, ThrottleOutcome, ThrottleScope } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
 import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
 import { startWs, TRANSPORTS, WsApp, WsEvent } from './ws-app';
@@ -38,6 +38,10 @@ class ExportGateway {
 }
 
 const throttle: ThrottleModuleOptions = { scopes: { export: { concurrency: 2 } } };
+/** Shedding on, `export` low priority; the test drives the app's probe (its `pressure`) past the threshold. */
+const shedding: ThrottleModuleOptions = { scopes: { export: { concurrency: 2, priority: 'low' } }, shed: { eventLoopUtilization: 0.9 } };
+const overloaded = (app: { get: (token: unknown) => unknown }) =>
+  jest.spyOn(app.get(PressureProbe) as PressureProbe, 'pressure').mockReturnValue({ eventLoopUtilization: 0.95, eventLoopDelayMs: 0 });
 beforeEach(() => {
   running = 0;
   gate = new Promise((resolve) => (open = resolve));
@@ -62,6 +66,14 @@ describe.each(DRIVERS)('concurrency on GraphQL, %s over %s', (driver) => {
     expect(body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', scope: 'export' });
     expect((await app.post('{ a: report b: report }')).body.data).toEqual({ a: 'done', b: 'done' });
   });
+
+  it('a field of a low-priority scope is shed under load: SERVICE_UNAVAILABLE with its priority', async () => {
+    app = await startGraphql(driver, { throttle: shedding, resolvers: [ExportResolver] });
+    overloaded(app.app);
+    const { body } = await app.post('{ report }');
+    expect(body.data).toEqual({ report: null });
+    expect(body.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', priority: 'low', retryAfter: 1 });
+  });
 });
 
 describe.each(TRANSPORTS)('concurrency on WebSockets, %s over %s', (transport, platform) => {
@@ -85,6 +97,15 @@ describe.each(TRANSPORTS)('concurrency on WebSockets, %s over %s', (transport, p
       { event: 'exported', data: '4' },
       { event: 'exported', data: '5' },
     ]);
+    client.close();
+  });
+
+  it('a message of a low-priority scope is shed under load: an exception naming its priority', async () => {
+    app = await startWs(transport, platform, { throttle: shedding, gateways: [ExportGateway] });
+    overloaded(app.app);
+    const client = await app.connect();
+    open();
+    expect(await client.ask('export', 1)).toMatchObject({ event: 'exception', data: { status: 'error', priority: 'low', retryAfter: 1 } });
     client.close();
   });
 });

@@ -2,7 +2,12 @@ import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { HeaderSink } from '../http/headers';
 import { RoutePlans } from '../http/route-plans';
 import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
-import { ThrottledGraphQLError, ThrottleHookGraphQLError, ThrottleStoreUnavailableGraphQLError } from './graphql-errors';
+import {
+  ThrottledGraphQLError,
+  ThrottleHookGraphQLError,
+  ThrottleShedGraphQLError,
+  ThrottleStoreUnavailableGraphQLError,
+} from './graphql-errors';
 
 /** The HTTP exchange behind a GraphQL operation: the request identities read, and the response headers go to (if any). */
 export interface GraphqlHttp {
@@ -84,6 +89,8 @@ export class GraphqlThrottle {
 
 function admit(verdict: Verdict): boolean {
   if (verdict === undefined) return true;
+  if (verdict.status === 503 && verdict.shed !== undefined)
+    throw new ThrottleShedGraphQLError(verdict.shed.priority, verdict.shed.retryAfter);
   if (verdict.status === 503) throw new ThrottleStoreUnavailableGraphQLError();
   if (verdict.status === 500) throw new ThrottleHookGraphQLError();
   throw new ThrottledGraphQLError(verdict.refusal.scope, verdict.refusal.retryAfter);

@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { RoutePlans } from '../http/route-plans';
 import { isPending, ThrottleDecider, Verdict } from '../http/throttle-decision';
 import { WsClients } from './ws-clients';
-import { hookFailurePayload, refuseMessage, throttledPayload, unavailablePayload } from './ws-refusal';
+import { hookFailurePayload, refuseMessage, throttledPayload, shedPayload, unavailablePayload } from './ws-refusal';
 
 /**
  * Throttles WebSocket gateway message handlers (`context.getType() === 'ws'`) for {@link ThrottleGuard},
@@ -40,6 +40,7 @@ export class WsThrottle {
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;
       if (v.status === 429) throw refuseMessage(client, throttledPayload(v.refusal.scope, v.refusal.retryAfter));
+      if (v.status === 503 && v.shed !== undefined) throw refuseMessage(client, shedPayload(v.shed.priority, v.shed.retryAfter));
       throw refuseMessage(client, v.status === 503 ? unavailablePayload() : hookFailurePayload());
     };
     return isPending(verdict) ? verdict.then(admit) : admit(verdict);
