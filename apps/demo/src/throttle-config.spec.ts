@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginKey } from './login.controller';
-import { loadThrottleFile } from './throttle-config';
+import { readDemoEnv } from './demo-env';
+import { demoThrottleOptions, loadThrottleFile } from './throttle-config';
 
 // The demo's config file: the shipped one, older files without the newer scopes, THROTTLE_RATES.
 describe('loadThrottleFile', () => {
@@ -58,5 +59,12 @@ describe('loadThrottleFile', () => {
     const first = loadThrottleFile(file('scopes:\n  hi: 1/s\n'), 'plan=50/h').scopes;
     (first.plan as { tiers: Record<string, string> }).tiers.pro = '1/h';
     expect(loadThrottleFile(file('scopes:\n  hi: 1/s\n'), undefined).scopes.plan).toEqual(defaults.plan);
+  });
+});
+
+describe('demoThrottleOptions: THROTTLE_SHED_ELU', () => {
+  it('sets the module’s shed option from the environment, and only then', () => {
+    expect(demoThrottleOptions(readDemoEnv({ THROTTLE_SHED_ELU: '0.85' }))().shed).toEqual({ eventLoopUtilization: 0.85 });
+    expect(demoThrottleOptions(readDemoEnv({}))().shed).toBeUndefined();
   });
 });
