@@ -1,7 +1,7 @@
 // Issue 22 on GraphQL (Apollo, Mercurius) and WebSockets (socket.io, ws), memory store: a field call or
 // a message handler in flight holds a lease, given back by the ThrottleOutcome interceptor when its
 // handler settles. Three slow fields in one operation, or three messages sent at once: two run, one is refused.
-import { UseGuards, UseInterceptors } from '@nestjs/common';
+import { INestApplication, UseGuards, UseInterceptors } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { PressureProbe, ThrottleGuard, ThrottleModuleOptions, ThrottleOutcome, ThrottleScope } from 'nest-scoped-throttle';
@@ -40,8 +40,8 @@ class ExportGateway {
 const throttle: ThrottleModuleOptions = { scopes: { export: { concurrency: 2 } } };
 /** Shedding on, `export` low priority; the test drives the app's probe (its `pressure`) past the threshold. */
 const shedding: ThrottleModuleOptions = { scopes: { export: { concurrency: 2, priority: 'low' } }, shed: { eventLoopUtilization: 0.9 } };
-const overloaded = (app: { get: (token: unknown) => unknown }) =>
-  jest.spyOn(app.get(PressureProbe) as PressureProbe, 'pressure').mockReturnValue({ eventLoopUtilization: 0.95, eventLoopDelayMs: 0 });
+const overloaded = (app: INestApplication) =>
+  jest.spyOn(app.get(PressureProbe), 'pressure').mockReturnValue({ eventLoopUtilization: 0.95, eventLoopDelayMs: 0 });
 beforeEach(() => {
   running = 0;
   gate = new Promise((resolve) => (open = resolve));

@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { CompiledIdentity } from '../options/identity';
 import { parseDuration } from '../options/duration';
+import { scopeKeyPrefix } from '../storage/store-key';
 
 /** A lease's time-to-live unless the scope says (`leaseMs`): a process that dies holding one frees it after this long. */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -76,4 +77,16 @@ export function ratelessProblems(name: string, spec: object, problems: string[])
   const options = spec as Record<string, unknown>;
   const needRate = ['algorithm', 'burst', 'cost', 'tier', 'tiers', 'blockFor', 'count', 'countIf'].filter((k) => options[k] !== undefined);
   if (needRate.length > 0) problems.push(`scope "${name}": ${needRate.join(', ')} need a rate (the scope has only concurrency)`);
+}
+
+/** A concurrency scope, compiled from its limit and the scope's identity and skips. */
+export function leaseScopeOf(
+  name: string,
+  concurrency: { readonly limit: number; readonly leaseMs: number },
+  identity: CompiledIdentity,
+  skip: LeaseScope['skip'],
+  needsContext: boolean,
+): LeaseScope {
+  const policy = leasePolicyItem(name, concurrency.limit);
+  return { name, ...concurrency, identity, keyPrefix: scopeKeyPrefix(name), policy, skip, needsContext };
 }

@@ -13,7 +13,7 @@ import type { ScopeRate } from './scope-rate';
 import { ThrottleHookError } from './hook-error';
 import type { CompiledTier } from './tier';
 import type { ScopeOptions, SkipIf, ThrottleMode, ThrottleModuleOptions } from './throttle-options';
-import { compileConcurrency, leasePolicyItem, LeaseScope, ratelessProblems } from '../concurrency/lease-options';
+import { compileConcurrency, LeaseScope, leaseScopeOf, ratelessProblems } from '../concurrency/lease-options';
 
 /** One scope, compiled at boot so the hot path never parses or branches on option variants. Its own rate is the {@link ScopeRate} fields. */
 export interface CompiledScope extends ScopeRate {
@@ -123,25 +123,15 @@ export function compileScope(
   const countIf = compileCount(name, spec.count, spec.countIf, problems);
   if (concurrency !== undefined && mode === 'shadow') problems.push(`scope "${name}": concurrency is not supported in shadow mode`);
   const skip = skipOf(name, ranges, skipIfs, clientIp);
-  if (concurrency !== undefined && identity !== undefined && problems.length === problemCount) {
-    const leaseIdentity = identity.label === 'function' ? hooked(identity, name) : identity;
-    const policy = leasePolicyItem(name, concurrency.limit);
-    leases?.set(name, {
-      name,
-      ...concurrency,
-      identity: leaseIdentity,
-      keyPrefix: scopeKeyPrefix(name),
-      policy,
-      skip,
-      needsContext: skipIfs.length > 0,
-    });
-  }
+  const keyed = identity?.label === 'function' ? hooked(identity, name) : identity;
+  if (concurrency !== undefined && keyed !== undefined && problems.length === problemCount)
+    leases?.set(name, leaseScopeOf(name, concurrency, keyed, skip, skipIfs.length > 0));
   if (!rate || !rates || !identity || problems.length > problemCount) return undefined;
   return {
     name,
     rate: formatRate(rate),
     ...rates.own,
-    identity: identity.label === 'function' ? hooked(identity, name) : identity,
+    identity: keyed!,
     algorithm: rates.algorithm,
     cost: rates.cost,
     maxCost: rates.maxCost,
