@@ -59,7 +59,22 @@ const APP_PORT = 3000;
 const REPLICAS = 6;
 const RATE_GRAMMAR = /^\d+\/\d*(s|sec|second|m|min|minute|h|hour|d|day)$/;
 const KEY_GRAMMAR = /^(ip|user|header:[A-Za-z0-9-]+|query:[A-Za-z0-9_.-]+)$/;
-const SCOPE_FIELDS = ['rate', 'key', 'mode', 'allow', 'algorithm', 'burst', 'cost', 'tier', 'tiers', 'count', 'blockFor'];
+const SCOPE_FIELDS = [
+  'rate',
+  'key',
+  'mode',
+  'allow',
+  'algorithm',
+  'burst',
+  'cost',
+  'tier',
+  'tiers',
+  'count',
+  'blockFor',
+  'concurrency',
+  'leaseMs',
+  'priority',
+];
 
 // ---- shared checks -----------------------------------------------------------------------
 
@@ -103,6 +118,7 @@ function expectThrottleConfig(text: string, where: string): Record<string, unkno
   expect(Object.keys(scopes).length).toBeGreaterThan(0);
   for (const [name, scope] of Object.entries(scopes)) {
     const rate = typeof scope === 'string' ? scope : scope.rate;
+    if (typeof scope === 'object' && rate === undefined && Number.isSafeInteger(scope.concurrency)) continue; // a concurrency limit alone (issue 22)
     if (!RATE_GRAMMAR.test(rate)) throw new Error(`${where}: scope ${name} has rate ${JSON.stringify(rate)}, not <N>/<period>`);
     expect(() => parseRate(rate)).not.toThrow();
     if (typeof scope === 'object') {
@@ -596,6 +612,7 @@ describe('docker/k8s', () => {
       burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
       plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
       login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
+      export: { concurrency: 2, priority: 'low' },
     });
   });
 

@@ -147,7 +147,7 @@ describe('demo app boot-time validation', () => {
   it('refuses to boot when the config file lacks the hi scope, naming it and the known scopes', async () => {
     const path = writeConfig('scopes:\n  api_key:\n    rate: 1/s\n    key: query:api_key\n');
     await expect(startDemo({ THROTTLE_CONFIG: path })).rejects.toThrow(
-      'Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key, search, burst, plan, login)',
+      'Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key, search, burst, plan, login, export)',
     );
   });
 

@@ -31,7 +31,7 @@ describe('experiment setups', () => {
     const file = loadThrottleFile(writeConfig(gcraConfig('5/10s')), 'api_key=5/10s');
     expect(file.scopes.api_key).toEqual({ rate: '5/10s', key: 'query:api_key', algorithm: 'gcra' });
     expect(file.scopes.hi).toBe('60/minute');
-    expect(Object.keys(file.scopes)).toEqual(['hi', 'api_key', 'search', 'burst', 'plan', 'login']); // the demo's other scopes: defaults
+    expect(Object.keys(file.scopes)).toEqual(['hi', 'api_key', 'search', 'burst', 'plan', 'login', 'export']); // the demo's other scopes: defaults
   });
 });
 

@@ -13,7 +13,7 @@ describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
     demo = await startDemoProcess({ THROTTLE_RATES: 'hi=3/m' });
     expect(demo.bootLine).toBe(
       `demo listening on http://127.0.0.1:${demo.port} | store memory (on error: local) | workers 1 | scopes hi=3/m (key ip), api_key=1/s (key query:api_key), search=30/minute (key ip, shadow), ` +
-        `burst=10/s (key ip, gcra, burst 3), plan=100/hour (key user, tier user:plan: pro=10000/hour free=20/hour, GET /report costs 5), login=5/15m (key function)`,
+        `burst=10/s (key ip, gcra, burst 3), plan=100/hour (key user, tier user:plan: pro=10000/hour free=20/hour, GET /report costs 5), login=5/15m (key function), export=2 in flight (key ip, priority low)`,
     );
     const codes = [];
     for (let i = 0; i < 3; i++) {
@@ -57,7 +57,7 @@ describe('the built demo as a process (node dist/apps/demo/main.js)', () => {
     const { code, output } = await runDemoExpectingFailure({ THROTTLE_CONFIG: path });
     expect(code).toBe(1);
     expect(output).toContain(
-      'Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key, search, burst, plan, login)',
+      'Invalid throttle config: unknown scope "hi" on HiController.hi (known scopes: api_key, search, burst, plan, login, export)',
     );
     expect(output).not.toMatch(/\n\s+at /);
   });

@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { ThrottleModule, ThrottleModuleOptions } from 'nest-scoped-throttle';
 import { BurstController } from './burst.controller';
+import { ExportController } from './export.controller';
 import { DemoAuthMiddleware } from './demo-auth.middleware';
 import type { DemoEnv } from './demo-env';
 import { HealthController } from './health.controller';
@@ -46,6 +47,7 @@ export class AppModule implements NestModule {
       controllers: [
         HiController,
         BurstController,
+        ExportController,
         PlanController,
         LoginController,
         ThrottleAdminController,

@@ -34,3 +34,17 @@ describe('readDemoEnv: THROTTLE_INSTANCES', () => {
     );
   });
 });
+
+describe('readDemoEnv: THROTTLE_SHED_ELU', () => {
+  it('turns load shedding on past a utilization in (0, 1); unset or empty: off', () => {
+    expect(readDemoEnv({ THROTTLE_SHED_ELU: '0.9' }).shedElu).toBe(0.9);
+    expect(readDemoEnv({}).shedElu).toBeUndefined();
+    expect(readDemoEnv({ THROTTLE_SHED_ELU: ' ' }).shedElu).toBeUndefined();
+  });
+
+  it.each(['1', '0', '90%', 'high'])('refuses %j, naming the variable', (raw) => {
+    expect(() => readDemoEnv({ THROTTLE_SHED_ELU: raw })).toThrow(
+      `Invalid environment: THROTTLE_SHED_ELU must be a number in (0, 1), e.g. 0.9`,
+    );
+  });
+});

@@ -27,6 +27,8 @@ export interface DemoEnv {
   trustProxy: number | string[];
   /** THROTTLE_ADMIN_KEY: the X-Admin-Key of `DELETE /throttle/:scope/:identity`; unset turns that route off. */
   adminKey: string | undefined;
+  /** THROTTLE_SHED_ELU: shed load (lowest priority first) past this event-loop utilization, e.g. 0.9; unset: off. */
+  shedElu: number | undefined;
 }
 
 /** Thrown for a bad environment variable; the message names it and says what is expected. */
@@ -83,6 +85,7 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
     storeTimeoutMs: int('THROTTLE_STORE_TIMEOUT_MS', 100, 1, 60_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
     adminKey: text(env.THROTTLE_ADMIN_KEY?.trim()),
+    shedElu: utilization(env.THROTTLE_SHED_ELU, problems),
   };
   if (result.redisClusterNodes && result.redisSentinels)
     problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: use one (Cluster or Sentinel)');
@@ -120,4 +123,13 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): number | 
     return 0;
   }
   return trust;
+}
+
+/** THROTTLE_SHED_ELU: a number in (0, 1), or undefined when unset. */
+function utilization(raw: string | undefined, problems: string[]): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (value > 0 && value < 1) return value;
+  problems.push(`THROTTLE_SHED_ELU must be a number in (0, 1), e.g. 0.9 (shed load past 90% event-loop utilization); got "${raw}"`);
+  return undefined;
 }

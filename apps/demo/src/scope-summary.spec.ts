@@ -15,6 +15,9 @@ describe('describeScope', () => {
       'plan=100/hour (key user, tier user:plan: pro=10000/hour free=20/hour, GET /report costs 5)',
     ],
     ['dyn', { rate: '1/s', tier: () => '5/s' }, 'dyn=1/s (key ip, tier function: none)'],
+    ['export', { concurrency: 2 }, 'export=2 in flight (key ip)'],
+    ['shed', { concurrency: 2, priority: 'low' }, 'shed=2 in flight (key ip, priority low)'],
+    ['both', { rate: '10/m', concurrency: 2, leaseMs: '1m' }, 'both=10/m (key ip, concurrency 2, lease 1m)'],
   ] as const)('%s', (name, scope, line) => {
     expect(describeScope(name, scope as never, undefined, [{ route: 'GET /report', scope: 'plan', cost: 5 }])).toBe(line);
   });

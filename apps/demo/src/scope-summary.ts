@@ -14,6 +14,7 @@ export interface CostlyRoute {
  * @example
  * describeScope('burst', { rate: '10/s', algorithm: 'gcra', burst: 3 }, undefined, [])
  * // 'burst=10/s (key ip, gcra, burst 3)'
+ * describeScope('export', { concurrency: 2 }, undefined, []) // 'export=2 in flight (key ip)'
  */
 export function describeScope(
   name: string,
@@ -28,11 +29,14 @@ export function describeScope(
   if (spec.algorithm === 'gcra') parts.push('gcra');
   if (spec.burst !== undefined) parts.push(`burst ${spec.burst}`);
   if (spec.cost !== undefined) parts.push(`cost ${spec.cost}`);
+  if (spec.concurrency !== undefined && spec.rate !== undefined) parts.push(`concurrency ${spec.concurrency}`);
+  if (spec.leaseMs !== undefined) parts.push(`lease ${spec.leaseMs}`);
+  if (spec.priority !== undefined) parts.push(`priority ${spec.priority}`);
   if (spec.tier !== undefined || spec.tiers !== undefined) {
     const source = typeof spec.tier === 'function' ? 'function' : (spec.tier ?? '?');
     const tiers = Object.entries(spec.tiers ?? {}).map(([tier, rate]) => `${tier}=${rate}`);
     parts.push(`tier ${source}: ${tiers.join(' ') || 'none'}`);
   }
   for (const c of costly) if (c.scope === name) parts.push(`${c.route} costs ${c.cost}`);
-  return `${name}=${spec.rate} (${parts.join(', ')})`;
+  return `${name}=${spec.rate ?? `${spec.concurrency} in flight`} (${parts.join(', ')})`;
 }

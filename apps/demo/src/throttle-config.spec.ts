@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginKey } from './login.controller';
-import { loadThrottleFile } from './throttle-config';
+import { readDemoEnv } from './demo-env';
+import { demoThrottleOptions, loadThrottleFile } from './throttle-config';
 
 // The demo's config file: the shipped one, older files without the newer scopes, THROTTLE_RATES.
 describe('loadThrottleFile', () => {
@@ -19,6 +20,7 @@ describe('loadThrottleFile', () => {
     burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
     plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
     login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
+    export: { concurrency: 2, priority: 'low' },
   };
 
   it('reads the shipped file: the article scopes, the shadow scope, a GCRA scope and a tiered scope', () => {
@@ -34,13 +36,13 @@ describe('loadThrottleFile', () => {
 
   it('adds search, burst, plan and login with their defaults to an older file, after its own scopes', () => {
     const scopes = loadThrottleFile(file('scopes:\n  hi: 60/minute\n  api_key: 1/s\n'), undefined).scopes;
-    expect(Object.keys(scopes)).toEqual(['hi', 'api_key', 'search', 'burst', 'plan', 'login']);
+    expect(Object.keys(scopes)).toEqual(['hi', 'api_key', 'search', 'burst', 'plan', 'login', 'export']);
     expect(scopes).toMatchObject(defaults);
   });
 
   it('keeps a scope the file names, in its place, instead of the default', () => {
     const scopes = loadThrottleFile(file('scopes:\n  burst: 5/m\n  hi: 1/s\n'), undefined).scopes;
-    expect(Object.keys(scopes)).toEqual(['burst', 'hi', 'search', 'plan', 'login']);
+    expect(Object.keys(scopes)).toEqual(['burst', 'hi', 'search', 'plan', 'login', 'export']);
     expect(scopes.burst).toBe('5/m');
   });
 
@@ -57,5 +59,12 @@ describe('loadThrottleFile', () => {
     const first = loadThrottleFile(file('scopes:\n  hi: 1/s\n'), 'plan=50/h').scopes;
     (first.plan as { tiers: Record<string, string> }).tiers.pro = '1/h';
     expect(loadThrottleFile(file('scopes:\n  hi: 1/s\n'), undefined).scopes.plan).toEqual(defaults.plan);
+  });
+});
+
+describe('demoThrottleOptions: THROTTLE_SHED_ELU', () => {
+  it('sets the module’s shed option from the environment, and only then', () => {
+    expect(demoThrottleOptions(readDemoEnv({ THROTTLE_SHED_ELU: '0.85' }))().shed).toEqual({ eventLoopUtilization: 0.85 });
+    expect(demoThrottleOptions(readDemoEnv({}))().shed).toBeUndefined();
   });
 });

@@ -7,13 +7,15 @@ import { demoRedisOptions } from './redis-store-options';
  * Scopes of routes added after `/hi` and `/?api_key`, used when the file does not name them, so older
  * config files keep working: `search` (GET /search, shadow mode), `burst` (GET /burst, GCRA), `plan`
  * (GET /plan and GET /report, tiers by the authenticated user's plan, counted per user) and `login`
- * (POST /login: failed attempts only, blocked 15 minutes after 5; keyed by (IP, username) in code).
+ * (POST /login: failed attempts only, blocked 15 minutes after 5; keyed by (IP, username) in code) and `export`
+ * (GET /export: at most 2 in flight per client, a concurrency limit; shed first under THROTTLE_SHED_ELU).
  */
 const DEMO_DEFAULTS: Readonly<Record<string, ScopeOptions>> = {
   search: { rate: '30/minute', mode: 'shadow' },
   burst: { rate: '10/s', algorithm: 'gcra', burst: 3 },
   plan: { rate: '100/hour', key: 'user', tier: 'user:plan', tiers: { pro: '10000/hour', free: '20/hour' } },
   login: { rate: '5/15m', count: 'failures', blockFor: '15m' },
+  export: { concurrency: 2, priority: 'low' },
 };
 
 /**
@@ -51,6 +53,7 @@ export function demoThrottleOptions(env: DemoEnv): () => ThrottleModuleOptions {
     instances: env.workers * env.replicas,
     metrics: true,
   };
+  if (env.shedElu !== undefined) options.shed = { eventLoopUtilization: env.shedElu };
   if (env.store === 'redis') options.redis = demoRedisOptions(env);
   const factory = throttleConfig({ ...demoConfigSource(env.configPath, env.rates), options });
   return () => withLoginKey(factory());

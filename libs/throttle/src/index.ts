@@ -21,6 +21,11 @@ export type { OnStoreError } from './storage/resilient/resilient-options';
 export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
 export { parseRate } from './options/rate';
 
+// Concurrency limits and load shedding
+export { PressureProbe } from './shedding/pressure-probe';
+export type { Pressure } from './shedding/pressure-probe';
+export type { ShedOptions, ShedPriority } from './shedding/shed-options';
+
 // Config files (YAML or JSON) and environment overrides
 export { throttleConfig, loadThrottleConfig } from './config/throttle-config';
 export type { ThrottleConfigOptions } from './config/throttle-config';

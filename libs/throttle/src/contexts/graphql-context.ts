@@ -3,7 +3,12 @@ import type { HeaderSink } from '../http/headers';
 import { ContextThrottle, decideOnce } from '../http/decide-once';
 import { RoutePlan, RoutePlans } from '../http/route-plans';
 import { ThrottleDecider, Verdict } from '../http/decider';
-import { ThrottledGraphQLError, ThrottleHookGraphQLError, ThrottleStoreUnavailableGraphQLError } from './graphql-errors';
+import {
+  ThrottledGraphQLError,
+  ThrottleHookGraphQLError,
+  ThrottleShedGraphQLError,
+  ThrottleStoreUnavailableGraphQLError,
+} from './graphql-errors';
 
 /** The HTTP exchange behind a GraphQL operation: the request identities read, and the response headers go to (if any). */
 export interface GraphqlHttp {
@@ -83,6 +88,8 @@ export class GraphqlThrottle implements ContextThrottle {
 
 function admit(verdict: Verdict): boolean {
   if (verdict === undefined) return true;
+  if (verdict.status === 503 && verdict.shed !== undefined)
+    throw new ThrottleShedGraphQLError(verdict.shed.priority, verdict.shed.retryAfter);
   if (verdict.status === 503) throw new ThrottleStoreUnavailableGraphQLError();
   if (verdict.status === 500) throw new ThrottleHookGraphQLError();
   throw new ThrottledGraphQLError(verdict.refusal.scope, verdict.refusal.retryAfter);

@@ -45,6 +45,24 @@ export class ThrottleStoreUnavailableGraphQLError extends Error {
 }
 
 /**
+ * A GraphQL field shed under load (`shed`): the service keeps its capacity for higher priorities.
+ *
+ * @example
+ * // errors[0].extensions: { "code": "SERVICE_UNAVAILABLE", "priority": "low", "retryAfter": 1 }
+ */
+export class ThrottleShedGraphQLError extends Error {
+  override readonly name = 'ThrottleShedGraphQLError';
+  readonly extensions: { readonly code: 'SERVICE_UNAVAILABLE'; readonly priority: string; readonly retryAfter: number };
+
+  constructor(priority: string, retryAfter: number) {
+    super(
+      `The service is overloaded and shed this ${priority}-priority field. Retry in ${retryAfter} ${retryAfter === 1 ? 'second' : 'seconds'}.`,
+    );
+    this.extensions = { code: 'SERVICE_UNAVAILABLE', priority, retryAfter };
+  }
+}
+
+/**
  * The GraphQL form of a hook's 500: a key or tier function or `skipIf` threw (logged once, naming it).
  *
  * @example

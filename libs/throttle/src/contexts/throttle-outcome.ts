@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { tap } from 'rxjs';
+import { finalize, tap } from 'rxjs';
 import { ThrottleDecider } from '../http/decider';
 
 /**
@@ -16,7 +16,8 @@ export function outcomeStatus(error: unknown): number {
 }
 
 /**
- * Counting by outcome on GraphQL resolvers and WebSocket message handlers: settles the unit the guard
+ * Concurrency leases of GraphQL field calls and WebSocket messages are given back when their handler
+ * settles (completes, errors, or is unsubscribed). Counting by outcome on GraphQL resolvers and WebSocket message handlers: settles the unit the guard
  * reserved for the call once its handler settles (a field whose result has an error, a message whose
  * handler threw: status per {@link outcomeStatus}), refunding it for each scope that does not count
  * that status. Without it (HTTP needs none) a GraphQL or WebSocket call counts whatever its outcome.
@@ -34,6 +35,14 @@ export class ThrottleOutcome implements NestInterceptor {
   constructor(private readonly decider: ThrottleDecider) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const call = context.getArgs();
+    const leases = this.decider.leases;
+    if (leases?.holds(call) === true) return this.settled(context, next).pipe(finalize(() => leases.releaseCall(call)));
+    return this.settled(context, next);
+  }
+
+  /** The handler's result, settling the call's counted-by-outcome units when it holds any. */
+  private settled(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const settler = this.decider.outcomes;
     const call = context.getArgs();
     if (settler === undefined || !settler.holds(call)) return next.handle();

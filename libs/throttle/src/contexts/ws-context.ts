@@ -3,7 +3,7 @@ import { ContextThrottle, decideOnce } from '../http/decide-once';
 import { RoutePlan, RoutePlans } from '../http/route-plans';
 import { ThrottleDecider, Verdict } from '../http/decider';
 import { WsClients } from './ws-clients';
-import { hookFailurePayload, refuseMessage, throttledPayload, unavailablePayload } from './ws-refusal';
+import { hookFailurePayload, refuseMessage, throttledPayload, shedPayload, unavailablePayload } from './ws-refusal';
 
 /**
  * Throttles WebSocket gateway message handlers (`context.getType() === 'ws'`) for {@link ThrottleGuard},
@@ -36,6 +36,7 @@ export class WsThrottle implements ContextThrottle {
     const admit = (v: Verdict): boolean => {
       if (v === undefined) return true;
       if (v.status === 429) throw refuseMessage(client, throttledPayload(v.refusal.scope, v.refusal.retryAfter));
+      if (v.status === 503 && v.shed !== undefined) throw refuseMessage(client, shedPayload(v.shed.priority, v.shed.retryAfter));
       throw refuseMessage(client, v.status === 503 ? unavailablePayload() : hookFailurePayload());
     };
     const decide = (plan: RoutePlan) => this.decider.decide(plan, this.clients.requestOf(client), context, undefined);

@@ -43,8 +43,10 @@ export class WsGuardCheck implements OnApplicationBootstrap {
       const unsettled = methods.filter((m) => this.byOutcome(type, m) && !settled(type) && !settled(type.prototype[m]));
       if (unsettled.length > 0) {
         this.logger.warn(
-          `${unsettled.map((m) => `${type.name}.${m}`).join(', ')} ${unsettled.length === 1 ? 'is' : 'are'} under a scope counting by outcome ` +
-            `but every message counts: add @UseInterceptors(ThrottleOutcome) to ${type.name}`,
+          `${unsettled.map((m) => `${type.name}.${m}`).join(', ')} ${unsettled.length === 1 ? 'is' : 'are'} under a scope ` +
+            (unsettled.some((m) => this.leased(type, m))
+              ? `limiting concurrency, but its messages hold their leases until leaseMs: add @UseInterceptors(ThrottleOutcome) to ${type.name}`
+              : `counting by outcome but every message counts: add @UseInterceptors(ThrottleOutcome) to ${type.name}`),
         );
       }
       const unguarded = methods.filter((method) => scoped(type, method) && !guarded(type) && !guarded(type.prototype[method]));
@@ -59,7 +61,12 @@ export class WsGuardCheck implements OnApplicationBootstrap {
   /** Whether the handler is under a scope that counts by outcome. */
   private byOutcome(type: Function, method: string): boolean {
     const names: string[] = scopesOf(type, method) ?? [];
-    return names.some((name) => this.config.scopes.get(name)?.countIf !== undefined);
+    return names.some((name) => this.config.scopes.get(name)?.countIf !== undefined) || this.leased(type, method);
+  }
+
+  /** Whether the handler is under a scope limiting concurrency (its leases need the interceptor to be given back). */
+  private leased(type: Function, method: string): boolean {
+    return (scopesOf(type, method) ?? []).some((name) => this.config.leases.has(name));
   }
 }
 

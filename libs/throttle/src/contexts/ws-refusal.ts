@@ -8,6 +8,24 @@ export interface WsThrottledPayload {
   readonly scope?: string;
   /** Whole seconds until a retry is admitted, >= 1; absent when the store could not decide. */
   readonly retryAfter?: number;
+  /** The priority of a message shed under load (`shed`). */
+  readonly priority?: string;
+}
+
+/**
+ * The payload of a message shed under load (`shed`): its priority and when to retry.
+ *
+ * @example
+ * shedPayload('low', 1); // { status: 'error', message: 'The service is overloaded and shed this low-priority message. Retry in 1 second.', priority: 'low', retryAfter: 1 }
+ */
+export function shedPayload(priority: string, retryAfter: number): WsThrottledPayload {
+  const unit = retryAfter === 1 ? 'second' : 'seconds';
+  return {
+    status: 'error',
+    message: `The service is overloaded and shed this ${priority}-priority message. Retry in ${retryAfter} ${unit}.`,
+    priority,
+    retryAfter,
+  };
 }
 
 /** The event name refusals are sent under: Nest's own for `WsException`s. */

@@ -18,6 +18,8 @@ import { enforcedView, ownerOf } from './scope-states';
 import { refusedScope } from './scope-pick';
 import { RefusalBlocks } from './refusal-blocks';
 import { OutcomeSettler } from './outcome-settle';
+import { LeaseGate, LeaseVerdicts } from '../concurrency/lease-gate';
+import { LoadShedder, ShedFacts } from '../shedding/load-shedder';
 
 /**
  * Set on an HTTP request once it is decided (by the fast lane or the guard): the plan that decided it, or null.
@@ -28,12 +30,19 @@ export const THROTTLE_DECIDED = Symbol('throttle.decided');
 
 /**
  * How a decided request ends: admitted (`undefined`), refused (429), refused because the store cannot
- * decide (503), or failed because one of the app's hooks threw (500; already logged).
+ * decide (503), shed under load (503 with `shed`), or failed because one of the app's hooks threw (500; already logged).
  */
 export type Verdict =
-  undefined | { readonly status: 429; readonly refusal: RefusalFacts } | { readonly status: 503 } | { readonly status: 500 };
+  | undefined
+  | { readonly status: 429; readonly refusal: RefusalFacts }
+  | { readonly status: 503; readonly shed?: ShedFacts }
+  | { readonly status: 500 };
 
 const UNAVAILABLE: Verdict = { status: 503 };
+const LEASE_VERDICTS: LeaseVerdicts<Verdict> = {
+  admitted: (verdict) => verdict === undefined,
+  refused: (refusal) => ({ status: 429, refusal }),
+};
 const HOOK_FAILED: Verdict = { status: 500 };
 
 /**
@@ -61,6 +70,10 @@ export class ThrottleDecider {
     @Optional() metrics?: ThrottleMetrics,
     @Optional() otel?: OtelThrottleMetrics,
     @Optional() clock?: ThrottleClock,
+    /** Concurrency limits (`concurrency` scopes); undefined when no scope has one. */
+    @Optional() readonly leases?: LeaseGate,
+    /** Load shedding (`shed`); undefined when off. */
+    @Optional() private readonly shedder?: LoadShedder,
   ) {
     this.metrics = metrics ?? undefined;
     this.rawKeys = storage instanceof MemoryThrottleStorage;
@@ -72,6 +85,28 @@ export class ThrottleDecider {
 
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
   decide(
+    plan: RoutePlan,
+    request: any,
+    context: ExecutionContext | undefined,
+    response: HeaderSink | undefined,
+  ): Verdict | Promise<Verdict> {
+    const shed = this.shedder?.check(plan.priority ?? 'normal');
+    if (shed !== undefined) return { status: 503, shed };
+    if (plan.leases === undefined || this.leases === undefined) return this.decideRates(plan, request, context, response);
+    const rated = (name: string): boolean => plan.scopes.some((s) => s.name === name);
+    const leaseFailed = (error: unknown): Verdict =>
+      error instanceof ThrottleStoreUnavailableError ? UNAVAILABLE : this.failed(error, plan.scopes);
+    try {
+      const decideRates = () => this.decideRates(plan, request, context, response);
+      const verdict = this.leases.around(plan.leases, request, context, response, decideRates, LEASE_VERDICTS, rated);
+      return isPromise(verdict) ? verdict.catch(leaseFailed) : verdict;
+    } catch (error) {
+      return leaseFailed(error);
+    }
+  }
+
+  /** The rate scopes' decision (see {@link decide}: concurrency leases, when the route has any, are taken first). */
+  private decideRates(
     plan: RoutePlan,
     request: any,
     context: ExecutionContext | undefined,

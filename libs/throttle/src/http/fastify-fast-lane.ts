@@ -8,6 +8,7 @@ import { hookFailureBody, reportHookFailure } from './hook-failure';
 import { FastLaneRefusals } from './fast-lane-refusal';
 import { THROTTLE_ROUTE_GUARDED } from './route-guard';
 import { storeUnavailableBody } from './throttle.exception';
+import { shedResponse } from '../shedding/shed-response';
 
 type Done = (err?: Error) => void;
 
@@ -80,6 +81,11 @@ export class FastifyFastLane implements OnModuleInit {
 
   private answer(verdict: Verdict, request: any, reply: any, done: Done): void {
     if (verdict === undefined) return done();
+    if (verdict.status === 503 && verdict.shed !== undefined) {
+      const { exception, contentType } = shedResponse(this.config.onThrottled, verdict.shed);
+      if (contentType !== undefined) reply.header('Content-Type', contentType);
+      return void reply.code(503).header('Retry-After', String(verdict.shed.retryAfter)).send(exception.getResponse());
+    }
     if (verdict.status === 503) return void reply.code(503).send(storeUnavailableBody());
     if (verdict.status === 500) return void reply.code(500).send(hookFailureBody());
     this.refusals.send(verdict.refusal, request, reply);

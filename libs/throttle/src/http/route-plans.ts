@@ -4,6 +4,8 @@ import { algorithmNamed } from '../algorithms/registry';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import { ThrottleConfigError } from '../options/config-error';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
+import type { LeaseScope } from '../concurrency/lease-options';
+import { PRIORITIES, ShedPriority } from '../shedding/shed-options';
 import { SKIP_THROTTLE, THROTTLE_COST, THROTTLE_SCOPES } from './throttle-scope.decorator';
 
 /** What the guard does for one handler, computed once. */
@@ -17,6 +19,10 @@ export interface RoutePlan {
   readonly plain: boolean;
   /** The route's `@ThrottleCost`, replacing each scope's `cost`; undefined when it names none. */
   readonly cost: number | undefined;
+  /** The route's scopes with a concurrency limit (undefined or empty: none; see `concurrency/lease-gate.ts`). */
+  readonly leases?: readonly LeaseScope[];
+  /** The most important priority among the route's scopes (load shedding); undefined: `normal`. */
+  readonly priority?: ShedPriority;
 }
 
 /**
@@ -75,7 +81,7 @@ export class RoutePlans implements OnModuleInit {
     let plan = this.plans.get(type)?.get(handler);
     if (plan === undefined) {
       const names = this.scopesOf(handler, type);
-      const missing = names.filter((n) => !this.config.scopes.has(n));
+      const missing = names.filter((n) => !this.config.scopes.has(n) && !this.config.leases.has(n));
       if (missing.length > 0) {
         this.logger.error(`${type.name}.${handler.name} names unknown scopes ${missing.join(', ')}; not throttled`);
       }
@@ -107,13 +113,30 @@ export class RoutePlans implements OnModuleInit {
   private compile(handler: Function, type: Function, names: string[]): RoutePlan | null {
     if (this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE, [handler, type]) === true) return null;
     const scopes = names.map((n) => this.config.scopes.get(n)).filter((s): s is CompiledScope => s !== undefined);
-    if (scopes.length === 0) return null;
-    const fastLane = scopes.every((s) => s.identity.beforeGuards && !s.needsContext && (s.tier?.beforeGuards ?? true));
+    const leases = names.map((n) => this.config.leases.get(n)).filter((s): s is LeaseScope => s !== undefined);
+    if (scopes.length === 0 && leases.length === 0) return null;
+    const fastLane =
+      scopes.every((s) => s.identity.beforeGuards && !s.needsContext && (s.tier?.beforeGuards ?? true)) &&
+      leases.every((l) => l.identity.beforeGuards && !l.needsContext);
     const plain = scopes.every((s) => !s.shadow && s.skip === undefined);
     const cost = this.costOf(handler, type);
     // A cost some scope of the route cannot hold never applies: boot refuses it (scan), a handler planned later logs it (planFor).
     const usable = cost === undefined || scopes.every((s) => cost <= s.maxCost);
-    return { scopes, policy: policyOf(scopes), fastLane, plain, cost: usable ? cost : undefined };
+    return {
+      scopes,
+      policy: policyOf(scopes),
+      fastLane,
+      plain,
+      cost: usable ? cost : undefined,
+      leases: leases.length > 0 ? leases : undefined,
+      priority: this.priorityOf(names),
+    };
+  }
+
+  /** The most important of the scopes' priorities (a route with a critical scope is never shed). */
+  private priorityOf(names: readonly string[]): ShedPriority {
+    const ranks = names.map((n) => PRIORITIES.indexOf(this.config.priorities.get(n) ?? 'normal'));
+    return PRIORITIES[Math.min(...ranks)];
   }
 
   private known(): string {

@@ -8,6 +8,7 @@ import { refusalResponse } from './refusal';
 import { RoutePlans } from './route-plans';
 import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './decider';
 import { ThrottleStoreUnavailableException } from './throttle.exception';
+import { shedResponse } from '../shedding/shed-response';
 
 /**
  * The guard that decides HTTP routes (the module calls it globally; name it in a route's own `@UseGuards`
@@ -54,6 +55,12 @@ export class ThrottleGuard implements CanActivate {
 
   private admit(verdict: Verdict, request: any, context: ExecutionContext, response: any): boolean {
     if (verdict === undefined) return true;
+    if (verdict.status === 503 && verdict.shed !== undefined) {
+      const shed = shedResponse(this.config.onThrottled, verdict.shed);
+      setHeader(response, 'Retry-After', String(verdict.shed.retryAfter));
+      if (shed.contentType !== undefined) sendTyped(response, shed.exception, shed.contentType);
+      throw shed.exception;
+    }
     if (verdict.status === 503) throw new ThrottleStoreUnavailableException();
     if (verdict.status === 500) throw hookFailureException(); // the hook's failure is logged once, by the decider
     const refusal = refusalResponse(this.config.onThrottled, verdict.refusal, request, context);
@@ -76,4 +83,9 @@ function sendTyped(response: any, exception: HttpException, contentType: string)
   response.statusCode = exception.getStatus(); // Node / Express response
   response.setHeader('Content-Type', contentType);
   response.end(body);
+}
+
+function setHeader(response: any, name: string, value: string): void {
+  if (typeof response.header === 'function') response.header(name, value);
+  else response.setHeader(name, value);
 }

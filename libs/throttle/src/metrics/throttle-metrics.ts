@@ -21,7 +21,7 @@ export type { ControlAction };
 export const STORE_DURATION_BUCKETS_S: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
 /** prom-client, loaded when metrics are created (it is an optional peer dependency). */
-function loadPromClient(): typeof import('prom-client') {
+export function loadPromClient(): typeof import('prom-client') {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('prom-client') as typeof import('prom-client');

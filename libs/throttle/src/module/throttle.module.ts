@@ -19,6 +19,7 @@ import type { ThrottleModuleOptions } from '../options/throttle-options';
 import { ThrottleService } from '../service/throttle.service';
 import { ThrottleStorage } from '../storage/throttle-storage';
 import { createThrottleStorage } from './create-storage';
+import { leaseProviders } from './lease-providers';
 import { THROTTLE_MODULE_OPTIONS, ThrottleConfigurableModule } from './throttle.module-definition';
 import { THROTTLE_CONFIG } from './throttle.tokens';
 
@@ -78,6 +79,7 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
         return metrics;
       },
     },
+    ...leaseProviders,
     RoutePlans,
     ThrottleDecider,
     GraphqlThrottle,
@@ -109,6 +111,7 @@ import { THROTTLE_CONFIG } from './throttle.tokens';
     ThrottleGuard,
     ThrottleMetrics,
     THROTTLE_CONFIG,
+    ...leaseProviders,
     RoutePlans,
     ThrottleDecider,
     GraphqlThrottle,

@@ -14,6 +14,7 @@ import type { ScopeRate } from './scope-rate';
 import { ThrottleHookError } from './hook-error';
 import type { CompiledTier } from './tier';
 import type { ScopeOptions, SkipIf, ThrottleMode, ThrottleModuleOptions } from './throttle-options';
+import { compileConcurrency, LeaseScope, leaseScopeOf, ratelessProblems } from '../concurrency/lease-options';
 
 /** One scope, compiled at boot so the hot path never parses or branches on option variants. Its own rate is the {@link ScopeRate} fields. */
 export interface CompiledScope extends ScopeRate {
@@ -60,17 +61,24 @@ const SCOPE_KEYS = [
   'blockFor',
   'count',
   'countIf',
+  'concurrency',
+  'leaseMs',
+  'priority',
 ];
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
 const MODES: readonly ThrottleMode[] = ['enforce', 'shadow'];
 
-/** Compiles one scope; pushes a readable line per problem and returns undefined when it cannot be used. */
+/**
+ * Compiles one scope; pushes a readable line per problem and returns undefined when it cannot be used or
+ * has no rate. A scope with `concurrency` also goes into `leases` (a scope may have a rate, a concurrency limit, or both).
+ */
 export function compileScope(
   name: string,
   value: unknown,
   opts: ThrottleModuleOptions,
   clientIp: ClientIpResolver,
   problems: string[],
+  leases?: Map<string, LeaseScope>,
 ): CompiledScope | undefined {
   if (!SCOPE_NAME.test(name)) {
     problems.push(`scope "${name}": names may use letters, digits, "_", "." and "-" only`);
@@ -83,11 +91,16 @@ export function compileScope(
   }
   checkKnownKeys(spec, SCOPE_KEYS, `key in scope "${name}":`, problems);
   const problemCount = problems.length;
-  const rate = attempt(
-    problems,
-    () => parseRate(spec.rate),
-    (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`,
-  );
+  const concurrency = compileConcurrency(name, spec, problems);
+  const rateless = spec.rate === undefined && spec.concurrency !== undefined;
+  if (rateless) ratelessProblems(name, spec, problems);
+  const rate = rateless
+    ? undefined
+    : attempt(
+        problems,
+        () => parseRate(spec.rate),
+        (e) => `scope "${name}" rate ${JSON.stringify(spec.rate)}: ${e}`,
+      );
   const identity = attempt(
     problems,
     () => compileIdentity(spec.key ?? opts.key ?? 'ip', clientIp, userMissingWarning(name)),
@@ -106,15 +119,20 @@ export function compileScope(
           (e) => e.replace(/^Invalid throttle config: /, ''),
         )
       : undefined;
-  const rates = compileRates(name, spec, rate, problems);
+  const rates = rateless ? undefined : compileRates(name, spec, rate, problems);
   const blockMs = compileBlock(name, spec.blockFor, rates?.algorithm, problems);
   const countIf = compileCount(name, spec.count, spec.countIf, problems);
+  if (concurrency !== undefined && mode === 'shadow') problems.push(`scope "${name}": concurrency is not supported in shadow mode`);
+  const skip = skipOf(name, ranges, skipIfs, clientIp);
+  const keyed = identity?.label === 'function' ? hooked(identity, name) : identity;
+  if (concurrency !== undefined && keyed !== undefined && problems.length === problemCount)
+    leases?.set(name, leaseScopeOf(name, concurrency, keyed, skip, skipIfs.length > 0));
   if (!rate || !rates || !identity || problems.length > problemCount) return undefined;
   return {
     name,
     rate: formatRate(rate),
     ...rates.own,
-    identity: identity.label === 'function' ? hooked(identity, name) : identity,
+    identity: keyed!,
     algorithm: rates.algorithm,
     cost: rates.cost,
     maxCost: rates.maxCost,
@@ -125,7 +143,7 @@ export function compileScope(
     shadow: mode === 'shadow',
     blockMs,
     countIf,
-    skip: skipOf(name, ranges, skipIfs, clientIp),
+    skip,
     needsContext: skipIfs.length > 0,
   };
 }

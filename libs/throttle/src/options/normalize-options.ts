@@ -11,13 +11,22 @@ import { checkKnownKeys } from './known-keys';
 import { metricsOption } from './metrics-option';
 import { compileRedisOptions, RedisTarget } from './redis-options';
 import { compileReplicaWait, ReplicaWait } from './replica-wait';
+import type { LeaseScope } from '../concurrency/lease-options';
+import { CompiledShed, compilePriority, compileShed, ShedPriority } from '../shedding/shed-options';
 import type { HeaderMode, OnThrottled, ThrottleModuleOptions } from './throttle-options';
 
 export type { CompiledScope } from './compile-scope';
 
 /** The options after validation: what the guard, the fast lane and the stores read. */
 export interface ThrottleConfig {
+  /** The scopes with a rate. */
   readonly scopes: ReadonlyMap<string, CompiledScope>;
+  /** The scopes with a concurrency limit (`concurrency`; a scope may be in both maps). */
+  readonly leases: ReadonlyMap<string, LeaseScope>;
+  /** Each scope's `priority` under load shedding. */
+  readonly priorities: ReadonlyMap<string, ShedPriority>;
+  /** Load shedding, when `shed` is set. */
+  readonly shed?: CompiledShed;
   /** Every scope name in the options, valid or not (for "known scopes" in errors). */
   readonly scopeNames: readonly string[];
   /** Problems found in the options; boot fails with them (and any unknown scopes) at init. */
@@ -62,6 +71,7 @@ const MODULE_KEYS = [
   'allow',
   'skipIf',
   'onThrottled',
+  'shed',
 ];
 const HEADER_MODES: readonly HeaderMode[] = ['both', 'ietf', 'legacy', 'none'];
 const STORE_ERROR_POLICIES: readonly OnStoreError[] = ['local', 'allow', 'deny'];
@@ -91,13 +101,19 @@ export function normalizeOptions(options: ThrottleModuleOptions | undefined): Th
   const storeBootTimeoutMs = milliseconds(opts.storeBootTimeoutMs, 'storeBootTimeoutMs', DEFAULT_STORE_BOOT_TIMEOUT_MS, problems);
   const metrics = metricsOption(opts.metrics, problems);
   const scopes = new Map<string, CompiledScope>();
+  const leases = new Map<string, LeaseScope>();
+  const priorities = new Map<string, ShedPriority>();
   const entries = isObject(opts.scopes) ? Object.entries(opts.scopes) : [];
   for (const [name, value] of entries) {
-    const scope = compileScope(name, value, opts, clientIp, problems);
+    const scope = compileScope(name, value, opts, clientIp, problems, leases);
     if (scope) scopes.set(name, scope);
+    priorities.set(name, compilePriority(name, isObject(value) ? value.priority : undefined, problems));
   }
   return {
     scopes,
+    leases,
+    priorities,
+    shed: compileShed(opts.shed, problems),
     scopeNames: entries.map(([name]) => name),
     problems,
     headers: headerMode(opts.headers, problems),

@@ -1,3 +1,4 @@
+import type { ShedOptions, ShedPriority } from '../shedding/shed-options';
 import type { ExecutionContext, HttpException } from '@nestjs/common';
 import type { MemoryStorageOptions } from '../storage/memory.storage';
 import type { OnStoreError } from '../storage/resilient/resilient-options';
@@ -15,8 +16,18 @@ import type { ThrottleTier } from './tier';
  * { rate: '1/s', key: 'query:api_key' }
  */
 export interface ScopeOptions {
-  /** `<N>/<period>`, e.g. `60/minute`, `100/15m`. */
-  rate: string;
+  /** `<N>/<period>`, e.g. `60/minute`, `100/15m`. Required unless the scope sets `concurrency` (then optional). */
+  rate?: string;
+  /**
+   * At most this many requests of one client in flight at once, across every worker and replica sharing
+   * the store (a lease taken at admission, released when the response ends). With or without a `rate`;
+   * refused with 429 and `RateLimit-Policy: "scope";q=N;qu="concurrent-requests"`. See docs/concurrency.md.
+   */
+  concurrency?: number;
+  /** Under load shedding (the module's `shed`): `critical` (never shed), `high`, `normal` (default) or `low` (shed first). */
+  priority?: ShedPriority;
+  /** With `concurrency`: how long a lease lives at most (milliseconds or `'30s'`); a process that dies holding one frees it after this. Default 30 s. */
+  leaseMs?: number | string;
   /** Overrides the module-wide `key` for this scope. */
   key?: ThrottleKey;
   /** `enforce` (default) or `shadow`: decide and count, but refuse nothing and send no headers. Overrides the module's `mode`. */
@@ -100,6 +111,11 @@ export type OnThrottled = 'problem+json' | ((refusal: ThrottleRefusal) => HttpEx
  * })
  */
 export interface ThrottleModuleOptions {
+  /**
+   * Load shedding by priority, per process: past an event-loop utilization or delay threshold, requests of
+   * the lowest priority scopes get a 503 (`critical` never). See docs/concurrency.md.
+   */
+  shed?: ShedOptions;
   /** Scope name to rate (`'60/minute'`) or rate and key. Every `@ThrottleScope` name must be here. */
   scopes: Record<string, string | ScopeOptions>;
   /** The default identity of every scope. Default `ip`. */
