@@ -6,8 +6,8 @@ import { Query, Resolver } from '@nestjs/graphql';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { PressureProbe, ThrottleGuard, ThrottleModuleOptions, ThrottleOutcome, ThrottleScope } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
-import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
-import { startWs, TRANSPORTS, WsApp, WsEvent } from './ws-app';
+import { DRIVERS, GraphqlApp, startGraphql } from '../support/apps/graphql-app';
+import { startWs, TRANSPORTS, WsApp, WsEvent } from '../support/apps/ws-app';
 
 let gate: Promise<void> = Promise.resolve();
 let open: () => void = () => undefined;

@@ -2,8 +2,8 @@
 // with GET /hi: one counter per client, whatever the transport.
 import { AddressInfo } from 'node:net';
 import { io, Socket } from 'socket.io-client';
-import { DemoUnderTest, startDemo } from '../e2e/demo-app';
-import { DEADLINE_MS } from './ws-app';
+import { DemoUnderTest, startDemo } from '../support/apps/demo-app';
+import { DEADLINE_MS } from '../support/apps/ws-app';
 
 /** The next `event` on `socket`, within the deadline. */
 function nextEvent(socket: Socket, event: string): Promise<unknown> {

@@ -1,7 +1,7 @@
 // A GraphQL field's cost (@ThrottleCost) and a GCRA scope, on Apollo (Express) and Mercurius (Fastify).
 import { Query, Resolver } from '@nestjs/graphql';
 import { ThrottleCost, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { DRIVERS, GraphqlApp, startGraphql, throttled } from './graphql-app';
+import { DRIVERS, GraphqlApp, startGraphql, throttled } from '../support/apps/graphql-app';
 
 @Resolver()
 class CostlyResolver {

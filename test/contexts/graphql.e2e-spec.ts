@@ -11,8 +11,8 @@ import {
   ThrottleStorage,
   ThrottleStoreUnavailableError,
 } from 'nest-scoped-throttle';
-import { CLIENT_B } from '../e2e/platforms';
-import { DRIVERS, GraphqlApp, startGraphql, throttled } from './graphql-app';
+import { CLIENT_B } from '../support/apps/platforms';
+import { DRIVERS, GraphqlApp, startGraphql, throttled } from '../support/apps/graphql-app';
 
 @Resolver()
 class HiResolver {

@@ -5,8 +5,8 @@ import { Logger, UseGuards } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { ThrottleGuard, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
-import { startWs, TRANSPORTS, WsApp } from './ws-app';
+import { DRIVERS, GraphqlApp, startGraphql } from '../support/apps/graphql-app';
+import { startWs, TRANSPORTS, WsApp } from '../support/apps/ws-app';
 
 const throttle: ThrottleModuleOptions = {
   scopes: {

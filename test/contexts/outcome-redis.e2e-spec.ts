@@ -3,11 +3,11 @@
 import { ThrottleModuleOptions, ThrottleService } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { RedisServer, startRedis, waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from '../redis/harness';
-import { CLIENT_A } from '../e2e/platforms';
-import { GraphqlApp, startGraphql } from './graphql-app';
-import { graphqlFlood, graphqlLogin, isThrottled, LoginGateway, LoginResolver, wsFlood } from './outcome-app';
-import { startWs, WsApp, WsTransport } from './ws-app';
+import { describeRedis, filePrefix } from '../support/redis/harness';
+import { CLIENT_A } from '../support/apps/platforms';
+import { GraphqlApp, startGraphql } from '../support/apps/graphql-app';
+import { graphqlFlood, graphqlLogin, isThrottled, LoginGateway, LoginResolver, wsFlood } from '../support/apps/outcome-app';
+import { startWs, WsApp, WsTransport } from '../support/apps/ws-app';
 
 describeRedis('count by outcome on GraphQL and WebSockets over a shared Redis', () => {
   let server: RedisServer & { cleanup(): Promise<void> };

@@ -4,9 +4,18 @@
 // failures never exceed the limit.
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottleModuleOptions, ThrottleOutcome } from 'nest-scoped-throttle';
-import { DRIVERS, GraphqlApp, startGraphql } from './graphql-app';
-import { Answer, AppWideLoginResolver, graphqlFlood, graphqlLogin, isThrottled, LoginGateway, LoginResolver, wsFlood } from './outcome-app';
-import { startWs, TRANSPORTS, WsApp } from './ws-app';
+import { DRIVERS, GraphqlApp, startGraphql } from '../support/apps/graphql-app';
+import {
+  Answer,
+  AppWideLoginResolver,
+  graphqlFlood,
+  graphqlLogin,
+  isThrottled,
+  LoginGateway,
+  LoginResolver,
+  wsFlood,
+} from '../support/apps/outcome-app';
+import { startWs, TRANSPORTS, WsApp } from '../support/apps/ws-app';
 
 const failures: ThrottleModuleOptions = { scopes: { login: { rate: '5/15m', count: 'failures' } } };
 const serverErrors: ThrottleModuleOptions = { scopes: { login: { rate: '5/15m', countIf: (status) => status >= 500 } } };

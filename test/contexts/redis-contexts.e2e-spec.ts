@@ -6,9 +6,9 @@ import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from
 import { ThrottleGuard, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { RedisServer, startRedis } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from '../redis/harness';
-import { GraphqlApp, startGraphql } from './graphql-app';
-import { startWs, WsApp, WsTestClient } from './ws-app';
+import { describeRedis, filePrefix } from '../support/redis/harness';
+import { GraphqlApp, startGraphql } from '../support/apps/graphql-app';
+import { startWs, WsApp, WsTestClient } from '../support/apps/ws-app';
 
 @Resolver()
 class HiResolver {

@@ -3,8 +3,8 @@
 import { UseGuards } from '@nestjs/common';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { ThrottleGuard, ThrottleScope } from 'nest-scoped-throttle';
-import { CLIENT_B } from '../e2e/platforms';
-import { startWs, TRANSPORTS, WsApp } from './ws-app';
+import { CLIENT_B } from '../support/apps/platforms';
+import { startWs, TRANSPORTS, WsApp } from '../support/apps/ws-app';
 
 @UseGuards(ThrottleGuard)
 @WebSocketGateway({ path: '/ws' })

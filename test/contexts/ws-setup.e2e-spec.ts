@@ -5,9 +5,9 @@
 import { Logger, UseGuards } from '@nestjs/common';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { ThrottleGuard, ThrottleScope } from 'nest-scoped-throttle';
-import { CLIENT_B, PLATFORMS } from '../e2e/platforms';
-import { LoginGateway } from './outcome-app';
-import { startWs, WsApp } from './ws-app';
+import { CLIENT_B, PLATFORMS } from '../support/apps/platforms';
+import { LoginGateway } from '../support/apps/outcome-app';
+import { startWs, WsApp } from '../support/apps/ws-app';
 
 @WebSocketGateway({ path: '/ws' })
 class UnguardedGateway {

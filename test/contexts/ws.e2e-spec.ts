@@ -4,8 +4,8 @@
 import { UseGuards } from '@nestjs/common';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { ThrottleGuard, ThrottleModuleOptions, ThrottleScope, ThrottleStorage, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
-import { CLIENT_B } from '../e2e/platforms';
-import { startWs, TRANSPORTS, WsApp } from './ws-app';
+import { CLIENT_B } from '../support/apps/platforms';
+import { startWs, TRANSPORTS, WsApp } from '../support/apps/ws-app';
 
 @UseGuards(ThrottleGuard) // Nest applies no global guard to gateways
 @WebSocketGateway({ path: '/ws' })

@@ -2,9 +2,9 @@
 // and Cluster stores pass the same storage conformance suite: test/redis/conformance.spec.ts).
 import { Controller, Get, Logger } from '@nestjs/common';
 import { ThrottleConfigError, ThrottleCost, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { PLATFORMS, RequestSpec, statuses } from './platforms';
-import { asClient, authenticateWithPlan, IssueController } from './issue-app';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS, RequestSpec, statuses } from '../support/apps/platforms';
+import { asClient, authenticateWithPlan, IssueController } from '../support/apps/issue-app';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class SelfDeclaredController {

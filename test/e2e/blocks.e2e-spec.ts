@@ -3,8 +3,8 @@
 // Both platforms (on Fastify the fast lane decides the requests after the first).
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleModuleOptions, ThrottleScope, ThrottleService } from 'nest-scoped-throttle';
-import { PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class LoginController {

@@ -6,8 +6,8 @@ import { Controller, Get, Headers, InternalServerErrorException } from '@nestjs/
 import { ScopeOptions, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { request } from 'undici';
 import { waitFor } from '../../libs/testkit/src';
-import { Platform, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { Platform, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 let gate: Promise<void> = Promise.resolve();
 let entered = 0;

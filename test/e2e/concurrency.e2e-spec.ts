@@ -1,7 +1,7 @@
 // Issue 22 on the memory store, both platforms (on Fastify the fast lane decides after the first request).
-import { PLATFORMS } from './platforms';
+import { PLATFORMS } from '../support/apps/platforms';
 import { concurrencyCases } from './concurrency-cases';
-import { startThrottled } from './throttled-app';
+import { startThrottled } from '../support/apps/throttled-app';
 
 describe.each(PLATFORMS)('concurrency limits on the memory store over %s', (platform) => {
   concurrencyCases(platform, () => ({}));

@@ -4,8 +4,8 @@
 import { Controller, Get, HttpException } from '@nestjs/common';
 import { MemoryThrottleStorage, ThrottleMetrics, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { CLIENT_B, PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { CLIENT_B, PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class HiController {

@@ -5,8 +5,8 @@
 import { Controller, Get, Headers, UnauthorizedException } from '@nestjs/common';
 import { ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
-import { PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 let gate: Promise<void> = Promise.resolve();
 

@@ -1,6 +1,6 @@
 // The demo's GCRA scope (GET /burst), its tiered scope (GET /plan, the plan from the demo's X-API-Key
 // authentication) and its costly route (GET /report, @ThrottleCost(5)), with the fake clock.
-import { DemoUnderTest, startDemo, writeConfig } from './demo-app';
+import { DemoUnderTest, startDemo, writeConfig } from '../support/apps/demo-app';
 
 const PRO = { 'x-api-key': 'demo-pro-key' };
 const FREE = { 'x-api-key': 'demo-free-key' };

@@ -1,6 +1,6 @@
 // Issue 21 in the demo: POST /login counts failed attempts only (5 per 15 minutes per (IP, username))
 // and blocks for 15 minutes after the fifth; DELETE /throttle/:scope/:identity (admin key) resets it.
-import { startDemo, DemoUnderTest } from './demo-app';
+import { startDemo, DemoUnderTest } from '../support/apps/demo-app';
 
 describe('demo: POST /login and the admin reset', () => {
   let demo: DemoUnderTest | undefined;

@@ -1,4 +1,4 @@
-import { startDemo, DemoUnderTest, writeConfig } from './demo-app';
+import { startDemo, DemoUnderTest, writeConfig } from '../support/apps/demo-app';
 
 describe('demo app over Fastify (memory store)', () => {
   let demo: DemoUnderTest;

@@ -2,8 +2,8 @@
 // responses, the exact 429 body, and a client waiting exactly Retry-After being admitted.
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleScope } from 'nest-scoped-throttle';
-import { HttpResponse, PLATFORMS } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { HttpResponse, PLATFORMS } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class HiController {

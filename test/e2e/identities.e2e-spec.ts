@@ -4,8 +4,8 @@
 import { CanActivate, Controller, ExecutionContext, Get, Injectable, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { CLIENT_B, PLATFORMS, RequestSpec, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { CLIENT_B, PLATFORMS, RequestSpec, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller('keys')
 class KeysController {

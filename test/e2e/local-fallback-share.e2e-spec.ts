@@ -3,8 +3,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleScope } from 'nest-scoped-throttle';
 import { freePort } from '../../libs/testkit/src';
-import { PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class RoutesController {

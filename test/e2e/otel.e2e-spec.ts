@@ -7,8 +7,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ThrottleMetrics, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { Platform, PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { Platform, PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class HiController {

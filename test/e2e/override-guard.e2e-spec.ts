@@ -5,7 +5,7 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ThrottleClock, ThrottleGuard, ThrottleModule, ThrottleScope } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { PLATFORMS, RunningApp, startApp } from './platforms';
+import { PLATFORMS, RunningApp, startApp } from '../support/apps/platforms';
 
 @Controller()
 class HiController {

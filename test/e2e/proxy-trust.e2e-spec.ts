@@ -4,8 +4,8 @@ import { Controller, Get } from '@nestjs/common';
 import { ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 
 type TrustProxy = NonNullable<ThrottleModuleOptions['trustProxy']>;
-import { PLATFORMS, RequestSpec, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS, RequestSpec, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class HiController {

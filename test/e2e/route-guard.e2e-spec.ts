@@ -3,8 +3,8 @@
 // authentication, the global guard (and Fastify's fast lane) leave the route to it.
 import { CanActivate, Controller, ExecutionContext, Get, Injectable, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { ThrottleGuard, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { CLIENT_B, PLATFORMS, RequestSpec, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { CLIENT_B, PLATFORMS, RequestSpec, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 /** Authentication at route level: request.user (id and plan) from test headers, as a token would give them. */
 @Injectable()

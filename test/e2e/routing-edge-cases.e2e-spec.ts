@@ -2,8 +2,8 @@
 // an inherited handler, and header-versioned controllers sharing a path.
 import { Controller, Get, INestApplication, VersioningType } from '@nestjs/common';
 import { ThrottleScope } from 'nest-scoped-throttle';
-import { Platform, PLATFORMS } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { Platform, PLATFORMS } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 class BaseController {
   @Get('x') x() {

@@ -5,8 +5,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ThrottleMetrics, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { freePort } from '../../libs/testkit/src';
-import { statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class DemoLikeController {

@@ -12,8 +12,8 @@ import {
   ThrottleStorage,
   ThrottleStoreUnavailableError,
 } from 'nest-scoped-throttle';
-import { PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class ShadowedController {

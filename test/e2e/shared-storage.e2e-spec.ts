@@ -6,8 +6,8 @@ import { Controller, Get } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleConfigError, ThrottleDecision, ThrottleScope, ThrottleStorage } from 'nest-scoped-throttle';
 import { freePort } from '../../libs/testkit/src';
-import { PLATFORMS } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class HiController {

@@ -4,7 +4,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Pressure, PressureProbe, ThrottleModule, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { PLATFORMS, RunningApp, startApp } from './platforms';
+import { PLATFORMS, RunningApp, startApp } from '../support/apps/platforms';
 
 @Controller()
 class PriorityController {

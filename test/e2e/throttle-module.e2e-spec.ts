@@ -2,8 +2,8 @@
 // class vs handler scopes, several scopes checked atomically, @SkipThrottle, boot validation.
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { SkipThrottle, ThrottleModule, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { PLATFORMS } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @ThrottleScope('pages')
 @Controller()

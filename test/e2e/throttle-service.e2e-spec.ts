@@ -2,8 +2,8 @@
 // lane decides the requests after the first): its calls and the guard's requests share one counter.
 import { Controller, Get, Req } from '@nestjs/common';
 import { ipIdentity, ThrottleModuleOptions, ThrottleScope, ThrottleService } from 'nest-scoped-throttle';
-import { CLIENT_A, CLIENT_B, PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { CLIENT_A, CLIENT_B, PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class HiController {

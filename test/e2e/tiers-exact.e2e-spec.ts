@@ -4,8 +4,8 @@
 // rules sends one header entry, the more restrictive rule's. (Redis and Cluster: test/redis/tiers-exact.spec.ts.)
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { PLATFORMS, statuses } from './platforms';
-import { startThrottled, ThrottledApp } from './throttled-app';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
 
 @Controller()
 class TieredController {

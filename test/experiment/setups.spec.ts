@@ -3,8 +3,8 @@ import { request } from 'undici';
 import { loadThrottleFile } from '../../apps/demo/src/throttle-config';
 import { articleSetups, experimentSetups, gcraConfig, startSetup } from '../../apps/experiment/src/setups';
 import { StartedRedis, startRedis } from '../../libs/testkit/src';
-import { writeConfig } from '../e2e/demo-app';
-import { describeRedis } from '../redis/harness';
+import { writeConfig } from '../support/apps/demo-app';
+import { describeRedis } from '../support/redis/harness';
 
 // The experiment's rows: the article's five, unchanged, then the leaky bucket on Redis.
 describe('experiment setups', () => {

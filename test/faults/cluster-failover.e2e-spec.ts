@@ -1,6 +1,6 @@
 import { storeKey, scopeKeyPrefix } from '../../libs/throttle/src/storage/store-key';
-import { describeRedis } from '../redis/harness';
-import { aclRule, CLUSTER_COMMANDS, STORE_COMMANDS } from '../redis/throttle-acl';
+import { describeRedis } from '../support/redis/harness';
+import { aclRule, CLUSTER_COMMANDS, STORE_COMMANDS } from '../support/redis/throttle-acl';
 import { failoverComplete, replicaCopy, valuesPerMaster, WorkerTraffic } from '../support/cluster-probe';
 import { waitForEveryWorker } from '../support/failover-probe';
 import { flood, metric, StatusCounts, tally } from '../support/http-probes';

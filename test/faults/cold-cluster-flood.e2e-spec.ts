@@ -1,6 +1,6 @@
 import { DemoProcess, RedisCluster, startCluster, startDemoProcess } from '../../libs/testkit/src';
-import { describeRedis } from '../redis/harness';
-import { flood, metricTotal } from './flood';
+import { describeRedis } from '../support/redis/harness';
+import { flood, metricTotal } from '../support/flood';
 
 const LIMIT = 3;
 const TOTAL = 200;

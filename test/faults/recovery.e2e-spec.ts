@@ -1,6 +1,6 @@
 import { DemoProcess, StartedRedis, startDemoProcess, startRedis, waitFor } from '../../libs/testkit/src';
-import { describeRedis } from '../redis/harness';
-import { driveCircuits, flood, metricTotal, steadyTraffic } from './flood';
+import { describeRedis } from '../support/redis/harness';
+import { driveCircuits, flood, metricTotal, steadyTraffic } from '../support/flood';
 
 const LIMIT = 5;
 const TOTAL = 200;

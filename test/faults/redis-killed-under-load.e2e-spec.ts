@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { parseLoadTestArgs, runLoadTest } from '../../apps/loadtest/src';
 import { DemoProcess, startDemoProcess, startRedis, waitFor } from '../../libs/testkit/src';
-import { describeRedis } from '../redis/harness';
+import { describeRedis } from '../support/redis/harness';
 
 async function health(url: string): Promise<{ pid: number; store: { state: string } }> {
   // A connection handed to a worker in the instant it dies is never answered: time out and retry.

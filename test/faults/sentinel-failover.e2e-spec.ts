@@ -1,6 +1,6 @@
-import { describeRedis } from '../redis/harness';
-import { RedisSentinels, startSentinels } from '../redis/sentinel-harness';
-import { aclRule, STORE_COMMANDS } from '../redis/throttle-acl';
+import { describeRedis } from '../support/redis/harness';
+import { RedisSentinels, startSentinels } from '../support/redis/sentinel-harness';
+import { aclRule, STORE_COMMANDS } from '../support/redis/throttle-acl';
 import { steadyTraffic, waitForEveryWorker } from '../support/failover-probe';
 import { flood, health, metric } from '../support/http-probes';
 import { command, DemoProcess, startDemoProcess, waitFor } from '../../libs/testkit/src';

@@ -1,7 +1,7 @@
 import { clientCount } from './client-count';
 import { ChildSpec, ChurnReport, requireBuiltPackage, runChurn, runExit } from './run-child';
-import { describeRedis } from '../redis/harness';
-import { RedisSentinels, startSentinels } from '../redis/sentinel-harness';
+import { describeRedis } from '../support/redis/harness';
+import { RedisSentinels, startSentinels } from '../support/redis/sentinel-harness';
 import { freePort, RedisCluster, StartedRedis, startCluster, startRedis } from '../../libs/testkit/src';
 
 // Issue 24, a clean lifecycle: the module boots and closes CYCLES times in one process (a child on the

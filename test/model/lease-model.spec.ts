@@ -5,10 +5,10 @@
 import fc from 'fast-check';
 import { Cluster, Redis } from 'ioredis';
 import { MemoryLeaseStore } from '../../libs/throttle/src/concurrency/memory-leases';
-import { RedisLeaseStore } from '../../libs/throttle/src/concurrency/redis-leases';
+import { RedisLeaseStore } from '../../libs/throttle/src/redis/redis-leases';
 import type { LeaseAnswer, LeaseStore } from '../../libs/throttle/src/concurrency/lease-store';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { describeRedis, filePrefix, useCluster, useRedis } from '../redis/harness';
+import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
 
 type Step = { op: 'acquire'; key: number } | { op: 'release'; nth: number } | { op: 'advance'; ms: number };
 interface LeaseCase {

@@ -3,8 +3,8 @@
 import { Controller, Get, HttpException, Query, Type } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
 import { ScopeOptions, ThrottleCost, ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import type { Platform } from '../e2e/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import type { Platform } from '../support/apps/platforms';
 import { ALLOWED_CLIENT, ModelConfig, ModelScope, rateString } from './model-config';
 
 /** Where the app under test keeps its counters. Redis ones decide on the fake clock (`FakeClock.storeTime()`). */

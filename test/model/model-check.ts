@@ -2,7 +2,7 @@
 // with a replayable seed.
 import fc from 'fast-check';
 import { ThrottleStorage } from 'nest-scoped-throttle';
-import type { HttpResponse, Platform } from '../e2e/platforms';
+import type { HttpResponse, Platform } from '../support/apps/platforms';
 import { startModelApp, StoreSpec } from './model-app';
 import { CLIENTS, ModelCase, stepHeaders } from './model-config';
 import { COMPARED_HEADERS, Expected } from './model-response';

@@ -4,8 +4,8 @@
 // `npm run test:model -- --scale K` runs K times longer; a failure prints `--seed S --path P` to replay it.
 import fc from 'fast-check';
 import { RedisCluster, startCluster, startRedis, StartedRedis } from '../../libs/testkit/src';
-import { PLATFORMS } from '../e2e/platforms';
-import { describeRedis } from '../redis/harness';
+import { PLATFORMS } from '../support/apps/platforms';
+import { describeRedis } from '../support/redis/harness';
 import type { StoreSpec } from './model-app';
 import { controlsCaseArb } from './controls-generators';
 import { assertModel, checkCase, modelParameters } from './model-check';

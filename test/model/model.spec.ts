@@ -13,8 +13,8 @@
 // withdrawable admissions, which the model does not track: such runs still report header differences.
 import fc from 'fast-check';
 import { RedisCluster, startCluster, startRedis, StartedRedis } from '../../libs/testkit/src';
-import { PLATFORMS } from '../e2e/platforms';
-import { describeRedis } from '../redis/harness';
+import { PLATFORMS } from '../support/apps/platforms';
+import { describeRedis } from '../support/redis/harness';
 import type { StoreSpec } from './model-app';
 import { caseArb } from './generators';
 import { assertModel, checkCase, modelParameters } from './model-check';

@@ -3,8 +3,8 @@
 // Each failed on main (bcfb825) and passes with combos-core's fixes; see the names.
 import { Logger } from '@nestjs/common';
 import { freePort, startRedis, StartedRedis } from '../../libs/testkit/src';
-import { PLATFORMS } from '../e2e/platforms';
-import { describeRedis } from '../redis/harness';
+import { PLATFORMS } from '../support/apps/platforms';
+import { describeRedis } from '../support/redis/harness';
 import type { StoreSpec } from './model-app';
 import { startModelApp } from './model-app';
 import type { ModelCase, ModelScope, ModelStep } from './model-config';

@@ -6,8 +6,8 @@
 import { Redis } from 'ioredis';
 import { Client, Pool } from 'undici';
 import { DemoProcess, StartedRedis, startDemoProcess, startRedis, waitFor } from '../../libs/testkit/src';
-import { writeConfig } from '../e2e/demo-app';
-import { describeRedis } from '../redis/harness';
+import { writeConfig } from '../support/apps/demo-app';
+import { describeRedis } from '../support/redis/harness';
 
 const CLIENTS = 200;
 const ROUNDS = 5;

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { writeConfig } from '../e2e/demo-app';
+import { writeConfig } from '../support/apps/demo-app';
 import { DemoProcess, runDemoExpectingFailure, startDemoProcess } from '../../libs/testkit/src';
 
 describe('the built demo as a process (node dist/apps/demo/main.js)', () => {

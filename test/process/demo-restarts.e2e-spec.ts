@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'undici';
-import { writeConfig } from '../e2e/demo-app';
+import { writeConfig } from '../support/apps/demo-app';
 import { DemoProcess, FatalWait, startDemoProcess, waitFor } from '../../libs/testkit/src';
 
 // Issue 24: the demo's primary (WORKERS > 1) takes only the first boot's failures for a config error.

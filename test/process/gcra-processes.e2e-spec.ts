@@ -1,6 +1,6 @@
 import { request } from 'undici';
-import { writeConfig } from '../e2e/demo-app';
-import { describeRedis } from '../redis/harness';
+import { writeConfig } from '../support/apps/demo-app';
+import { describeRedis } from '../support/redis/harness';
 import { flood } from '../support/http-probes';
 import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
 

@@ -1,6 +1,6 @@
 import { Client, Pool } from 'undici';
 import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
-import { describeRedis } from '../redis/harness';
+import { describeRedis } from '../support/redis/harness';
 
 // Issue 21 on the built demo, WORKERS=4 sharing one Redis: POST /login counts failed attempts only
 // (5 per 15 minutes per (IP, username), then blocked 15 minutes), and the admin reset lifts a block.

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { DemoProcess, StartedRedis, startDemoProcess, startRedis } from '../../libs/testkit/src';
-import { describeRedis } from '../redis/harness';
+import { describeRedis } from '../support/redis/harness';
 
 const FLOOD = 1_000;
 const RATE = 'api_key=5/m';

@@ -1,6 +1,6 @@
-import { describeRedis } from '../redis/harness';
-import { aclRule, STORE_COMMANDS } from '../redis/throttle-acl';
-import { makeCertificates, startTlsRedis, TestCertificates, TlsRedis } from '../redis/tls-harness';
+import { describeRedis } from '../support/redis/harness';
+import { aclRule, STORE_COMMANDS } from '../support/redis/throttle-acl';
+import { makeCertificates, startTlsRedis, TestCertificates, TlsRedis } from '../support/redis/tls-harness';
 import { flood, health } from '../support/http-probes';
 import { DemoProcess, startDemoProcess, waitFor } from '../../libs/testkit/src';
 

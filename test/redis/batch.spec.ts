@@ -3,7 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRequest } from 'nest-scoped-throttle';
 import { FakeClock, ReferenceModel } from 'nest-scoped-throttle/testing';
 import { startRedis } from '../../libs/testkit/src';
-import { describeRedis, filePrefix, useCluster } from './harness';
+import { describeRedis, filePrefix, useCluster } from '../support/redis/harness';
 
 // Batching (issue 10): the requests of one event-loop turn go to Redis as one script call, and each
 // is decided exactly as it would be alone, in arrival order: sliding logs and GCRA keys, with costs.

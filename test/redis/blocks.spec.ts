@@ -1,13 +1,13 @@
 // Issue 21: blockFor on a shared Redis, single node and 3-master Cluster, over both platforms. A block
 // started by one instance's refusal holds on the other instance; a reset on either lifts it everywhere.
-import { forgetSubscribers } from './forget-subscribers';
+import { forgetSubscribers } from '../support/redis/forget-subscribers';
 import { Controller, Get } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
-import { PLATFORMS, statuses } from '../e2e/platforms';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix, useCluster, useRedis } from './harness';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
 
 @Controller()
 class LoginController {

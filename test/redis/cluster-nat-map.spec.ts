@@ -1,7 +1,7 @@
-import { compileRedisOptions, RedisStoreOptions } from '../../libs/throttle/src/options/redis-options';
+import { compileRedisOptions, RedisStoreOptions } from '../../libs/throttle/src/redis/config/redis-options';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { RedisThrottleStorage } from '../../libs/throttle/src/redis/redis.storage';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 import { command, RedisCluster, startCluster, waitFor } from '../../libs/testkit/src';
 
 // A Cluster behind NAT, as managed ones are: every node announces an endpoint this process cannot

@@ -4,7 +4,7 @@ import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { RedisCluster, waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix, useCluster } from './harness';
+import { describeRedis, filePrefix, useCluster } from '../support/redis/harness';
 
 // Redis Cluster specifics: one script per request when its keys share a hash tag, slot groups with
 // withdrawal when they do not, and a master failing over under traffic. 3 masters + 3 replicas.

@@ -4,9 +4,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleScope } from 'nest-scoped-throttle';
 import { startRedis, waitFor } from '../../libs/testkit/src';
-import { PLATFORMS } from '../e2e/platforms';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix } from './harness';
+import { PLATFORMS } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 let gate: Promise<void> = Promise.resolve();
 let entered = 0;

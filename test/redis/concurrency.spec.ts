@@ -6,9 +6,9 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleScope } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
 import { concurrencyCases } from '../e2e/concurrency-cases';
-import { PLATFORMS } from '../e2e/platforms';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix, useCluster, useRedis } from './harness';
+import { PLATFORMS } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
 
 let gate: Promise<void> = Promise.resolve();
 let entered = 0;

@@ -2,7 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
 import { describeStorageConformance, FakeClock } from 'nest-scoped-throttle/testing';
 import { startRedis } from '../../libs/testkit/src';
-import { describeRedis, filePrefix, useCluster } from './harness';
+import { describeRedis, filePrefix, useCluster } from '../support/redis/harness';
 
 // The shared storage contract, on a single Redis and on a 3-master cluster, in test-clock mode.
 const keyPrefix = filePrefix('conformance');

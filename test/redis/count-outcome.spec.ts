@@ -5,9 +5,9 @@ import { Controller, Get, Headers, UnauthorizedException } from '@nestjs/common'
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
-import { PLATFORMS, statuses } from '../e2e/platforms';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix, useCluster, useRedis } from './harness';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
 
 @Controller()
 class LoginController {

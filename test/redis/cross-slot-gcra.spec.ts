@@ -4,8 +4,8 @@ import { FakeClock, ReferenceModel } from 'nest-scoped-throttle/testing';
 import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/lua-fragments';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix, useCluster } from './harness';
-import { holdingAt } from './hooked-client';
+import { describeRedis, filePrefix, useCluster } from '../support/redis/harness';
+import { holdingAt } from '../support/redis/hooked-client';
 
 // The cluster's cross-slot path with GCRA keys: a provisional GCRA admission is withdrawn by what is
 // left of its cost * T (withdraw.script.ts), and a refusal it caused is certain only as far as the debt

@@ -4,8 +4,8 @@ import { FakeClock } from 'nest-scoped-throttle/testing';
 import { WITHDRAW_HORIZON_MS } from '../../libs/throttle/src/redis/decide.script';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
 import { command, RedisCluster, waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix, useCluster } from './harness';
-import { hooked, Hooks, holdingAt } from './hooked-client';
+import { describeRedis, filePrefix, useCluster } from '../support/redis/harness';
+import { hooked, Hooks, holdingAt } from '../support/redis/hooked-client';
 
 // The cluster's cross-slot path: a route whose scopes have different identities (different slots) is
 // decided slot group by slot group; an admission logged by an earlier group is withdrawn when a later

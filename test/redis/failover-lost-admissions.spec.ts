@@ -1,9 +1,9 @@
-import { compileRedisOptions } from '../../libs/throttle/src/options/redis-options';
-import type { ReplicaWait } from '../../libs/throttle/src/options/replica-wait';
+import { compileRedisOptions } from '../../libs/throttle/src/redis/config/redis-options';
+import type { ReplicaWait } from '../../libs/throttle/src/redis/config/wait-replicas';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { RedisThrottleStorage } from '../../libs/throttle/src/redis/redis.storage';
-import { describeRedis, filePrefix } from './harness';
-import { RedisSentinels, startSentinels } from './sentinel-harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
+import { RedisSentinels, startSentinels } from '../support/redis/sentinel-harness';
 import { command, waitFor } from '../../libs/testkit/src';
 
 // What a failover forgets: the master is SIGKILLed while 16 requests at a time are admitted on one

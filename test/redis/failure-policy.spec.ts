@@ -2,7 +2,7 @@ import { OnStoreError, RedisThrottleStorage, ThrottleRule, ThrottleStoreUnavaila
 import { startRedis, waitFor } from '../../libs/testkit/src';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 // Redis dies, freezes and comes back under load; every request is answered within the store timeout
 // by the onStoreError policy, and shared limits resume by themselves.

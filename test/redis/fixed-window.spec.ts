@@ -2,7 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRequest, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock, ReferenceModel } from 'nest-scoped-throttle/testing';
 import { waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix, useCluster, useRedis } from './harness';
+import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
 
 // fixed-window on Redis, the third algorithm added through the seam: a key is '<window end us>:<count>'
 // expiring at the window's end, decided exactly as the reference model (a fake store clock drives

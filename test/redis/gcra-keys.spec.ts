@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleRule } from 'nest-scoped-throttle';
 import { FakeClock } from 'nest-scoped-throttle/testing';
-import { describeRedis, filePrefix, useRedis } from './harness';
+import { describeRedis, filePrefix, useRedis } from '../support/redis/harness';
 
 // What the Redis store writes for GCRA rules and for costs: a GCRA key is a plain integer string (tat in
 // µs) living ceil((tat - now) / 1 ms) (+ the test clock's slack) in both script paths; a request of cost

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { DECIDE_COMMAND, DECIDE_SCRIPT } from '../../libs/throttle/src/redis/decide.script';
 import { WITHDRAW_COMMAND, WITHDRAW_SCRIPT } from '../../libs/throttle/src/redis/withdraw.script';
-import { describeRedis, filePrefix, useRedis } from './harness';
+import { describeRedis, filePrefix, useRedis } from '../support/redis/harness';
 
 // The GCRA withdrawal (withdraw.script.ts) against a replay of the history without the withdrawn
 // admissions, driving the two scripts directly with explicit times: any interleaving of admissions,

@@ -1,10 +1,10 @@
 import { ThrottleModuleOptions } from 'nest-scoped-throttle';
 import { parse } from 'yaml';
 import { RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
-import { RequestSpec, statuses } from '../e2e/platforms';
-import { asClient, authenticateWithPlan, IssueController } from '../e2e/issue-app';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix } from './harness';
+import { RequestSpec, statuses } from '../support/apps/platforms';
+import { asClient, authenticateWithPlan, IssueController } from '../support/apps/issue-app';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 // The YAML of "Beyond the sliding log" through the module, on a single Redis and on a 3-master Cluster
 // (the memory store runs the same in test/e2e/algorithms.e2e-spec.ts): GCRA admits the burst of a

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage } from 'nest-scoped-throttle';
-import { describeRedis, filePrefix, useRedis } from './harness';
+import { describeRedis, filePrefix, useRedis } from '../support/redis/harness';
 
 // What one full key costs in Redis (MEMORY USAGE ... SAMPLES 0), printed for the README / capacity planning.
 const keyPrefix = filePrefix('memory');

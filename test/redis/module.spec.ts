@@ -16,7 +16,7 @@ import {
 import { FakeClock } from 'nest-scoped-throttle/testing';
 import { freePort, RedisServer, startRedis, waitFor } from '../../libs/testkit/src';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 // The module wiring: `redis` options create, connect and quit the client; boot survives a missing Redis.
 const keyPrefix = filePrefix('module');

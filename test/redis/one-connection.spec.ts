@@ -3,7 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { RedisStoreOptions, ThrottleModule, ThrottleScope } from 'nest-scoped-throttle';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 import { startRedis } from '../../libs/testkit/src';
 
 // Connection hygiene: one Redis connection per process, shared by every scope and route (counted

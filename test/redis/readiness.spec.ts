@@ -4,7 +4,7 @@ import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { DECIDE_SHA } from '../../libs/throttle/src/redis/decide.script';
 import { WITHDRAW_SHA } from '../../libs/throttle/src/redis/withdraw.script';
 import { command, RedisCluster, StartedRedis, startCluster, startRedis, waitFor } from '../../libs/testkit/src';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 // Readiness of the Redis store against real servers: boot leaves every connection ready and the script
 // loaded (no decision pays a connect or a compile), and a restarted Redis gets the script back by itself.

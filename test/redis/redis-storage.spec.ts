@@ -4,7 +4,7 @@ import { FakeClock } from 'nest-scoped-throttle/testing';
 import { startRedis } from '../../libs/testkit/src';
 import type { StoreTime } from '../../libs/throttle/src/clock';
 import { DECIDE_BATCH_SHA } from '../../libs/throttle/src/redis/batch.script';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 const keyPrefix = filePrefix('storage');
 

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import { ReplicaWait } from '../../libs/throttle/src/options/replica-wait';
+import { ReplicaWait } from '../../libs/throttle/src/redis/config/wait-replicas';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { RedisThrottleStorage } from '../../libs/throttle/src/redis/redis.storage';
 import { ResilientThrottleStorage } from '../../libs/throttle/src/storage/resilient/resilient.storage';
-import { describeRedis, filePrefix } from './harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 import { command, freePort, RedisCluster, RedisServer, startCluster, waitFor } from '../../libs/testkit/src';
 
 // redis.waitReplicas: WAIT pipelined behind the script, on the connection (the node) that ran it.

@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleScope } from 'nest-scoped-throttle';
 import { freePort } from '../../libs/testkit/src';
-import { PLATFORMS, statuses } from '../e2e/platforms';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis } from './harness';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis } from '../support/redis/harness';
 
 // Issue 17 #4: with Redis unreachable under onStoreError 'deny', a shadow-only route is not refused
 // (shadow refuses nothing, whatever the store's state), and a route with enforced and shadow scopes

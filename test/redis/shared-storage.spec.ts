@@ -4,9 +4,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisThrottleStorage, ThrottleScope, ThrottleStorage } from 'nest-scoped-throttle';
-import { PLATFORMS, statuses } from '../e2e/platforms';
-import { startThrottled } from '../e2e/throttled-app';
-import { describeRedis, filePrefix, useRedis } from './harness';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix, useRedis } from '../support/redis/harness';
 
 @Controller()
 class HiController {

@@ -5,8 +5,8 @@ import { Controller, Get } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { OnStoreError, RedisThrottleStorage, ThrottleScope, ThrottleService, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
 import { startRedis, waitFor } from '../../libs/testkit/src';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix } from './harness';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 @Controller()
 class HiController {

@@ -1,14 +1,14 @@
 // Issue 21: ThrottleService on a shared Redis, single node and 3-master Cluster, over both platforms.
 // Two app instances share the store: calls on one act on the counters the other's guard decides, and
 // a refund or reset on one lifts the other's deny-cached refusals on its next request.
-import { forgetSubscribers } from './forget-subscribers';
+import { forgetSubscribers } from '../support/redis/forget-subscribers';
 import { Controller, Get } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService, ThrottleStorage } from 'nest-scoped-throttle';
 import { waitFor } from '../../libs/testkit/src';
-import { PLATFORMS, statuses } from '../e2e/platforms';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix, useCluster, useRedis } from './harness';
+import { PLATFORMS, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
 
 @Controller()
 class HiController {

@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ThrottleModuleOptions, ThrottleScope } from 'nest-scoped-throttle';
 import { freePort, RedisCluster, startCluster, startRedis } from '../../libs/testkit/src';
-import { RequestSpec, statuses } from '../e2e/platforms';
-import { startThrottled, ThrottledApp } from '../e2e/throttled-app';
-import { describeRedis, filePrefix } from './harness';
+import { RequestSpec, statuses } from '../support/apps/platforms';
+import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
+import { describeRedis, filePrefix } from '../support/redis/harness';
 
 // Issue 17 #1 on the shared store, through the module: a single Redis (batched script), a 3-master
 // Cluster (one slot per client, and the cross-slot path of a route whose scopes key the client

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { compileRedisOptions, RedisStoreOptions } from '../../libs/throttle/src/options/redis-options';
+import { compileRedisOptions, RedisStoreOptions } from '../../libs/throttle/src/redis/config/redis-options';
 import { connectRedis } from '../../libs/throttle/src/redis/redis-connection';
 import { RedisThrottleStorage } from '../../libs/throttle/src/redis/redis.storage';
-import { describeRedis, filePrefix } from './harness';
-import { aclRule, STORE_COMMANDS } from './throttle-acl';
-import { makeCertificates, startTlsRedis, TestCertificates, TlsRedis } from './tls-harness';
+import { describeRedis, filePrefix } from '../support/redis/harness';
+import { aclRule, STORE_COMMANDS } from '../support/redis/throttle-acl';
+import { makeCertificates, startTlsRedis, TestCertificates, TlsRedis } from '../support/redis/tls-harness';
 
 // The store on a TLS-only Redis (certificates made by openssl), authenticated as an ACL user that may
 // run only the store's commands on its own keys: the README's minimal ACL, shown to be enough and needed.

@@ -3,7 +3,7 @@
 
 // Module, decorators, guard
 export { ThrottleModule } from './module/throttle.module';
-export { ThrottleScope, SkipThrottle, ThrottleCost } from './http/throttle-scope.decorator';
+export { ThrottleScope, SkipThrottle, ThrottleCost } from './core/throttle-scope.decorator';
 export { ThrottleGuard } from './http/throttle.guard';
 
 // Runtime API
@@ -14,12 +14,12 @@ export type { ThrottleIdentity, IdentityInput } from './service/throttle-identit
 
 // Options
 export type { ThrottleModuleOptions, ScopeOptions } from './options/throttle-options';
-export type { ThrottleKey } from './options/identity';
+export type { ThrottleKey } from './identity/identity';
 export type { ThrottleTier } from './options/tier';
-export type { RedisStoreOptions } from './options/redis-options';
+export type { RedisStoreOptions } from './redis/config/redis-options';
 export type { OnStoreError } from './storage/resilient/resilient-options';
 export type { ThrottleMetricsOptions } from './metrics/throttle-metrics';
-export { parseRate } from './options/rate';
+export { parseRate } from './options/grammar/rate';
 
 // Concurrency limits and load shedding
 export { PressureProbe } from './shedding/pressure-probe';
@@ -34,13 +34,13 @@ export { ThrottleConfigFileError } from './config/config-file';
 // Storage contract and the two stores
 export { ThrottleStorage, ThrottleStoreUnavailableError } from './storage/throttle-storage';
 export type { ThrottleRule, ThrottleAlgorithm, ThrottleRequest, ThrottleDecision, StorageHealth } from './storage/throttle-storage';
-export { MemoryThrottleStorage } from './storage/memory.storage';
+export { MemoryThrottleStorage } from './storage/memory/memory.storage';
 export { RedisThrottleStorage } from './redis/redis.storage';
 export { ThrottleClock } from './clock';
 
 // Errors and exceptions
-export { ThrottleConfigError } from './options/config-error';
-export { ThrottleException, ThrottleStoreUnavailableException } from './http/throttle.exception';
+export { ThrottleConfigError } from './options/grammar/config-error';
+export { ThrottleException, ThrottleStoreUnavailableException } from './core/throttle.exception';
 export { ThrottledGraphQLError } from './contexts/graphql-errors';
 export { outcomeStatus, ThrottleOutcome } from './contexts/throttle-outcome';
 

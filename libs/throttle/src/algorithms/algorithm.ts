@@ -1,5 +1,5 @@
 import type { RuleState, ThrottleRule } from '../storage/throttle-storage';
-import type { ThrottleAlgorithm } from './names';
+import type { ThrottleAlgorithm } from '../storage/algorithm-names';
 
 /** What a memory-store key holds: one algorithm's state. */
 export interface MemoryCounter {

@@ -1,5 +1,5 @@
 import { normalizeOptions } from '../options/normalize-options';
-import { MemoryThrottleStorage } from '../storage/memory.storage';
+import { MemoryThrottleStorage } from '../storage/memory/memory.storage';
 import type { ThrottleRule } from '../storage/throttle-storage';
 import { FakeClock } from '../testing/fake-clock';
 import { ReferenceModel } from '../testing/reference-model';

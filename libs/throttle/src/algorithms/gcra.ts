@@ -1,4 +1,4 @@
-import { emissionIntervalUs, GcraCell, gcraNext, gcraRefusal, gcraRefusedState, gcraRetryUs, gcraState } from '../storage/gcra';
+import { emissionIntervalUs, GcraCell, gcraNext, gcraRefusal, gcraRefusedState, gcraRetryUs, gcraState } from './gcra-cell';
 import type { RuleState, ThrottleRule } from '../storage/throttle-storage';
 import type { Algorithm, MemoryCounter, MemoryUnit, RedisUnit } from './algorithm';
 import { GCRA_LUA } from './gcra.lua';

@@ -2,11 +2,11 @@ import type { ThrottleRule } from '../storage/throttle-storage';
 import type { Algorithm } from './algorithm';
 import { fixedWindow } from './fixed-window';
 import { gcra } from './gcra';
-import { ALGORITHM_NAMES, ThrottleAlgorithm } from './names';
+import { ALGORITHM_NAMES, ThrottleAlgorithm } from '../storage/algorithm-names';
 import { slidingLog } from './sliding-log';
 
 /**
- * Every algorithm, by name: the one place a new algorithm is registered (its name goes in `names.ts`,
+ * Every algorithm, by name: the one place a new algorithm is registered (its name goes in `storage/algorithm-names.ts`,
  * which the compiler checks against this table). The Redis scripts' `ALGORITHMS` table is built from it.
  */
 export const ALGORITHMS: { readonly [N in ThrottleAlgorithm]: Algorithm } = {

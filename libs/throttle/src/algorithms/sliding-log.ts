@@ -1,4 +1,4 @@
-import { SlidingLog } from '../storage/sliding-log';
+import { SlidingLog } from './sliding-log-buffer';
 import { retainOf, RuleState, ThrottleRule } from '../storage/throttle-storage';
 import type { Algorithm, MemoryCounter, MemoryUnit, RedisUnit } from './algorithm';
 import { SLIDING_LOG_LUA } from './sliding-log.lua';

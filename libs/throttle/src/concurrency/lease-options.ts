@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { CompiledIdentity } from '../options/identity';
-import { parseDuration } from '../options/duration';
+import type { CompiledIdentity } from '../identity/identity';
+import { parseDuration } from '../options/grammar/duration';
 import { scopeKeyPrefix } from '../storage/store-key';
 
 /** A lease's time-to-live unless the scope says (`leaseMs`): a process that dies holding one frees it after this long. */

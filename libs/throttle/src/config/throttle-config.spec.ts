@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { ThrottleModule } from '../module/throttle.module';
-import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import { THROTTLE_CONFIG } from '../core/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import type { ScopeOptions } from '../options/throttle-options';
 import { loadThrottleConfig, throttleConfig } from './throttle-config';

@@ -1,4 +1,4 @@
-import { ThrottleConfigError } from '../options/config-error';
+import { ThrottleConfigError } from '../options/grammar/config-error';
 import type { ScopeOptions, ThrottleModuleOptions } from '../options/throttle-options';
 import { ConfigFile, readConfigFile } from './config-file';
 import { applyRateOverrides, envOptions, ThrottleEnv, withEnvValues } from './env-overrides';

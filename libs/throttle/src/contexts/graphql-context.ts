@@ -1,8 +1,8 @@
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
-import type { HeaderSink } from '../http/headers';
-import { ContextThrottle, decideOnce } from '../http/decide-once';
-import { RoutePlan, RoutePlans } from '../http/route-plans';
-import { ThrottleDecider, Verdict } from '../http/decider';
+import type { HeaderSink } from '../core/headers';
+import { ContextThrottle, decideOnce } from '../core/decide-once';
+import { RoutePlan, RoutePlans } from '../core/route-plans';
+import { ThrottleDecider, Verdict } from '../core/decider';
 import {
   ThrottledGraphQLError,
   ThrottleHookGraphQLError,

@@ -1,4 +1,4 @@
-import { storeUnavailableBody, throttledBody } from '../http/throttle.exception';
+import { storeUnavailableBody, throttledBody } from '../core/throttle.exception';
 
 /** What a client reads in `errors[i].extensions` of a throttled GraphQL field. */
 export interface ThrottledGraphQLExtensions {

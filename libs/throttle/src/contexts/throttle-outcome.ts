@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { finalize, tap } from 'rxjs';
-import { ThrottleDecider } from '../http/decider';
+import { ThrottleDecider } from '../core/decider';
 
 /**
  * The status a GraphQL field call or WebSocket message counts as under `count` / `countIf`: 200 when

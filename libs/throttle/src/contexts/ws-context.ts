@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ContextThrottle, decideOnce } from '../http/decide-once';
-import { RoutePlan, RoutePlans } from '../http/route-plans';
-import { ThrottleDecider, Verdict } from '../http/decider';
+import { ContextThrottle, decideOnce } from '../core/decide-once';
+import { RoutePlan, RoutePlans } from '../core/route-plans';
+import { ThrottleDecider, Verdict } from '../core/decider';
 import { WsClients } from './ws-clients';
 import { hookFailurePayload, refuseMessage, throttledPayload, shedPayload, unavailablePayload } from './ws-refusal';
 

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ThrottleGuard } from '../http/throttle.guard';
-import { THROTTLE_SCOPES } from '../http/throttle-scope.decorator';
-import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import { THROTTLE_SCOPES } from '../core/throttle-scope.decorator';
+import { THROTTLE_CONFIG } from '../core/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
 import { ThrottleOutcome } from './throttle-outcome';
 

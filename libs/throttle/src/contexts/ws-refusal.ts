@@ -1,4 +1,4 @@
-import { storeUnavailableBody } from '../http/throttle.exception';
+import { storeUnavailableBody } from '../core/throttle.exception';
 
 /** The payload of a refused WebSocket message, in the shape of Nest's `WsException` errors. */
 export interface WsThrottledPayload {

@@ -1,7 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { FastLaneRefusals } from './fast-lane-refusal';
-import { refusalResponse } from './refusal';
-import { ThrottleException } from './throttle.exception';
+import { refusalResponse } from '../core/refusal';
+import { ThrottleException } from '../core/throttle.exception';
 
 /** A Fastify reply that records what was sent. */
 function recordingReply() {

@@ -1,9 +1,9 @@
 import { HttpException } from '@nestjs/common';
 import type { OnThrottled } from '../options/throttle-options';
-import { hookFailureBody } from './hook-failure';
-import { HOOK_FAILED, problemBody, RefusalFacts, shapedRefusal } from './refusal';
-import { RefusalBodies } from './refusal-bodies';
-import { throttledBody } from './throttle.exception';
+import { hookFailureBody } from '../core/hook-failure';
+import { HOOK_FAILED, problemBody, RefusalFacts, shapedRefusal } from '../core/refusal';
+import { RefusalBodies } from '../core/refusal-bodies';
+import { throttledBody } from '../core/throttle.exception';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';

@@ -1,14 +1,14 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import { THROTTLE_CONFIG } from '../core/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
-import type { RoutePlan } from './route-plans';
-import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './decider';
-import { hookFailureBody, reportHookFailure } from './hook-failure';
+import type { RoutePlan } from '../core/route-plans';
+import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from '../core/decider';
+import { hookFailureBody, reportHookFailure } from '../core/hook-failure';
 import { FastLaneRefusals } from './fast-lane-refusal';
 import { THROTTLE_ROUTE_GUARDED } from './route-guard';
-import { storeUnavailableBody } from './throttle.exception';
-import { shedResponse } from '../shedding/shed-response';
+import { storeUnavailableBody } from '../core/throttle.exception';
+import { shedResponse } from './shed-response';
 
 type Done = (err?: Error) => void;
 

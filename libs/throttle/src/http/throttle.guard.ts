@@ -1,14 +1,14 @@
 import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
-import { THROTTLE_CONFIG } from '../module/throttle.tokens';
+import { THROTTLE_CONFIG } from '../core/throttle.tokens';
 import type { ThrottleConfig } from '../options/normalize-options';
-import type { ContextThrottles } from './decide-once';
-import { THROTTLE_CONTEXTS } from './decide-once';
-import { hookFailureException } from './hook-failure';
-import { refusalResponse } from './refusal';
-import { RoutePlans } from './route-plans';
-import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from './decider';
-import { ThrottleStoreUnavailableException } from './throttle.exception';
-import { shedResponse } from '../shedding/shed-response';
+import type { ContextThrottles } from '../core/decide-once';
+import { THROTTLE_CONTEXTS } from '../core/decide-once';
+import { hookFailureException } from '../core/hook-failure';
+import { refusalResponse } from '../core/refusal';
+import { RoutePlans } from '../core/route-plans';
+import { isPending, THROTTLE_DECIDED, ThrottleDecider, Verdict } from '../core/decider';
+import { ThrottleStoreUnavailableException } from '../core/throttle.exception';
+import { shedResponse } from './shed-response';
 
 /**
  * The guard that decides HTTP routes (the module calls it globally; name it in a route's own `@UseGuards`

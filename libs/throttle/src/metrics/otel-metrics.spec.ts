@@ -1,6 +1,6 @@
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { ThrottleStorage } from '../storage/throttle-storage';
-import type { ThrottleStoreEvents } from '../storage/resilient/store-events';
+import type { ThrottleStoreEvents } from '../storage/store-events';
 import { OtelThrottleMetrics } from './otel-metrics';
 import { ThrottleMetrics } from './throttle-metrics';
 

@@ -1,5 +1,5 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import { mostRestrictive } from '../http/scope-pick';
+import { mostRestrictive } from '../storage/scope-pick';
 import type { ThrottleDecision, ThrottleStorage } from '../storage/throttle-storage';
 import type { ControlAction, ControlCounter } from './control-counter';
 import { DECISION_RESULTS as RESULTS, DecisionCounts, DecisionResult } from './decision-counts';

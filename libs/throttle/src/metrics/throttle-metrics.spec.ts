@@ -1,4 +1,4 @@
-import { MemoryThrottleStorage } from '../storage/memory.storage';
+import { MemoryThrottleStorage } from '../storage/memory/memory.storage';
 import { ResilientThrottleStorage } from '../storage/resilient/resilient.storage';
 import { ThrottleDecision, ThrottleStorage } from '../storage/throttle-storage';
 import { scopeKeyPrefix, storeKey } from '../storage/store-key';

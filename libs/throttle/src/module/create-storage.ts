@@ -2,7 +2,7 @@ import type { ThrottleClock } from '../clock';
 import type { ThrottleConfig } from '../options/normalize-options';
 import { connectRedis } from '../redis/redis-connection';
 import { RedisThrottleStorage } from '../redis/redis.storage';
-import { MemoryThrottleStorage } from '../storage/memory.storage';
+import { MemoryThrottleStorage } from '../storage/memory/memory.storage';
 import type { PrimaryStorage } from '../storage/resilient/resilient-options';
 import { ResilientThrottleStorage } from '../storage/resilient/resilient.storage';
 import type { ThrottleStorage } from '../storage/throttle-storage';

@@ -1,12 +1,12 @@
 import type { Provider } from '@nestjs/common';
 import { ThrottleClock } from '../clock';
-import { createLeaseStore } from '../concurrency/create-lease-store';
-import { LeaseGate } from '../concurrency/lease-gate';
+import { createLeaseStore } from './create-lease-store';
+import { LeaseGate } from '../core/lease-gate';
 import { LeaseMetrics } from '../metrics/lease-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import type { ThrottleConfig } from '../options/normalize-options';
 import { ThrottleStorage } from '../storage/throttle-storage';
-import { THROTTLE_CONFIG } from './throttle.tokens';
+import { THROTTLE_CONFIG } from '../core/throttle.tokens';
 import { EventLoopProbe, PressureProbe } from '../shedding/pressure-probe';
 import { LoadShedder } from '../shedding/load-shedder';
 

@@ -7,10 +7,10 @@ import { WsClients } from '../contexts/ws-clients';
 import { WsThrottle } from '../contexts/ws-context';
 import { WsGuardCheck } from '../contexts/ws-guard-check';
 import { FastifyFastLane } from '../http/fastify-fast-lane';
-import { ContextThrottle, THROTTLE_CONTEXTS } from '../http/decide-once';
+import { ContextThrottle, THROTTLE_CONTEXTS } from '../core/decide-once';
 import { GlobalThrottleGuard } from '../http/global-throttle.guard';
-import { RoutePlans } from '../http/route-plans';
-import { ThrottleDecider } from '../http/decider';
+import { RoutePlans } from '../core/route-plans';
+import { ThrottleDecider } from '../core/decider';
 import { ThrottleGuard } from '../http/throttle.guard';
 import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
@@ -21,7 +21,7 @@ import { ThrottleStorage } from '../storage/throttle-storage';
 import { createThrottleStorage } from './create-storage';
 import { leaseProviders } from './lease-providers';
 import { THROTTLE_MODULE_OPTIONS, ThrottleConfigurableModule } from './throttle.module-definition';
-import { THROTTLE_CONFIG } from './throttle.tokens';
+import { THROTTLE_CONFIG } from '../core/throttle.tokens';
 
 /**
  * Scoped rate limiting: registers the global {@link ThrottleGuard}, the store ({@link ThrottleStorage}:

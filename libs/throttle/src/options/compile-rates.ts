@@ -1,5 +1,5 @@
 import { ALGORITHM_NAMES, algorithmNamed, isAlgorithmName, ThrottleAlgorithm } from '../algorithms/registry';
-import { MAX_LIMIT, Rate } from './rate';
+import { MAX_LIMIT, Rate } from './grammar/rate';
 import { capacityOf, gcraSpanProblem, ScopeRate, scopeRate } from './scope-rate';
 import { compileTier, CompiledTier } from './tier';
 import type { ScopeOptions } from './throttle-options';

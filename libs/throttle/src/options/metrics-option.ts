@@ -1,6 +1,6 @@
 import type { OtelMetricsOptions } from '../metrics/otel-metrics';
 import type { ThrottleMetricsOptions } from '../metrics/throttle-metrics';
-import { checkKnownKeys } from './known-keys';
+import { checkKnownKeys } from './grammar/known-keys';
 
 /** Where metrics go: `prometheus` (prom-client, {@link ThrottleMetrics}) or `otel` (the OpenTelemetry Meter and active span). */
 export type MetricsBackend = 'prometheus' | 'otel';

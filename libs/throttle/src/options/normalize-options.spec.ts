@@ -1,4 +1,4 @@
-import { ThrottleConfigError } from './config-error';
+import { ThrottleConfigError } from './grammar/config-error';
 import { normalizeOptions } from './normalize-options';
 
 const problemsOf = (options: unknown) => normalizeOptions(options as any).problems;

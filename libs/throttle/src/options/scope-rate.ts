@@ -1,5 +1,5 @@
 import { algorithmNamed, ThrottleAlgorithm } from '../algorithms/registry';
-import { MAX_WINDOW_MS, Rate } from './rate';
+import { MAX_WINDOW_MS, Rate } from './grammar/rate';
 
 /** One rate a scope may decide under: its own, or one of its tiers'. */
 export interface ScopeRate {

@@ -1,12 +1,12 @@
 import type { ShedOptions, ShedPriority } from '../shedding/shed-options';
 import type { ExecutionContext, HttpException } from '@nestjs/common';
-import type { MemoryStorageOptions } from '../storage/memory.storage';
+import type { MemoryStorageOptions } from '../storage/memory/memory.storage';
 import type { OnStoreError } from '../storage/resilient/resilient-options';
 import type { ThrottleAlgorithm, ThrottleStorage } from '../storage/throttle-storage';
-import type { TrustProxy } from './client-ip';
-import type { ThrottleKey } from './identity';
+import type { TrustProxy } from '../identity/client-ip';
+import type { ThrottleKey } from '../identity/identity';
 import type { MetricsOption } from './metrics-option';
-import type { RedisStoreOptions } from './redis-options';
+import type { RedisStoreOptions } from '../redis/config/redis-options';
 import type { ThrottleTier } from './tier';
 
 /**

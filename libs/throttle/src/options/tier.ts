@@ -2,9 +2,9 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { algorithmNamed } from '../algorithms/registry';
 import { ThrottleHookError } from './hook-error';
-import { present } from './identity';
-import { parseRate } from './rate';
-import { headerValue, isHeaderName, queryValue } from './request-values';
+import { present } from '../identity/identity';
+import { parseRate } from './grammar/rate';
+import { headerValue, isHeaderName, queryValue } from '../identity/request-values';
 import { capacityOf, gcraSpanProblem, isAbove, ScopeCounting, ScopeRate, scopeRate } from './scope-rate';
 
 /**

@@ -1,7 +1,7 @@
 import type { ClusterOptions, RedisOptions } from 'ioredis';
-import type { RedisEndpoint } from '../options/redis-endpoints';
-import type { RedisTarget } from '../options/redis-options';
-import type { RedisAuth } from '../options/redis-security';
+import type { RedisEndpoint } from './config/redis-endpoints';
+import type { RedisTarget } from './config/redis-options';
+import type { RedisAuth } from './config/redis-security';
 
 /**
  * The ioredis options of module-owned clients, per topology. A limiter must answer within its store

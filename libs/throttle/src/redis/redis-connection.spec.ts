@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
-import { ThrottleConfigError } from '../options/config-error';
+import { ThrottleConfigError } from '../options/grammar/config-error';
 import { normalizeOptions } from '../options/normalize-options';
-import { compileRedisOptions } from '../options/redis-options';
+import { compileRedisOptions } from './config/redis-options';
 import { connectRedis } from './redis-connection';
 import { groupBySlot } from './slot-groups';
 

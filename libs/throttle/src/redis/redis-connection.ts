@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisTarget } from '../options/redis-options';
+import type { RedisTarget } from './config/redis-options';
 import { DEFAULT_STORE_TIMEOUT_MS } from '../storage/resilient/resilient-options';
 import { clusterOptions, describeTarget, sentinelOptions, singleNodeOptions } from './client-options';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Logger, LoggerService } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreTime } from '../clock';
-import type { ReplicaWait } from '../options/replica-wait';
+import type { ReplicaWait } from './config/wait-replicas';
 import { withTimeout } from '../storage/resilient/store-timeout';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { ReplicaWait } from '../options/replica-wait';
+import type { ReplicaWait } from './config/wait-replicas';
 
 /**
  * Runs the decision script with `WAIT replicas timeoutMs` pipelined right behind it, on the same

@@ -1,5 +1,5 @@
 import type { CompiledScope } from '../options/compile-scope';
-import { normalizeIp } from '../options/ip-address';
+import { normalizeIp } from '../identity/ip-address';
 
 /**
  * An identity as the scope's key resolved it from a request (`ip:203.0.113.9`, `u:42`, `h:…`, `q:…`,

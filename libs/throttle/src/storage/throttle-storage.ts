@@ -1,5 +1,5 @@
-import type { ThrottleAlgorithm } from '../algorithms/names';
-import type { ThrottleStoreEvents } from './resilient/store-events';
+import type { ThrottleAlgorithm } from './algorithm-names';
+import type { ThrottleStoreEvents } from './store-events';
 
 export type { ThrottleAlgorithm };
 

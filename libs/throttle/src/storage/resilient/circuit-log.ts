@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { CircuitState } from './circuit-breaker';
+import type { CircuitState } from '../circuit-breaker';
 import type { OnStoreError } from './resilient-options';
 
 const POLICY_TEXT: Record<OnStoreError, string> = {

@@ -1,4 +1,4 @@
-import type { ThrottleStoreEvents } from './store-events';
+import type { ThrottleStoreEvents } from '../store-events';
 import { RuleState, StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../throttle-storage';
 
 /**

@@ -1,8 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ThrottleClock } from '../../clock';
-import type { MemoryStorageOptions } from '../memory.storage';
+import type { MemoryStorageOptions } from '../memory/memory.storage';
 import type { ThrottleDecision, ThrottleRequest, ThrottleStorage } from '../throttle-storage';
-import type { CircuitBreakerOptions } from './circuit-breaker';
+import type { CircuitBreakerOptions } from '../circuit-breaker';
 
 export const DEFAULT_STORE_TIMEOUT_MS = 100;
 

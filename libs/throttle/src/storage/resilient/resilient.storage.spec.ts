@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { FakeClock } from '../../testing';
-import { MemoryThrottleStorage } from '../memory.storage';
+import { MemoryThrottleStorage } from '../memory/memory.storage';
 import { ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
 import { ResilientStorageOptions } from './resilient-options';
 import { ResilientThrottleStorage } from './resilient.storage';

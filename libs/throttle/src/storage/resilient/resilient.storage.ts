@@ -1,15 +1,15 @@
 import { Logger, LoggerService, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MonotonicClock, ThrottleClock } from '../../clock';
-import type { CircuitState } from './circuit-breaker';
+import type { CircuitState } from '../circuit-breaker';
 import { logCircuitChange } from './circuit-log';
 import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
-import { MemoryThrottleStorage } from '../memory.storage';
+import { MemoryThrottleStorage } from '../memory/memory.storage';
 import { LocalShareStorage } from './local-share.storage';
 import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
 import { ResilientControls } from './resilient-controls';
 import { ShardBreakers } from './shard-breakers';
-import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from './store-events';
+import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from '../store-events';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
 
 /**

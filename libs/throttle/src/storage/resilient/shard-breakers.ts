@@ -1,5 +1,5 @@
 import type { ThrottleClock } from '../../clock';
-import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from './circuit-breaker';
+import { CircuitBreaker, CircuitBreakerOptions, CircuitState } from '../circuit-breaker';
 import { withTimeout } from './store-timeout';
 
 /** A store call's outcome under a shard's breaker and the timeout: its value, or failed (already counted). */

@@ -1,9 +1,9 @@
 import { LoggerService } from '@nestjs/common';
 import { FakeClock } from '../../testing';
-import { MemoryThrottleStorage } from '../memory.storage';
+import { MemoryThrottleStorage } from '../memory/memory.storage';
 import { ThrottleDecision, ThrottleRequest, ThrottleStorage } from '../throttle-storage';
 import { ResilientThrottleStorage } from './resilient.storage';
-import { DecisionEvent } from './store-events';
+import { DecisionEvent } from '../store-events';
 
 /**
  * A sharded store stand-in (a Redis Cluster's masters): keys `a:*` live on master A, `b:*` on B; a
