@@ -11,7 +11,7 @@ export interface Pressure {
 }
 
 /**
- * Where the shedder reads pressure: {@link EventLoopProbe} in production; a test overrides the provider
+ * Where the shedder reads pressure: `EventLoopProbe` in production; a test overrides the provider
  * (`overrideProvider(PressureProbe).useValue({ pressure: () => ({ eventLoopUtilization: 0.97, eventLoopDelayMs: 0 }) })`).
  */
 export abstract class PressureProbe {
