@@ -5,8 +5,9 @@ import { GCRA_LUA, NOW_LUA } from './lua-fragments';
 /**
  * The refund script of the Redis store (`ThrottleService.refund`): takes back the newest admissions of
  * each key, never below zero. A sliding log loses its `cost` newest members inside the rule's window
- * (fewer if it holds fewer); a GCRA key's `tat` moves back by `cost * T`, never below now (deleted when
- * it reaches now: an idle key). The keys of one identity share its hash tag, so one call is atomic on
+ * (fewer if it holds fewer), never a block's members (`b:<u>`: a refund never lifts a block, `reset`
+ * does); a GCRA key's `tat` moves back by `cost * T`, never below now (deleted when it reaches now: an
+ * idle key). The keys of one identity share its hash tag, so one call is atomic on
  * a Cluster too.
  *
  * @example
@@ -41,8 +42,16 @@ for i = 1, #KEYS do
       end
     end
   else
+    -- The newest admissions inside the window, past a block's members ("b:<u>"): a refund never lifts a block.
     local cutoff = string.format('%.0f', now - tonumber(ARGV[3 * i + 2]) * 1000)
-    local newest = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cutoff, 'LIMIT', 0, units)
+    local newest, offset, chunk = {}, 0, math.max(units, 100)
+    repeat
+      local batch = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cutoff, 'LIMIT', offset, chunk)
+      for _, member in ipairs(batch) do
+        if #newest < units and string.sub(member, 1, 2) ~= 'b:' then newest[#newest + 1] = member end
+      end
+      offset = offset + chunk
+    until #newest >= units or #batch < chunk
     if #newest > 0 then taken = redis.call('ZREM', KEYS[i], unpack(newest)) end
   end
   out[i] = taken

@@ -32,7 +32,7 @@ export function peekDecision(logs: ScopedLogs, request: ThrottleRequest, now: nu
 
 /**
  * Takes back the rule's `cost` newest units: a sliding log's newest inside the rule's window (never
- * more than it holds), a GCRA cell's `tat` moved back by `cost * T` but never below now (the bucket
+ * more than it holds, never a block's units: a refund never lifts a block), a GCRA cell's `tat` moved back by `cost * T` but never below now (the bucket
  * never holds more than when idle). Returns the units taken back.
  */
 export function refundRule(logs: ScopedLogs, rule: ThrottleRule, now: number): number {
@@ -61,7 +61,9 @@ export function blockRule(logs: ScopedLogs, rule: ThrottleRule, blockMs: number,
   if (log.blockedUntil > now) return log.blockedUntil - now;
   log.prune(now, retainOf(rule));
   log.blockedUntil = now + blockMs;
-  log.insertAt(now + blockMs - rule.windowMs, rule.limit, rule.limit, retainOf(rule));
+  log.blockAt = now + blockMs - rule.windowMs;
+  log.blockUnits = rule.limit;
+  log.insertAt(log.blockAt, rule.limit, rule.limit, retainOf(rule));
   return blockMs;
 }
 

@@ -12,7 +12,8 @@ import type { RuleState, ThrottleDecision, ThrottleRequest, ThrottleRule } from 
 export class ReferenceModel {
   private readonly logs = new Map<string, number[]>();
   private readonly tats = new Map<string, number>();
-  private readonly blocks = new Map<string, number>();
+  /** Each key's latest block: until when, and its `units` entries at `at` (which a refund never takes). */
+  private readonly blocks = new Map<string, { until: number; at: number; units: number }>();
 
   consume(request: ThrottleRequest, now: number): ThrottleDecision {
     const checks = request.rules.map((rule) => (rule.algorithm === 'gcra' ? this.gcra(rule, now) : this.slidingLog(rule, now)));
@@ -31,7 +32,7 @@ export class ReferenceModel {
 
   /**
    * Takes back each rule's `cost` newest units at `now`: a sliding log's newest admissions inside the
-   * window (as many as there are, at most cost); a GCRA key's tat minus `cost * T`, never below now.
+   * window (as many as there are, at most cost; never a block's entries); a GCRA key's tat minus `cost * T`, never below now.
    */
   refund(request: ThrottleRequest, now: number): number[] {
     return request.rules.map((rule) => {
@@ -45,9 +46,18 @@ export class ReferenceModel {
         return Math.ceil(back / interval);
       }
       const log = (this.logs.get(rule.key) ?? []).filter((t) => t > now - Math.max(rule.retainMs ?? 0, rule.windowMs));
-      const inWindow = log.filter((t) => t > now - rule.windowMs).length;
-      const taken = Math.min(cost, inWindow);
-      this.logs.set(rule.key, log.slice(0, log.length - taken));
+      // A refund never lifts a block: the block's own entries stay, the newest admissions around them go.
+      const block = this.blocks.get(rule.key);
+      let blockLeft = block !== undefined && block.at > now - rule.windowMs ? block.units : 0;
+      let taken = 0;
+      for (let i = log.length - 1; i >= 0 && taken < cost && log[i] > now - rule.windowMs; i--) {
+        if (blockLeft > 0 && log[i] === block!.at) blockLeft--;
+        else {
+          log.splice(i, 1);
+          taken++;
+        }
+      }
+      this.logs.set(rule.key, log);
       return taken;
     });
   }
@@ -55,11 +65,12 @@ export class ReferenceModel {
   /** Blocks each sliding-log key for `blockMs`: `limit` units at `now + blockMs - windowMs`; an active block stays as it is. */
   block(request: ThrottleRequest, blockMs: number, now: number): number[] {
     return request.rules.map((rule) => {
-      const until = this.blocks.get(rule.key) ?? 0;
+      const until = this.blocks.get(rule.key)?.until ?? 0;
       if (until > now) return until - now;
-      this.blocks.set(rule.key, now + blockMs);
+      const at = now + blockMs - rule.windowMs;
+      this.blocks.set(rule.key, { until: now + blockMs, at, units: rule.limit });
       const log = (this.logs.get(rule.key) ?? []).filter((t) => t > now - Math.max(rule.retainMs ?? 0, rule.windowMs));
-      log.push(...Array<number>(rule.limit).fill(now + blockMs - rule.windowMs));
+      log.push(...Array<number>(rule.limit).fill(at));
       this.logs.set(
         rule.key,
         log.sort((a, b) => a - b),
