@@ -3,6 +3,7 @@ import { ControlCounter, controlCounters } from '../metrics/control-counter';
 import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { ruleOf } from '../http/rule-builder';
+import { ThrottleDecider } from '../http/throttle-decision';
 import { THROTTLE_CONFIG } from '../module/throttle.tokens';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
 import { parseDuration } from '../options/duration';
@@ -57,6 +58,7 @@ export class ThrottleService {
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
     @Optional() metrics?: ThrottleMetrics,
     @Optional() otel?: OtelThrottleMetrics,
+    @Optional() private readonly decider?: ThrottleDecider,
   ) {
     this.metrics = controlCounters(metrics ?? undefined, otel ?? undefined);
   }
@@ -102,6 +104,7 @@ export class ThrottleService {
     const key = storeKey(s.keyPrefix, resolveIdentity(s, identity), s.keyEnd);
     const tiers = s.tier?.beforeGuards ? [...s.tier.rates.values()].map((rate) => tierKey(key, rate)) : [];
     await required(this.storage, 'reset')([key, ...tiers]);
+    this.decider?.forgetBlocks([key, ...tiers]); // this process's refusals then ask the store again (others: its forget channel)
     this.metrics?.countControl(s.name, 'reset');
   }
 

@@ -125,6 +125,13 @@ export abstract class ThrottleStorage {
   reset?(keys: readonly string[]): Promise<void>;
 
   /**
+   * Optional, for a store shared by several processes: calls `listener` with the keys any instance
+   * refunds or resets (the Redis store's forget channel), so this process forgets what it learned of
+   * them (a block's end). Returns the unsubscribe.
+   */
+  watchForgotten?(listener: (keys: readonly string[]) => void): () => void;
+
+  /**
    * Whether this store is shared by several processes (Redis, a database): it can then fail, be slow or
    * still be connecting. `ThrottleModule` puts a shared store behind the same failure policy as the Redis
    * store it builds itself: `storeTimeoutMs`, a circuit breaker, the local deny cache, `onStoreError`,
