@@ -31,10 +31,19 @@ const serviceBlockHolds: ModelCase = {
   steps: [request(), call('block', { blockMs: 500 }), request(), request(200), request(300), request()],
 };
 
-/** Seeds 1696752993, -2040764740: a refund takes back a real admission, never a block's unit; the block holds. */
+/** Seeds 1696752993, -2040764740: a refund takes back real admissions only, never a block's unit; the block holds. */
 const refundKeepsBlock: ModelCase = {
-  config: config(blocking(2, 10_000, 3_000)),
-  steps: [request(), request(), request(), call('refund', { cost: 2 }), request(), call('block', { blockMs: 60_000 }), request(3_000), request()],
+  config: config(blocking(2, 1_000, 5_000)),
+  steps: [
+    request(),
+    request(),
+    request(),
+    call('refund', {}, 1_000),
+    request(),
+    call('block', { blockMs: 60_000 }),
+    request(3_999),
+    request(1),
+  ],
 };
 
 /** Seed -849406069: after a reset lifted a block, a refusal near the old block's end starts a new block. */
