@@ -34,26 +34,11 @@ const extraArb = fc.record({
   call: fc.option(callArb, { nil: undefined, freq: 3 }),
 });
 
-/**
- * Known bugs, left out unless MODEL_SERVICE_BLOCKS=1. Seed -1454975709: a refusal of a `blockFor` scope
- * during a block that `ThrottleService.block` set reports a new block of `blockFor` (RefusalBlocks does not
- * know the store's block and answers before the store says it kept its own), though the store keeps the
- * shorter one. Seed 1696752993: a refund that takes a block's unit ends the block on Redis (`b:1` gone: a
- * new `block` starts afresh) but not on memory nor in the ReferenceModel. Seed -849406069: after `reset`
- * lifted a block, a refusal within a second of the old block's end is taken for that block (RefusalBlocks
- * remembers it, CLOCK_SKEW_MS) and reports its end instead of starting a new one. So `block` and `reset`
- * calls go to scopes without `blockFor`, and a case with a `block` call makes no `refund` calls; nor do
- * `refund` calls go to `blockFor` scopes (seed -2040764740: the Redis block ended by a refund).
- */
-const SERVICE_BLOCKS_ON_BLOCKING_SCOPES = process.env.MODEL_SERVICE_BLOCKS === '1';
-
 /** A call folded onto the config: an existing scope, a cost it holds, `block` only on a sliding log (else `check`). */
 function fold(call: ServiceCall, scopes: readonly ModelScope[]): ServiceCall {
   const scope = scopes[call.scope % scopes.length];
   const cost = call.cost === undefined ? undefined : Math.min(call.cost, maxCost(scope));
-  const blocks = scope.algorithm === 'sliding-log' && (scope.blockMs === undefined || SERVICE_BLOCKS_ON_BLOCKING_SCOPES);
-  const lifts = (call.kind === 'reset' || call.kind === 'refund') && scope.blockMs !== undefined && !SERVICE_BLOCKS_ON_BLOCKING_SCOPES;
-  const kind = (call.kind === 'block' && !blocks) || lifts ? 'check' : call.kind;
+  const kind = call.kind === 'block' && scope.algorithm !== 'sliding-log' ? 'check' : call.kind;
   return { ...call, kind, scope: call.scope % scopes.length, cost };
 }
 
@@ -69,11 +54,7 @@ export function controlsCaseArb(maxSteps: number, oneIdentity = false): fc.Arbit
         const scopes = c.config.scopes.map((s, i) => controlled(s, controls[i].blockMs, controls[i].count));
         // Not on shadow scopes: a request of shadow scopes only may be recorded after its response (seed 999303074).
         const calls = extras.map((e) => (e.call && !scopes[e.call.scope % scopes.length].shadow ? fold(e.call, scopes) : undefined));
-        const blocks = !SERVICE_BLOCKS_ON_BLOCKING_SCOPES && calls.some((call) => call?.kind === 'block');
-        const steps: ModelStep[] = c.steps.map((s, i) => {
-          const call = calls[i];
-          return { ...s, status: extras[i].status, call: blocks && call?.kind === 'refund' ? { ...call, kind: 'check' } : call };
-        });
+        const steps: ModelStep[] = c.steps.map((s, i) => ({ ...s, status: extras[i].status, call: calls[i] }));
         return { config: { ...c.config, scopes }, steps };
       }),
   );
