@@ -72,7 +72,10 @@ export class RefusalBlocks {
       if (blockMs === undefined || retryAfterMs <= 0) continue;
       const known = this.knownLeft(rules[i], retryAfterMs);
       if (known !== undefined) report(i, known);
-      else (asked ??= []).push(this.start(rules[i], blockMs).then((until) => report(i, until === undefined ? undefined : until - this.clock.now())));
+      else
+        (asked ??= []).push(
+          this.start(rules[i], blockMs).then((until) => report(i, until === undefined ? undefined : until - this.clock.now())),
+        );
     }
     const result = () => (states === undefined ? decision : { allowed: false, states });
     return asked === undefined ? result() : Promise.all(asked).then(result);

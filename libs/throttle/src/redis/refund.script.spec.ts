@@ -14,7 +14,7 @@ describe('refund script', () => {
     for (const name of ['KEYS[i]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3i]', 'ARGV[3i+1]', 'ARGV[3i+2]', 'Returns']) expect(header).toContain(name);
   });
 
-  it('never moves a GCRA key below now, and takes sliding-log members only inside the window, never a block\'s', () => {
+  it("never moves a GCRA key below now, and takes sliding-log members only inside the window, never a block's", () => {
     expect(REFUND_SCRIPT).toContain('local back = math.min(units, tat - now)');
     expect(REFUND_SCRIPT).toContain(`'ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cutoff, 'LIMIT', offset, chunk`);
     expect(REFUND_SCRIPT).toContain(`string.sub(member, 1, 2) ~= 'b:'`);
