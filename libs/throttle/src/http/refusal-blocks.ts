@@ -107,11 +107,11 @@ export class RefusalBlocks {
     const started = this.starting.get(rule.key);
     if (started !== undefined) return started;
     if (this.storage.block === undefined) return Promise.resolve(undefined);
-    this.watchResets();
     const block = this.storage.block({ rules: [rule] }, blockMs).then(
       ([leftMs]) => {
         this.starting.delete(rule.key);
         this.failing = false;
+        this.watchResets();
         if (leftMs === blockMs) this.metrics?.countControl(rule.scope ?? '', 'block'); // not one that already held
         const until = this.clock.now() + leftMs;
         this.until.set(rule.key, until);
