@@ -88,8 +88,8 @@ export class ThrottleService {
 
   /**
    * Takes back the identity's latest `cost` units, never below zero: a sliding log's newest admissions in
-   * the window; a GCRA key's arrival time moved back by `cost` intervals, never before now. Resolves with
-   * the units taken back (a GCRA scope's rounded up).
+   * the window; a GCRA key's arrival time moved back by `cost` intervals, never before now. It never lifts
+   * a block (only `reset` does). Resolves with the units taken back (a GCRA scope's rounded up).
    */
   async refund(scope: string, identity: IdentityInput, options: ThrottleCallOptions = {}): Promise<number> {
     const { rule } = this.ruleOf(scope, identity, options);

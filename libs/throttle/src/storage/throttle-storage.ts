@@ -109,8 +109,9 @@ export abstract class ThrottleStorage {
 
   /**
    * Optional: takes back the newest admissions of each rule's key, `cost` units per rule, never below
-   * zero: a sliding log drops its newest `cost` units inside the rule's window; a GCRA key moves its
-   * `tat` back by `cost * T`, never below now. Resolves with the units taken back per rule.
+   * zero: a sliding log drops its newest `cost` units inside the rule's window (never a block's units: a
+   * refund never lifts a block); a GCRA key moves its `tat` back by `cost * T`, never below now. Resolves
+   * with the units taken back per rule.
    */
   refund?(request: ThrottleRequest): Promise<number[]>;
 
