@@ -1,6 +1,7 @@
 // Generators of issue 21's controls for the model suite: configs whose scopes block (`blockFor`, sliding
-// log only) and count by outcome (`count`), requests whose handler answers a status they choose, and
-// `ThrottleService` calls (check, consume, refund, reset, block) interleaved with the requests.
+// log only) and count by outcome (`count`, or `countIf` naming the statuses that count), requests whose
+// handler answers a status they choose, and `ThrottleService` calls (check, consume, refund, reset,
+// block) interleaved with the requests.
 import fc from 'fast-check';
 import { caseArb } from './generators';
 import { maxCost, ModelCase, ModelScope, ModelStep, ServiceCall } from './model-config';
@@ -9,17 +10,23 @@ const BLOCKS_MS = [500, 1_000, 3_000, 15_000, 60_000];
 const STATUSES = [200, 201, 302, 400, 401, 429, 500];
 
 /** A scope with controls: no tiers (a call and a refund act on the scope's own counter), maybe `blockFor` and `count`. */
-const controlled = (scope: ModelScope, blockMs: number | undefined, count: ModelScope['count']): ModelScope => {
+const controlled = (scope: ModelScope, controls: Controls): ModelScope => {
   const { tier: _tier, ...rest } = scope;
   const plain: ModelScope = { ...rest };
   const base = plain.cost === undefined ? plain : { ...plain, cost: Math.min(plain.cost, maxCost(plain)) };
-  return { ...base, blockMs: scope.algorithm === 'sliding-log' ? blockMs : undefined, count };
+  const blockMs = scope.algorithm === 'sliding-log' ? controls.blockMs : undefined;
+  // `count` or `countIf` (the statuses that count), never both.
+  const counting = controls.countIf !== undefined ? { countIf: controls.countIf } : { count: controls.count };
+  return { ...base, blockMs, ...counting };
 };
 
 const controlsArb = fc.record({
   blockMs: fc.option(fc.constantFrom(...BLOCKS_MS), { nil: undefined, freq: 2 }),
   count: fc.option(fc.constantFrom<NonNullable<ModelScope['count']>>('all', 'failures', 'successes'), { nil: undefined, freq: 3 }),
+  // About one scope in three counts by `countIf` instead of `count`.
+  countIf: fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.subarray(STATUSES), weight: 1 }),
 });
+type Controls = { blockMs?: number; count?: ModelScope['count']; countIf?: number[] };
 
 const callArb: fc.Arbitrary<ServiceCall> = fc.record({
   kind: fc.constantFrom<ServiceCall['kind']>('check', 'consume', 'refund', 'reset', 'block'),
@@ -34,26 +41,11 @@ const extraArb = fc.record({
   call: fc.option(callArb, { nil: undefined, freq: 3 }),
 });
 
-/**
- * Known bugs, left out unless MODEL_SERVICE_BLOCKS=1. Seed -1454975709: a refusal of a `blockFor` scope
- * during a block that `ThrottleService.block` set reports a new block of `blockFor` (RefusalBlocks does not
- * know the store's block and answers before the store says it kept its own), though the store keeps the
- * shorter one. Seed 1696752993: a refund that takes a block's unit ends the block on Redis (`b:1` gone: a
- * new `block` starts afresh) but not on memory nor in the ReferenceModel. Seed -849406069: after `reset`
- * lifted a block, a refusal within a second of the old block's end is taken for that block (RefusalBlocks
- * remembers it, CLOCK_SKEW_MS) and reports its end instead of starting a new one. So `block` and `reset`
- * calls go to scopes without `blockFor`, and a case with a `block` call makes no `refund` calls; nor do
- * `refund` calls go to `blockFor` scopes (seed -2040764740: the Redis block ended by a refund).
- */
-const SERVICE_BLOCKS_ON_BLOCKING_SCOPES = process.env.MODEL_SERVICE_BLOCKS === '1';
-
 /** A call folded onto the config: an existing scope, a cost it holds, `block` only on a sliding log (else `check`). */
 function fold(call: ServiceCall, scopes: readonly ModelScope[]): ServiceCall {
   const scope = scopes[call.scope % scopes.length];
   const cost = call.cost === undefined ? undefined : Math.min(call.cost, maxCost(scope));
-  const blocks = scope.algorithm === 'sliding-log' && (scope.blockMs === undefined || SERVICE_BLOCKS_ON_BLOCKING_SCOPES);
-  const lifts = (call.kind === 'reset' || call.kind === 'refund') && scope.blockMs !== undefined && !SERVICE_BLOCKS_ON_BLOCKING_SCOPES;
-  const kind = (call.kind === 'block' && !blocks) || lifts ? 'check' : call.kind;
+  const kind = call.kind === 'block' && scope.algorithm !== 'sliding-log' ? 'check' : call.kind;
   return { ...call, kind, scope: call.scope % scopes.length, cost };
 }
 
@@ -66,14 +58,10 @@ export function controlsCaseArb(maxSteps: number, oneIdentity = false): fc.Arbit
         extras: fc.array(extraArb, { minLength: c.steps.length, maxLength: c.steps.length }),
       })
       .map(({ controls, extras }) => {
-        const scopes = c.config.scopes.map((s, i) => controlled(s, controls[i].blockMs, controls[i].count));
+        const scopes = c.config.scopes.map((s, i) => controlled(s, controls[i]));
         // Not on shadow scopes: a request of shadow scopes only may be recorded after its response (seed 999303074).
         const calls = extras.map((e) => (e.call && !scopes[e.call.scope % scopes.length].shadow ? fold(e.call, scopes) : undefined));
-        const blocks = !SERVICE_BLOCKS_ON_BLOCKING_SCOPES && calls.some((call) => call?.kind === 'block');
-        const steps: ModelStep[] = c.steps.map((s, i) => {
-          const call = calls[i];
-          return { ...s, status: extras[i].status, call: blocks && call?.kind === 'refund' ? { ...call, kind: 'check' } : call };
-        });
+        const steps: ModelStep[] = c.steps.map((s, i) => ({ ...s, status: extras[i].status, call: calls[i] }));
         return { config: { ...c.config, scopes }, steps };
       }),
   );

@@ -48,9 +48,11 @@ export function withBlocks(
   return { allowed: false, states };
 }
 
-/** Whether a scope counts a response of `status` (`failures`: >= 400, `successes`: < 400). */
+/** Whether a scope counts a response of `status` (`failures`: >= 400, `successes`: < 400, `countIf`: the statuses it names). */
 export function counts(scope: ModelScope, status: number): boolean {
-  if (scope.shadow || scope.count === undefined || scope.count === 'all') return true;
+  if (scope.shadow) return true;
+  if (scope.countIf !== undefined) return scope.countIf.includes(status);
+  if (scope.count === undefined || scope.count === 'all') return true;
   return scope.count === 'failures' ? status >= 400 : status < 400;
 }
 

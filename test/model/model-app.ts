@@ -55,6 +55,10 @@ function scopeOptions(s: ModelScope): ScopeOptions {
   if (s.allow) o.allow = [ALLOWED_CLIENT];
   if (s.blockMs !== undefined) o.blockFor = s.blockMs;
   if (s.count !== undefined) o.count = s.count;
+  if (s.countIf !== undefined) {
+    const statuses = s.countIf;
+    o.countIf = (status: number) => statuses.includes(status);
+  }
   if (s.skipIf) {
     o.skipIf = (context: ExecutionContext) => {
       const req = context.switchToHttp().getRequest();

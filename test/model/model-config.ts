@@ -48,6 +48,8 @@ export interface ModelScope {
   readonly blockMs?: number;
   /** Which admitted requests count, by their response's status (issue 21; default `all`). */
   readonly count?: 'all' | 'failures' | 'successes';
+  /** `countIf`: the statuses that count (the app's predicate is `status => countIf.includes(status)`); never beside `count`. */
+  readonly countIf?: readonly number[];
 }
 
 /** A `ThrottleService` call made between requests, for the step's client in `scopes[scope]` (issue 21). */

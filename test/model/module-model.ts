@@ -87,7 +87,9 @@ export class ModuleModel {
   call(step: ModelStep, now: number): CallResult {
     const call = step.call!;
     const scope = this.config.scopes[call.scope];
-    const rule = this.rulesOf(scope, { ...step, boom: undefined, plan: undefined }, call.cost ?? scope.cost ?? 1).deciding[0];
+    // `block` takes no cost: the service blocks under the scope's own (seed 42: a deny cache entry under another cost).
+    const cost = (call.kind === 'block' ? undefined : call.cost) ?? scope.cost ?? 1;
+    const rule = this.rulesOf(scope, { ...step, boom: undefined, plan: undefined }, cost).deciding[0];
     return serviceCall(this.reference, this.denyCache, rule, call, now);
   }
 

@@ -14,9 +14,15 @@ class LoginController {
   @ThrottleScope('login') @Get('login') login() {
     return 'ok';
   }
+  @ThrottleScope('short') @Get('short') short() {
+    return 'ok';
+  }
 }
 
-const scopes: Record<string, ScopeOptions> = { login: { rate: '2/m', blockFor: '10m', key: 'header:x-client' } };
+const scopes: Record<string, ScopeOptions> = {
+  login: { rate: '2/m', blockFor: '10m', key: 'header:x-client' },
+  short: { rate: '1/4s', blockFor: '5s', key: 'header:x-client' },
+};
 let seq = 0;
 
 function describeTopology(name: string, useStore: (onStart: (client: Redis | Cluster) => void) => void): void {
@@ -59,6 +65,29 @@ function describeTopology(name: string, useStore: (onStart: (client: Redis | Clu
       await waitFor('b to hear of the reset', () => b.storage.decideSync!({ rules: [rule] }) === undefined, 5_000);
       expect(await statuses(b.get, [['/login', as]])).toEqual([200]);
       expect(await statuses(a.get, [['/login', as]])).toEqual([200]);
+    });
+
+    it('after a reset on one instance, the other forgets the block it knew: its next refusal blocks anew', async () => {
+      const [a, b] = [await instance(), await instance()];
+      const as = { 'x-client': `${platform}-${process.pid}-${++seq}` };
+      const rule = { key: a.service.keyOf('short', as['x-client']), limit: 1, windowMs: 4_000, algorithm: 'sliding-log' as const };
+      expect(
+        await statuses(b.get, [
+          ['/short', as],
+          ['/short', as],
+        ]),
+      ).toEqual([200, 429]); // b learns the 5 s block
+      await waitFor('b to subscribe to the forget channel (on its first refusal)', async () => (await subscribers()) >= 1, 5_000);
+      await a.service.reset('short', as['x-client']);
+      await waitFor('b to hear of the reset', () => b.storage.decideSync!({ rules: [rule] }) === undefined, 5_000);
+      // Within the old block's time, a new refusal on b is no longer taken for that block: b blocks the client anew.
+      expect(
+        await statuses(b.get, [
+          ['/short', as],
+          ['/short', as],
+        ]),
+      ).toEqual([200, 429]);
+      expect((await a.service.check('short', as['x-client'])).retryAfterMs).toBeGreaterThan(4_000); // a block, not the window
     });
   });
 }

@@ -1,6 +1,6 @@
 // Issue 21: what each ThrottleService call does while Redis is down. check and consume follow
-// onStoreError as a request does; refund and reset change shared state no local store can stand in
-// for, so they throw ThrottleStoreUnavailableError (nothing changed).
+// onStoreError as a request does; refund, reset and block change shared state no local store can stand
+// in for, so they throw ThrottleStoreUnavailableError (nothing changed).
 import { Controller, Get } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { OnStoreError, RedisThrottleStorage, ThrottleScope, ThrottleService, ThrottleStoreUnavailableError } from 'nest-scoped-throttle';
@@ -12,6 +12,13 @@ import { describeRedis, filePrefix } from '../support/redis/harness';
 class HiController {
   @ThrottleScope('hi') @Get('hi') hi() {
     return 'hi';
+  }
+}
+
+@Controller()
+class LoginController {
+  @ThrottleScope('login') @Get('login') login() {
+    return 'ok';
   }
 }
 
@@ -60,6 +67,24 @@ describeRedis('ThrottleService while Redis is down', () => {
     expect(await service.check('hi', '203.0.113.9')).toMatchObject({ allowed: true });
     expect(await service.consume('hi', '203.0.113.9')).toMatchObject({ allowed: true });
     await expect(service.reset('hi', '203.0.113.9')).rejects.toEqual(unavailable('reset needs it'));
+  });
+
+  it('local, blockFor: the fallback refuses with its window own Retry-After (no block claimed), block throws', async () => {
+    const storage = new RedisThrottleStorage(client);
+    app = await startThrottled('fastify', {
+      throttle: { scopes: { login: { rate: '2/m', blockFor: '10m' } }, storage, onStoreError: 'local', storeTimeoutMs: 200 },
+      controllers: [LoginController],
+    });
+    const service = app.app.get(ThrottleService);
+    await server.kill();
+    await waitFor('the client to see Redis gone', () => client.status !== 'ready');
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await app.get('/login'));
+    expect(got.map((r) => r.status)).toEqual([200, 200, 429]);
+    const retryAfter = Number(got[2].headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60); // the window's time: Redis could not keep a 10-minute block
+    await expect(service.block('login', '127.0.0.1', '10m')).rejects.toEqual(unavailable('block needs it'));
   });
 
   it('deny: every call throws ThrottleStoreUnavailableError', async () => {

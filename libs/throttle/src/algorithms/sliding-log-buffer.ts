@@ -9,6 +9,9 @@ export class SlidingLog {
   private size = 0;
   /** Until when (store-clock ms) a block holds the log full; 0 when never blocked (see `blockRule`). */
   blockedUntil = 0;
+  /** The block's entries (`blockUnits` at `blockAt`), which a refund never drops. */
+  blockAt = 0;
+  blockUnits = 0;
 
   /**
    * @param limit the rule's limit (the ring grows up to it; a higher limit later, a client's new tier, grows it further)
@@ -91,11 +94,30 @@ export class SlidingLog {
    * dropped. The ring keeps its capacity.
    */
   dropNewest(units: number, since: number): number {
+    if (this.blockUnits > 0 && this.blockAt > since) return this.dropAroundBlock(units, since);
     let dropped = 0;
     while (dropped < units && this.size > 0 && this.at(this.size - 1) > since) {
       this.size--;
       dropped++;
     }
+    return dropped;
+  }
+
+  /** {@link dropNewest} while a block may hold entries after `since`: a refund never lifts a block, so they stay. */
+  private dropAroundBlock(units: number, since: number): number {
+    const times = Array.from({ length: this.size }, (_, i) => this.at(i));
+    let kept = this.blockUnits;
+    let dropped = 0;
+    for (let i = times.length - 1; i >= 0 && dropped < units && times[i] > since; i--) {
+      if (kept > 0 && times[i] === this.blockAt) kept--;
+      else {
+        times.splice(i, 1);
+        dropped++;
+      }
+    }
+    times.forEach((t, i) => (this.times[i] = t));
+    this.head = 0;
+    this.size = times.length;
     return dropped;
   }
 

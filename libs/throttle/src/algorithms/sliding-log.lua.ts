@@ -89,9 +89,17 @@ return {
     redis.call('PEXPIRE', key, cell.ttl)
   end,
   -- The newest units inside the window (extra: the window, ms) go, at most units.
+  -- The newest admissions inside the window, past a block's members ("b:<u>"): a refund never lifts a block.
   refund = function(key, units, windowMs)
     local cutoff = string.format('%.0f', now - windowMs * 1000)
-    local newest = redis.call('ZREVRANGEBYSCORE', key, '+inf', '(' .. cutoff, 'LIMIT', 0, units)
+    local newest, offset, chunk = {}, 0, math.max(units, 100)
+    repeat
+      local batch = redis.call('ZREVRANGEBYSCORE', key, '+inf', '(' .. cutoff, 'LIMIT', offset, chunk)
+      for _, member in ipairs(batch) do
+        if #newest < units and string.sub(member, 1, 2) ~= 'b:' then newest[#newest + 1] = member end
+      end
+      offset = offset + chunk
+    until #newest >= units or #batch < chunk
     if #newest == 0 then return 0 end
     return redis.call('ZREM', key, unpack(newest))
   end,

@@ -83,6 +83,11 @@ export class ThrottleDecider {
     if (OutcomeSettler.needed([...config.scopes.values()])) this.outcomes = new OutcomeSettler(storage, controls);
   }
 
+  /** Forgets what this process learned of these keys' blocks (`ThrottleService.reset` lifted them). */
+  forgetBlocks(keys: readonly string[]): void {
+    this.blocks?.forget(keys);
+  }
+
   /** Decides one request under `plan`, writing headers to `response` when there is one; a promise only when the store must be asked. */
   decide(
     plan: RoutePlan,
@@ -179,7 +184,7 @@ export class ThrottleDecider {
     if (decision.allowed || !refusedByShadowOnly(scopes, built, decision)) return this.conclude(scopes, built, policy, decision, response);
     const n = scopes.length;
     const enforced = built.rules.flatMap((_, r) => (scopes[ownerOf(r, n, built.owners)].shadow ? [] : [r]));
-    const merge = (alone: ThrottleDecision | undefined): Verdict => {
+    const merge = (alone: ThrottleDecision | undefined): Verdict | Promise<Verdict> => {
       const states = decision.states.slice();
       enforced.forEach((r, j) => (states[r] = alone!.states[j]));
       return this.conclude(scopes, built, policy, { allowed: alone?.allowed ?? true, states }, response, decision);
@@ -196,10 +201,24 @@ export class ThrottleDecider {
     decision: ThrottleDecision,
     response: HeaderSink | undefined,
     shadowed?: ThrottleDecision,
+  ): Verdict | Promise<Verdict> {
+    const view = enforcedView(scopes, built, decision);
+    if (this.blocks === undefined || view.decision.allowed) return this.report(scopes, built, policy, view, response, shadowed ?? decision);
+    // A refusal by a scope that blocks reports the block that holds, which the store may have to say.
+    const blocked = this.blocks.apply(view.scopes, view.rules, view.decision);
+    const report = (d: ThrottleDecision) => this.report(scopes, built, policy, { ...view, decision: d }, response, shadowed ?? decision);
+    return isPromise(blocked) ? blocked.then(report) : report(blocked);
+  }
+
+  /** Writes the headers of the enforced scopes' decision, counts it, and gives the verdict. */
+  private report(
+    scopes: readonly CompiledScope[],
+    built: RequestRules,
+    policy: string,
+    view: ReturnType<typeof enforcedView>,
+    response: HeaderSink | undefined,
+    decision: ThrottleDecision,
   ): Verdict {
-    let view = enforcedView(scopes, built, decision);
-    if (this.blocks !== undefined && !view.decision.allowed)
-      view = { ...view, decision: this.blocks.apply(view.scopes, view.rules, view.decision) };
     let retryAfter = 0;
     if (view.scopes.length > 0) {
       retryAfter =
@@ -210,7 +229,7 @@ export class ThrottleDecider {
             : retryAfterSeconds(view.decision);
     }
     let shadowRefused = false;
-    if (view.scopes.length !== scopes.length) shadowRefused = this.shadowReport(scopes, built, shadowed ?? decision, view.decision.allowed);
+    if (view.scopes.length !== scopes.length) shadowRefused = this.shadowReport(scopes, built, decision, view.decision.allowed);
     else {
       this.metrics?.countDecision(scopes, view.decision.allowed);
       this.otel?.countDecision(scopes, view.decision.allowed);

@@ -13,19 +13,26 @@ const CLOCK_SKEW_MS = 1_000;
 /**
  * A scope's `blockFor` at the decider: when a request is refused by a scope that blocks, the client is
  * blocked in the store (`ThrottleStorage.block`: every instance refuses it until the block ends) and
- * this refusal already reports the block's end (`Retry-After`, `RateLimit` t, `X-RateLimit-Reset`).
- * The request is not held up: the block is written in the background (an error is logged, the
- * refusal stands). The store keeps an active block as it is, so a client refused during its block is
- * not blocked anew; this process also remembers the blocks it started, to not ask again.
+ * this refusal reports the block that holds, as the store answers it (`Retry-After`, `RateLimit` t,
+ * `X-RateLimit-Reset`): the store keeps an active block as it is (one `ThrottleService.block` set, or
+ * another instance's), so the store's answer is the truth. Only a refusal this process cannot place
+ * waits for that answer: one whose retry time is longer than a window (the store already reports a
+ * block) or as long as a block this process learned from the store needs no call. A reset forgets the
+ * learned block ({@link forget}: `ThrottleService.reset` on this process, the store's forget channel
+ * for the others). When the store cannot block, the refusal stands as the window says (one log line).
  *
  * @example
  * const blocks = RefusalBlocks.of(config.scopes.values(), storage, clock); // undefined when no scope blocks
- * decision = blocks?.apply(scopes, rules, decision) ?? decision;
+ * const blocked = blocks?.apply(scopes, rules, decision) ?? decision;      // a promise when the store is asked
  */
 export class RefusalBlocks {
+  /** The end (this process's clock) of each key's block, as the store last said. */
   private readonly until = new LRUCache<string, number>({ max: REMEMBERED_BLOCKS });
+  /** Block calls under way, one per key: a flood of refusals asks the store once. */
+  private readonly starting = new Map<string, Promise<number | undefined>>();
   private readonly logger = new Logger('Throttle');
   private failing = false;
+  private watching = false;
 
   private constructor(
     private readonly storage: ThrottleStorage,
@@ -44,51 +51,91 @@ export class RefusalBlocks {
     return undefined;
   }
 
-  /** `decision` with each blocking scope that refused reporting its block's end; starts the blocks not yet started. */
-  apply(scopes: readonly CompiledScope[], rules: readonly ThrottleRule[], decision: ThrottleDecision): ThrottleDecision {
+  /** `decision` with each blocking scope that refused reporting its block's end; a promise when the store must say which block holds. */
+  apply(
+    scopes: readonly CompiledScope[],
+    rules: readonly ThrottleRule[],
+    decision: ThrottleDecision,
+  ): ThrottleDecision | Promise<ThrottleDecision> {
     if (decision.allowed) return decision;
     let states: RuleState[] | undefined;
-    for (let i = 0; i < scopes.length; i++) {
-      const blockMs = scopes[i].blockMs;
+    let asked: Promise<void>[] | undefined;
+    const report = (i: number, leftMs: number | undefined) => {
       const state = decision.states[i];
-      if (blockMs === undefined || state.retryAfterMs <= 0) continue;
-      const leftMs = this.blockLeft(rules[i], blockMs, state.retryAfterMs);
-      if (leftMs <= state.retryAfterMs) continue;
+      if (leftMs === undefined || leftMs <= state.retryAfterMs) return;
       states ??= decision.states.slice();
       states[i] = { ...state, remaining: 0, resetMs: Math.max(state.resetMs, leftMs), retryAfterMs: leftMs };
+    };
+    for (let i = 0; i < scopes.length; i++) {
+      const blockMs = scopes[i].blockMs;
+      const retryAfterMs = decision.states[i].retryAfterMs;
+      if (blockMs === undefined || retryAfterMs <= 0) continue;
+      const known = this.knownLeft(rules[i], retryAfterMs);
+      if (known !== undefined) report(i, known);
+      else
+        (asked ??= []).push(
+          this.start(rules[i], blockMs).then((until) => report(i, until === undefined ? undefined : until - this.clock.now())),
+        );
     }
-    return states === undefined ? decision : { allowed: false, states };
+    const result = () => (states === undefined ? decision : { allowed: false, states });
+    return asked === undefined ? result() : Promise.all(asked).then(result);
+  }
+
+  /** Forgets the blocks learned for these keys (they were reset): the next refusal asks the store again. */
+  forget(keys: readonly string[]): void {
+    for (const key of keys) this.until.delete(key);
   }
 
   /**
-   * Milliseconds left of the block of the rule's key. The store's refusal already tells a block when it
-   * is longer than a window can (another instance started it), or as long as the one this process
-   * remembers (within a second: the store's clock); otherwise (none yet, or lifted by a reset) a new
-   * one starts now.
+   * Milliseconds left of the key's block when this refusal needs no store call: its retry time is longer
+   * than a window can be (the store reports a block), or as long as the block learned from the store
+   * (within a second: the store's clock). Undefined when the store must say.
    */
-  private blockLeft(rule: ThrottleRule, blockMs: number, retryAfterMs: number): number {
+  private knownLeft(rule: ThrottleRule, retryAfterMs: number): number | undefined {
     const now = this.clock.now();
-    const remembered = this.until.get(rule.key) ?? 0;
-    if (retryAfterMs > rule.windowMs || (remembered > now && retryAfterMs >= remembered - now - CLOCK_SKEW_MS)) {
-      if (retryAfterMs > rule.windowMs) this.until.set(rule.key, now + retryAfterMs);
-      return Math.max(retryAfterMs, remembered - now);
+    if (retryAfterMs > rule.windowMs) {
+      this.until.set(rule.key, now + retryAfterMs);
+      return retryAfterMs;
     }
-    this.until.set(rule.key, now + blockMs);
-    this.storage.block?.({ rules: [rule] }, blockMs).then(
+    const remembered = this.until.get(rule.key) ?? 0;
+    if (remembered > now && retryAfterMs >= remembered - now - CLOCK_SKEW_MS) return Math.max(retryAfterMs, remembered - now);
+    return undefined;
+  }
+
+  /** Blocks the key in the store (an active block is kept); resolves with the end of the block that holds, or undefined. */
+  private start(rule: ThrottleRule, blockMs: number): Promise<number | undefined> {
+    const started = this.starting.get(rule.key);
+    if (started !== undefined) return started;
+    if (this.storage.block === undefined) return Promise.resolve(undefined);
+    const block = this.storage.block({ rules: [rule] }, blockMs).then(
       ([leftMs]) => {
-        this.until.set(rule.key, now + leftMs);
+        this.starting.delete(rule.key);
         this.failing = false;
-        if (leftMs === blockMs) this.metrics?.countControl(rule.scope ?? '', 'block'); // not one another instance started
+        this.watchResets();
+        if (leftMs === blockMs) this.metrics?.countControl(rule.scope ?? '', 'block'); // not one that already held
+        const until = this.clock.now() + leftMs;
+        this.until.set(rule.key, until);
+        return until;
       },
       (error: unknown) => {
-        this.until.delete(rule.key);
-        if (this.failing) return; // one line per run of failures (the store is down: its own log says so)
-        this.failing = true;
-        this.logger.warn(
-          `could not block a client of scope "${rule.scope}" (${(error as Error).message}); refusals stand, blocks resume with the store`,
-        );
+        this.starting.delete(rule.key);
+        if (!this.failing) {
+          this.failing = true; // one line per run of failures (the store is down: its own log says so)
+          this.logger.warn(
+            `could not block a client of scope "${rule.scope}" (${(error as Error).message}); refusals stand, blocks resume with the store`,
+          );
+        }
+        return undefined;
       },
     );
-    return blockMs;
+    this.starting.set(rule.key, block);
+    return block;
+  }
+
+  /** Once a first block is learned: forget the keys any instance resets (the store's forget channel, when it has one). */
+  private watchResets(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.storage.watchForgotten?.((keys) => this.forget(keys));
   }
 }

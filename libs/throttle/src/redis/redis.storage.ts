@@ -194,7 +194,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   /** Calls `listener` with keys another instance (or this one) refunded or reset; opens the subscription (see `ForgetChannel`). */
-  watchForgotten(listener: ForgetListener): () => void {
+  override watchForgotten(listener: ForgetListener): () => void {
     return this.forget.watch(listener);
   }
 

@@ -5,7 +5,8 @@ import { scriptPrelude } from './lua-fragments';
 /**
  * The refund script of the Redis store (`ThrottleService.refund`): takes back the newest admissions of
  * each key, never below zero, through its algorithm's `refund` entry (a sliding log loses its `cost`
- * newest members inside the rule's window; a GCRA key's `tat` moves back by `cost * T`, never below now).
+ * newest members inside the rule's window, never a block's members `b:<u>`: a refund never lifts a
+ * block, `reset` does; a GCRA key's `tat` moves back by `cost * T`, never below now).
  * The keys of one identity share its hash tag, so one call is atomic on a Cluster too.
  *
  * @example

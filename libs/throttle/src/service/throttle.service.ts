@@ -5,6 +5,7 @@ import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import { ruleOf } from '../core/rule-builder';
 import { THROTTLE_CONFIG } from '../core/throttle.tokens';
+import { ThrottleDecider } from '../core/decider';
 import type { CompiledScope, ThrottleConfig } from '../options/normalize-options';
 import { parseDuration } from '../options/grammar/duration';
 import { capacityOf } from '../options/scope-rate';
@@ -61,6 +62,7 @@ export class ThrottleService {
     @Inject(THROTTLE_CONFIG) private readonly config: ThrottleConfig,
     @Optional() metrics?: ThrottleMetrics,
     @Optional() otel?: OtelThrottleMetrics,
+    @Optional() private readonly decider?: ThrottleDecider,
   ) {
     this.metrics = controlCounters(metrics ?? undefined, otel ?? undefined);
     this.rawKeys = storage instanceof MemoryThrottleStorage;
@@ -91,8 +93,8 @@ export class ThrottleService {
 
   /**
    * Takes back the identity's latest `cost` units, never below zero: a sliding log's newest admissions in
-   * the window; a GCRA key's arrival time moved back by `cost` intervals, never before now. Resolves with
-   * the units taken back (a GCRA scope's rounded up).
+   * the window; a GCRA key's arrival time moved back by `cost` intervals, never before now. It never lifts
+   * a block (only `reset` does). Resolves with the units taken back (a GCRA scope's rounded up).
    */
   async refund(scope: string, identity: IdentityInput, options: ThrottleCallOptions = {}): Promise<number> {
     const { rule } = this.ruleOf(scope, identity, options);
@@ -107,6 +109,7 @@ export class ThrottleService {
     const key = scopeStoreKey(s, resolveIdentity(s, identity), this.rawKeys);
     const tiers = s.tier?.beforeGuards ? [...s.tier.rates.values()].map((rate) => tierKey(key, rate)) : [];
     await required(this.storage, 'reset')([key, ...tiers]);
+    this.decider?.forgetBlocks([key, ...tiers]); // this process's refusals then ask the store again (others: its forget channel)
     this.metrics?.countControl(s.name, 'reset');
   }
 

@@ -113,8 +113,9 @@ export abstract class ThrottleStorage {
 
   /**
    * Optional: takes back the newest admissions of each rule's key, `cost` units per rule, never below
-   * zero: a sliding log drops its newest `cost` units inside the rule's window; a GCRA key moves its
-   * `tat` back by `cost * T`, never below now. Resolves with the units taken back per rule.
+   * zero: a sliding log drops its newest `cost` units inside the rule's window (never a block's units: a
+   * refund never lifts a block); a GCRA key moves its `tat` back by `cost * T`, never below now. Resolves
+   * with the units taken back per rule.
    */
   refund?(request: ThrottleRequest): Promise<number[]>;
 
@@ -127,6 +128,13 @@ export abstract class ThrottleStorage {
 
   /** Optional: forgets these keys entirely (their logs, cells and blocks). */
   reset?(keys: readonly string[]): Promise<void>;
+
+  /**
+   * Optional, for a store shared by several processes: calls `listener` with the keys any instance
+   * refunds or resets (the Redis store's forget channel), so this process forgets what it learned of
+   * them (a block's end). Returns the unsubscribe.
+   */
+  watchForgotten?(listener: (keys: readonly string[]) => void): () => void;
 
   /**
    * Whether this store is shared by several processes (Redis, a database): it can then fail, be slow or

@@ -83,6 +83,19 @@ export function describeControlsConformance(subjectOf: () => ConformanceSubject,
     expect((await consume(rule)).allowed).toBe(true);
   });
 
+  it('a refund never lifts a block: it takes back real admissions only, the block holds until its end', async () => {
+    const rule = { key: freshKey('block-refund'), limit: 2, windowMs: 1_000 };
+    await consume(rule);
+    expect(await store().block!({ rules: [rule] }, 5_000)).toEqual([5_000]);
+    advance(500);
+    expect(await refund({ ...rule, cost: 2 })).toEqual([1]); // the admission at 0, not the block's units
+    expect(await refund(rule)).toEqual([0]);
+    expect(withoutHints(await consume(rule)).states[0].retryAfterMs).toBe(4_500);
+    expect(await store().block!({ rules: [rule] }, 60_000)).toEqual([4_500]); // still the same block
+    advance(4_500);
+    expect((await consume(rule)).allowed).toBe(true);
+  });
+
   it('a block shorter than the window ends on time, and the window still counts the real admissions', async () => {
     const rule = { key: freshKey('block-short'), limit: 3, windowMs: 10_000 };
     const model = new ReferenceModel();
@@ -101,11 +114,11 @@ export function describeControlsConformance(subjectOf: () => ConformanceSubject,
     }
   });
 
-  it('agrees with the reference model under any mix of consume, peek, refund and reset (property)', async () => {
+  it('agrees with the reference model under any mix of consume, peek, refund, reset and block (property)', async () => {
     const fc = loadFastCheck();
     const op = fc.record({
       gap: fc.integer({ min: 0, max: 400 }),
-      kind: fc.constantFrom('consume', 'consume', 'peek', 'refund', 'reset'),
+      kind: fc.constantFrom('consume', 'consume', 'peek', 'refund', 'reset', 'block'),
       gcra: fc.boolean(),
       cost: fc.integer({ min: 1, max: 2 }),
     });
@@ -120,7 +133,10 @@ export function describeControlsConformance(subjectOf: () => ConformanceSubject,
           advance(step.gap);
           const now = subjectOf().clock.now();
           const request = { rules: [{ ...rules[step.gcra ? 'gcra' : 'log'], cost: step.cost }] };
-          if (step.kind === 'reset') {
+          if (step.kind === 'block') {
+            const log = { rules: [{ ...rules.log }] }; // a sliding log only (a GCRA key holds no block)
+            expect(await store().block!(log, 5 + step.gap * 5)).toEqual(model.block(log, 5 + step.gap * 5, now));
+          } else if (step.kind === 'reset') {
             model.reset([request.rules[0].key]);
             await store().reset!([request.rules[0].key]);
           } else if (step.kind === 'refund') {

@@ -15,7 +15,8 @@ import type { ThrottleDecision, ThrottleRequest, ThrottleRule } from '../storage
 export class ReferenceModel {
   /** Each algorithm's key states (immutable values: a decision replaces them). */
   private readonly states = new Map<ThrottleAlgorithm, Map<string, unknown>>(ALGORITHM_NAMES.map((name) => [name, new Map()]));
-  private readonly blocks = new Map<string, number>();
+  /** Each key's latest block: until when, and its `units` entries at `at` (which a refund never takes). */
+  private readonly blocks = new Map<string, { until: number; at: number; units: number }>();
 
   consume(request: ThrottleRequest, now: number): ThrottleDecision {
     const checks = request.rules.map((rule) => algorithmOf(rule).model.check(this.keys(rule).get(rule.key), rule, now));
@@ -38,12 +39,21 @@ export class ReferenceModel {
     return decision;
   }
 
-  /** Takes back each rule's `cost` newest units at `now`, as its algorithm defines it (never below zero). */
+  /** Takes back each rule's `cost` newest units at `now`, as its algorithm defines it (never below zero, never a block's entries). */
   refund(request: ThrottleRequest, now: number): number[] {
     return request.rules.map((rule) => {
       const keys = this.keys(rule);
-      const [state, taken] = algorithmOf(rule).model.refund(keys.get(rule.key), rule, now);
-      keys.set(rule.key, state);
+      // A refund never lifts a block: the block's own entries are set aside, the newest admissions around them go.
+      const block = this.blocks.get(rule.key);
+      const held = algorithmOf(rule).name === 'sliding-log' && block !== undefined && block.at > now - rule.windowMs ? block : undefined;
+      const before = keys.get(rule.key) as number[] | undefined;
+      const aside = held === undefined || before === undefined ? before : withoutEntries(before, held.at, held.units);
+      const [state, taken] = algorithmOf(rule).model.refund(aside, rule, now);
+      const kept = before === undefined ? 0 : before.length - (aside?.length ?? 0);
+      keys.set(
+        rule.key,
+        held === undefined || kept === 0 ? state : [...(state as number[]), ...Array<number>(kept).fill(held.at)].sort((a, b) => a - b),
+      );
       return taken;
     });
   }
@@ -51,12 +61,13 @@ export class ReferenceModel {
   /** Blocks each sliding-log key for `blockMs`: `limit` units at `now + blockMs - windowMs`; an active block stays as it is. */
   block(request: ThrottleRequest, blockMs: number, now: number): number[] {
     return request.rules.map((rule) => {
-      const until = this.blocks.get(rule.key) ?? 0;
+      const until = this.blocks.get(rule.key)?.until ?? 0;
       if (until > now) return until - now;
-      this.blocks.set(rule.key, now + blockMs);
+      const at = now + blockMs - rule.windowMs;
+      this.blocks.set(rule.key, { until: now + blockMs, at, units: rule.limit });
       const logs = this.states.get('sliding-log')!;
       const log = keptTimes(logs.get(rule.key) as number[] | undefined, rule, now);
-      log.push(...Array<number>(rule.limit).fill(now + blockMs - rule.windowMs));
+      log.push(...Array<number>(rule.limit).fill(at));
       logs.set(
         rule.key,
         log.sort((a, b) => a - b),
@@ -76,6 +87,12 @@ export class ReferenceModel {
   private keys(rule: ThrottleRule): Map<string, unknown> {
     return this.states.get(algorithmOf(rule).name)!;
   }
+}
+
+/** `log` without up to `units` entries equal to `at` (a block's). */
+function withoutEntries(log: readonly number[], at: number, units: number): number[] {
+  let left = units;
+  return log.filter((t) => !(t === at && left-- > 0));
 }
 
 /** The former name of {@link ReferenceModel} (0.2), which held sliding logs only. */

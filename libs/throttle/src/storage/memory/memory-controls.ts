@@ -28,7 +28,7 @@ export function peekDecision(counters: ScopedCounters, request: ThrottleRequest,
   return { allowed, states };
 }
 
-/** Takes back the rule's `cost` newest units, as its algorithm defines it (never below zero). Returns the units taken back. */
+/** Takes back the rule's `cost` newest units, as its algorithm defines it (never below zero, never a block's units: a refund never lifts a block). Returns the units taken back. */
 export function refundRule(counters: ScopedCounters, rule: ThrottleRule, now: number): number {
   const unit = algorithmOf(rule).memory;
   const counter = counters.existing(rule);
@@ -45,6 +45,8 @@ export function blockRule(counters: ScopedCounters, rule: ThrottleRule, blockMs:
   if (log.blockedUntil > now) return log.blockedUntil - now;
   log.prune(now, retainOf(rule));
   log.blockedUntil = now + blockMs;
-  log.insertAt(now + blockMs - rule.windowMs, rule.limit, rule.limit, retainOf(rule));
+  log.blockAt = now + blockMs - rule.windowMs;
+  log.blockUnits = rule.limit;
+  log.insertAt(log.blockAt, rule.limit, rule.limit, retainOf(rule));
   return blockMs;
 }

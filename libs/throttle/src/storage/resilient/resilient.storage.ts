@@ -112,7 +112,7 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     breaker.onSuccess();
     if (shard !== '') this.breakers.close('', `master ${shard} answers`); // e.g. the store did not open at boot
     this.denyCache?.remember(request, decision, sentAt);
-    if (!decision.allowed) this.watchForgotten();
+    if (!decision.allowed) this.learnForgotten();
     return this.decided('store', decision, started);
   }
 
@@ -188,8 +188,13 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     }
   }
 
+  /** The keys any instance refunds or resets, as the shared store tells them (see ForgetChannel); returns the unsubscribe. */
+  override watchForgotten(listener: (keys: readonly string[]) => void): () => void {
+    return this.primary.watchForgotten?.(listener) ?? (() => undefined);
+  }
+
   /** Once the deny cache holds a refusal: forget the keys any instance refunds or resets (see ForgetChannel). */
-  private watchForgotten(): void {
+  private learnForgotten(): void {
     if (this.denyCache === undefined || this.stopForgotten !== undefined) return;
     const cache = this.denyCache;
     this.stopForgotten = this.primary.watchForgotten?.((keys) => cache.forget(keys)) ?? (() => undefined);
