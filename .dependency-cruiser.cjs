@@ -68,7 +68,7 @@ module.exports = {
       from: {
         path: LIB,
         pathNot: [
-          `${LIB}(redis/redis-connection|metrics/throttle-metrics|metrics/otel-metrics|config/config-file|testing/fast-check-loader)\\.ts$`,
+          `${LIB}(redis/redis-connection|metrics/load-prom-client|metrics/otel-metrics|config/config-file|testing/fast-check-loader)\\.ts$`,
           SPEC,
         ],
       },

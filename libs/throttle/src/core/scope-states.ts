@@ -46,6 +46,17 @@ export function ownerOf(r: number, scopeCount: number, owners: readonly number[]
   return r < scopeCount ? r : owners[r - scopeCount];
 }
 
+/** Whether every rule that refused belongs to a scope in shadow mode. */
+export function refusedByShadowOnly(scopes: readonly CompiledScope[], built: RequestRules, decision: ThrottleDecision): boolean {
+  let refusing = 0;
+  for (let r = 0; r < decision.states.length; r++) {
+    if (decision.states[r].retryAfterMs <= 0) continue;
+    if (!scopes[ownerOf(r, scopes.length, built.owners)].shadow) return false;
+    refusing++;
+  }
+  return refusing > 0;
+}
+
 /** Whether state `a` restricts the client more than `b`: it refuses for longer, else it leaves less (tie: resets later). */
 function moreRestrictive(a: RuleState, b: RuleState): boolean {
   if (a.retryAfterMs !== b.retryAfterMs) return a.retryAfterMs > b.retryAfterMs;

@@ -1,6 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Counter, Gauge, Metric, Registry } from 'prom-client';
-import { loadPromClient } from './throttle-metrics';
+import { loadPromClient } from './load-prom-client';
 
 /**
  * Prometheus metrics of concurrency limits and load shedding, on the registry of `ThrottleMetrics`:

@@ -3,6 +3,9 @@ import type { Counter, Gauge, Histogram, Metric, Registry } from 'prom-client';
 import type { ThrottleStorage } from '../storage/throttle-storage';
 import type { ControlAction, ControlCounter } from './control-counter';
 import { DECISION_RESULTS as RESULTS, DecisionCounts, DecisionResult } from './decision-counts';
+import { loadPromClient } from './load-prom-client';
+
+export { loadPromClient } from './load-prom-client';
 
 /** Options of {@link ThrottleMetrics}. */
 export interface ThrottleMetricsOptions {
@@ -19,19 +22,6 @@ export type { ControlAction };
 
 /** Buckets of the store latency histogram, in seconds (Prometheus and OpenTelemetry alike). */
 export const STORE_DURATION_BUCKETS_S: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
-
-/** prom-client, loaded when metrics are created (it is an optional peer dependency). */
-export function loadPromClient(): typeof import('prom-client') {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('prom-client') as typeof import('prom-client');
-  } catch (error) {
-    const why = (error as { code?: string }).code === 'MODULE_NOT_FOUND' ? 'it is not installed' : (error as Error).message;
-    throw new Error(`Throttle metrics need the prom-client package, but ${why}: npm install prom-client (or drop the metrics option)`, {
-      cause: error,
-    });
-  }
-}
 
 /**
  * Prometheus metrics of the limiter (prom-client): decisions by scope and result, store latency,

@@ -5,10 +5,11 @@ import type { ThrottleAlgorithm } from '../storage/throttle-storage';
 import type { ClientIpResolver } from '../identity/client-ip';
 import { compileBlock } from './grammar/duration';
 import { compileCount } from './count-outcome';
-import { compileIdentity, CompiledIdentity, requestIp, USER_MISSING_AFTER } from '../identity/identity';
+import { compileIdentity, CompiledIdentity, USER_MISSING_AFTER } from '../identity/identity';
 import { compileIpRanges } from '../identity/ip-ranges';
 import { checkKnownKeys } from './grammar/known-keys';
 import { compileRates } from './compile-rates';
+import { skipOf } from './scope-skip';
 import { formatRate, parseRate } from './grammar/rate';
 import type { ScopeRate } from './scope-rate';
 import { ThrottleHookError } from './hook-error';
@@ -161,29 +162,6 @@ function hooked(identity: CompiledIdentity, scope: string): CompiledIdentity {
       }
     },
   };
-}
-
-function skipOf(
-  scope: string,
-  ranges: ReturnType<typeof compileIpRanges> | undefined,
-  skipIfs: SkipIf[],
-  clientIp: ClientIpResolver,
-): CompiledScope['skip'] {
-  if (ranges === undefined && skipIfs.length === 0) return undefined;
-  return (request, context) => {
-    if (ranges !== undefined && ranges.contains(requestIp(request, clientIp).replace(/\/64$/, ''))) return true;
-    if (context === undefined) return false;
-    for (const skipIf of skipIfs) if (callSkipIf(skipIf, context, scope)) return true;
-    return false;
-  };
-}
-
-function callSkipIf(skipIf: SkipIf, context: ExecutionContext, scope: string): boolean {
-  try {
-    return skipIf(context) === true;
-  } catch (error) {
-    throw new ThrottleHookError('skipIf', scope, error);
-  }
 }
 
 function listOf(value: unknown, option: string, problems: string[]): string[] {

@@ -1,50 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { Logger, LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import type { StoreTime } from '../clock';
-import type { ReplicaWait } from './config/wait-replicas';
 import { withTimeout } from '../storage/resilient/store-timeout';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
 import { ScriptBatcher } from './batch';
 import { closeOwnedClient } from './close-client';
 import { DECIDE_BATCH_SCRIPT } from './batch.script';
 import { ClusterShards, ShardListener } from './cluster-shards';
-import { CrossSlotConsumer, ScriptResult } from './cross-slot';
+import { CrossSlotConsumer } from './cross-slot';
+import { DecideDispatch } from './decide-dispatch';
 import type { RedisConnection } from './redis-connection';
 import { RedisReadiness } from './redis-readiness';
-import { runThenWait } from './replica-wait';
+import type { RedisThrottleStorageOptions } from './redis-storage-options';
 import { servingNode } from './serving-node';
-import { RECORD_MODE_ARG, RecordMode, DECIDE_COMMAND, DECIDE_SCRIPT } from './decide.script';
-import { pushRuleArgs, stateOf } from './script-reply';
-import { groupBySlot } from './slot-groups';
+import { RecordMode, DECIDE_COMMAND, DECIDE_SCRIPT } from './decide.script';
 import { WITHDRAW_SCRIPT } from './withdraw.script';
 import { REFUND_COMMAND, REFUND_SCRIPT } from './refund.script';
 import { blockOnRedis, refundOnRedis, resetOnRedis } from './redis-controls';
 import { BLOCK_COMMAND, BLOCK_SCRIPT } from './block.script';
 import { ForgetChannel, ForgetListener } from './forget-channel';
 
-/** Options of {@link RedisThrottleStorage}. */
-export interface RedisThrottleStorageOptions {
-  /**
-   * Read time from this clock instead of Redis `TIME` (see `ThrottleClock.storeTime`: only test clocks
-   * offer one). Production leaves it unset: one clock (Redis) keeps replicas with skewed clocks in agreement.
-   */
-  storeTime?: StoreTime;
-  /** Whether the store quits the client in {@link close}. Default false (app-owned). */
-  ownsClient?: boolean;
-  /** Where a failed cross-slot withdrawal is logged (once per run of failures). Default: Nest's `Logger`, context `Throttle`. */
-  logger?: LoggerService;
-  /**
-   * Whether the requests of one event-loop turn go to Redis as one script call (default true; see
-   * `ScriptBatcher`). `false` sends one call per request, as before batching (the bench compares both).
-   */
-  batching?: boolean;
-  /**
-   * `WAIT replicas timeoutMs` pipelined behind every script (see replica-wait.ts). Default off. Each
-   * request then gets its own script call and WAIT (no batching: a batch would share one WAIT).
-   */
-  replicaWait?: ReplicaWait;
-}
+export type { RedisThrottleStorageOptions } from './redis-storage-options';
 
 /**
  * The shared store: per sliding-log key a sorted set holding its admission log (one member per unit of
@@ -67,14 +43,12 @@ export class RedisThrottleStorage extends ThrottleStorage {
   /** Shared: `ThrottleModule` puts it behind `onStoreError`, `storeTimeoutMs` and the rest of the failure policy, even when the app builds it. */
   override readonly shared = true;
   private readonly instanceId = randomBytes(6).toString('base64url');
-  private sequence = 0;
-  private corked = false;
   private readonly keyPrefix: string;
   private readonly crossSlot?: CrossSlotConsumer;
   private readonly shards?: ClusterShards;
   private readonly readiness: RedisReadiness;
-  private readonly batcher?: ScriptBatcher;
   private readonly forget: ForgetChannel;
+  private readonly dispatch: DecideDispatch;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -87,7 +61,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
     this.keyPrefix = String(client.options.keyPrefix ?? '');
     this.forget = new ForgetChannel(client, this.keyPrefix);
     if ((client as Cluster).isCluster === true) {
-      const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.run(rules, suffix, mode);
+      const run = (rules: readonly ThrottleRule[], suffix: string, mode: RecordMode) => this.dispatch.run(rules, suffix, mode);
       this.crossSlot = new CrossSlotConsumer(client as Cluster, run, options.storeTime, options.logger ?? new Logger('Throttle'));
       this.shards = new ClusterShards(client as Cluster, this.keyPrefix);
     }
@@ -100,10 +74,12 @@ export class RedisThrottleStorage extends ThrottleStorage {
       ...(options.batching !== false && options.replicaWait === undefined ? [DECIDE_BATCH_SCRIPT] : []),
     ];
     this.readiness = new RedisReadiness(client, scripts);
+    let batcher: ScriptBatcher | undefined;
     if (options.batching !== false && options.replicaWait === undefined) {
       const batchOptions = { cluster: this.crossSlot !== undefined, keyPrefix: this.keyPrefix, storeTime: options.storeTime };
-      this.batcher = new ScriptBatcher(client, this.instanceId, batchOptions);
+      batcher = new ScriptBatcher(client, this.instanceId, batchOptions);
     }
+    this.dispatch = new DecideDispatch(client, this.instanceId, this.keyPrefix, options, this.crossSlot, batcher);
   }
 
   /** A store over a `RedisConnection`; quits the client on {@link close} when the connection is owned. */
@@ -122,16 +98,7 @@ export class RedisThrottleStorage extends ThrottleStorage {
   }
 
   consume(request: ThrottleRequest): Promise<ThrottleDecision> {
-    return this.decide(request, undefined);
-  }
-
-  /** A store error (even one thrown at once) is a rejection, as from an async function. */
-  private decide(request: ThrottleRequest, timeoutMs: number | undefined): Promise<ThrottleDecision> {
-    try {
-      return this.decideNow(request, timeoutMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.dispatch.decide(request, undefined);
   }
 
   /**
@@ -140,39 +107,12 @@ export class RedisThrottleStorage extends ThrottleStorage {
    */
   consumeWithin(request: ThrottleRequest, timeoutMs: number): Promise<ThrottleDecision> {
     if (this.consume !== RedisThrottleStorage.prototype.consume) return withTimeout(this.consume(request), timeoutMs); // a subclass's own
-    return this.decide(request, timeoutMs);
-  }
-
-  private decideNow(request: ThrottleRequest, timeoutMs: number | undefined): Promise<ThrottleDecision> {
-    const rules = request.rules;
-    const crossSlot = this.crossSlot;
-    const groups = crossSlot ? groupBySlot(rules, this.keyPrefix) : undefined;
-    const batcher = this.batcher;
-    let decided: Promise<ThrottleDecision>;
-    if (crossSlot && groups) {
-      batcher?.flush(); // the requests queued before this one reach their slots first
-      decided = crossSlot.consume(rules, groups, this.nextSuffix());
-    } else if (batcher) {
-      const sequence = this.nextSequence();
-      return new Promise((resolve, reject) =>
-        batcher.enqueue(
-          rules,
-          sequence,
-          (error, result) => (result !== undefined ? resolve({ allowed: result.allowed, states: result.states }) : reject(error)),
-          timeoutMs,
-        ),
-      );
-    } else decided = this.run(rules, this.nextSuffix(), 'record').then((result) => ({ allowed: result.allowed, states: result.states }));
-    return timeoutMs === undefined ? decided : withTimeout(decided, timeoutMs);
+    return this.dispatch.decide(request, timeoutMs);
   }
 
   /** The decision {@link consume} would give, recording nothing: the same script, check only (keys of one slot). */
-  override async peek(request: ThrottleRequest): Promise<ThrottleDecision> {
-    const result = await this.run(request.rules, this.nextSuffix(), 'check');
-    return {
-      allowed: result.allowed,
-      states: request.rules.map((rule, i) => stateOf(rule, result.allowed, result.reply ?? [], 2 + 4 * i)),
-    };
+  override peek(request: ThrottleRequest): Promise<ThrottleDecision> {
+    return this.dispatch.peek(request);
   }
 
   /** Takes back each rule's newest `cost` units (see {@link ThrottleStorage.refund}): one script, keys of one slot. */
@@ -235,48 +175,5 @@ export class RedisThrottleStorage extends ThrottleStorage {
     this.shards?.close();
     this.forget.close();
     if (this.options.ownsClient) await closeOwnedClient(this.client);
-  }
-
-  private async run(rules: readonly ThrottleRule[], suffix: string, mode: RecordMode): Promise<ScriptResult> {
-    const args: (string | number)[] = rules.map((rule) => rule.key);
-    const time = this.options.storeTime;
-    args.push(time ? String(Math.round(time.now() * 1000)) : '', suffix, time ? time.ttlSlackMs : 0, RECORD_MODE_ARG[mode]);
-    for (const rule of rules) pushRuleArgs(args, rule);
-    const reply = await this.send(rules.length, args);
-    const allowed = reply[0] === 1;
-    const admitted = allowed && mode !== 'check'; // a check-only run serves a request another slot group refused
-    const states = rules.map((rule, i) => stateOf(rule, admitted, reply, 2 + 4 * i));
-    return { allowed, nowUs: reply[1], states, reply };
-  }
-
-  /**
-   * Runs the one-request script (cross-slot groups; every request when batching is off). On a single Redis, the socket is corked for the rest of the event-loop turn, so
-   * the calls of requests that arrived together leave in one write instead of one syscall each. Each
-   * call is still its own script: atomicity per request is unchanged. (Cluster clients send directly.)
-   */
-  private send(numKeys: number, args: (string | number)[]): Promise<number[]> {
-    if (this.options.replicaWait) return runThenWait(this.client, this.options.replicaWait, numKeys, args);
-    if (this.crossSlot === undefined && !this.corked) {
-      const stream = (this.client as Redis & { stream?: { cork?(): void; uncork?(): void; writable?: boolean } }).stream;
-      if (stream?.writable && typeof stream.cork === 'function') {
-        stream.cork();
-        this.corked = true;
-        setImmediate(() => {
-          this.corked = false;
-          stream.uncork?.();
-        });
-      }
-    }
-    return this.client.throttleDecide(numKeys, ...args);
-  }
-
-  private nextSuffix(): string {
-    return `${this.instanceId}:${this.nextSequence()}`;
-  }
-
-  /** A request's sequence number (base 36), unique within this store instance. */
-  private nextSequence(): string {
-    this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
-    return this.sequence.toString(36);
   }
 }

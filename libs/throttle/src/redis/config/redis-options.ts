@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { checkKnownKeys } from '../../options/grammar/known-keys';
+import { compileClient } from './app-client';
 import { compileEndpoints, compileNatMap, RedisEndpoint, RedisNatMap } from './redis-endpoints';
 import { compileAuth, compileTls, RedisAuth, RedisTlsOptions } from './redis-security';
 import { credentialProblem, redactUrl } from './redis-url';
@@ -142,23 +143,6 @@ function compileTarget(kind: Kind, options: RedisStoreOptions & Record<string, u
   const sentinelAuth = compileAuth(options, 'sentinelUsername', 'sentinelPassword', 'redis', problems);
   const sentinelTls = compileTls(options.sentinelTls, 'redis.sentinelTls', problems);
   return sentinels && named ? { kind, sentinels, name, ...defined({ auth, sentinelAuth, tls, sentinelTls, natMap }) } : undefined;
-}
-
-function compileClient(client: unknown, problems: string[]): RedisTarget | undefined {
-  // Duck-typed, so validating options never loads ioredis (and any copy of it is accepted).
-  const looksLikeClient = typeof (client as Redis | undefined)?.defineCommand === 'function';
-  if (!looksLikeClient) {
-    problems.push('redis.client must be an ioredis Redis or Cluster instance');
-    return undefined;
-  }
-  // With the offline queue on, calls made during an outage wait, then replay stale scripts on reconnect.
-  if ((client as Redis | Cluster).options?.enableOfflineQueue !== false) {
-    problems.push(
-      'redis.client must be created with { enableOfflineQueue: false } (calls must fail fast while Redis is down, not queue and replay)',
-    );
-    return undefined;
-  }
-  return { kind: 'client', client: client as Redis | Cluster };
 }
 
 function compileUrl(

@@ -5,11 +5,13 @@ import { logCircuitChange } from './circuit-log';
 import { DEFAULT_DENY_CACHE_MAX_KEYS, DenyCache } from './deny-cache';
 import { MemoryThrottleStorage } from '../memory/memory.storage';
 import { LocalShareStorage } from './local-share.storage';
-import { DEFAULT_STORE_BOOT_TIMEOUT_MS, describeError, StoreTimeoutError, withTimeout } from './store-timeout';
+import { DEFAULT_STORE_BOOT_TIMEOUT_MS, StoreTimeoutError, withTimeout } from './store-timeout';
 import { DEFAULT_STORE_TIMEOUT_MS, OnStoreError, PrimaryStorage, ResilientStorageOptions } from './resilient-options';
 import { ResilientControls } from './resilient-controls';
 import { ShardBreakers } from './shard-breakers';
-import { DecisionSource, FallbackReason, StoreEventHub, ThrottleStoreEvents, ThrottleStoreStats } from '../store-events';
+import type { FallbackReason, ThrottleStoreEvents, ThrottleStoreStats } from '../store-events';
+import { StoreTally } from './store-tally';
+import { StoreLifecycle } from './store-lifecycle';
 import { StorageHealth, ThrottleDecision, ThrottleRequest, ThrottleStorage, ThrottleStoreUnavailableError } from '../throttle-storage';
 
 /**
@@ -37,21 +39,11 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   private readonly breakers: ShardBreakers;
   private readonly denyCache?: DenyCache;
   private readonly fallback: ThrottleStorage;
-  private readonly events = new StoreEventHub();
+  private readonly tally = new StoreTally();
   private readonly logger: LoggerService;
   private readonly storeName: string;
-  private stopWatching: (() => void)[] = [];
-  private stopForgotten?: () => void;
+  private readonly lifecycle: StoreLifecycle;
   private readonly controls: ResilientControls;
-  private readonly counters: ThrottleStoreStats = {
-    decisions: 0,
-    storeDecisions: 0,
-    policyDecisions: 0,
-    denyCacheHits: 0,
-    storeErrors: 0,
-    timeouts: 0,
-    circuitOpens: 0,
-  };
 
   constructor(
     readonly primary: PrimaryStorage,
@@ -67,13 +59,14 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     this.breakers = new ShardBreakers(this.clock, options.breaker, (shard, from, to, reason) =>
       this.onCircuitChange(shard, from, to, reason),
     );
+    this.lifecycle = new StoreLifecycle(primary, this.breakers);
     const denyKeys = options.denyCacheMaxKeys ?? DEFAULT_DENY_CACHE_MAX_KEYS;
     if (denyKeys > 0) this.denyCache = new DenyCache(this.clock, denyKeys);
     this.fallback = LocalShareStorage.wrap(
       options.fallback ?? new MemoryThrottleStorage(options.memory, this.clock),
       options.instances ?? 1,
     );
-    this.fallback.subscribe({ eviction: (event) => this.events.emit('eviction', event) });
+    this.fallback.subscribe({ eviction: (event) => this.tally.events.emit('eviction', event) });
     this.controls = new ResilientControls({
       ...{ primary, fallback: this.fallback, policy: this.policy, storeName: this.storeName, denyCache: this.denyCache },
       attempt: (request, call) => {
@@ -112,8 +105,8 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     breaker.onSuccess();
     if (shard !== '') this.breakers.close('', `master ${shard} answers`); // e.g. the store did not open at boot
     this.denyCache?.remember(request, decision, sentAt);
-    if (!decision.allowed) this.learnForgotten();
-    return this.decided('store', decision, started);
+    if (!decision.allowed && this.denyCache !== undefined) this.lifecycle.learnForgotten(this.denyCache);
+    return this.tally.decided('store', decision, started);
   }
 
   /** `ThrottleService.check`: the store's peek under the timeout and breaker, else by `onStoreError` (see resilient-controls.ts). */
@@ -142,12 +135,8 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     const started = performance.now();
     const cached = this.denyCache.check(request);
     if (cached === undefined) return undefined;
-    this.counters.denyCacheHits += 1;
-    if (this.events.active) {
-      const full = cached.states.findIndex((state) => state.retryAfterMs > 0);
-      this.events.emit('denyCacheHit', { key: request.rules[full].key });
-    }
-    return this.decided('deny-cache', cached, started);
+    this.tally.denyCacheHit(request, cached);
+    return this.tally.decided('deny-cache', cached, started);
   }
 
   override health(): StorageHealth {
@@ -159,33 +148,17 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
   }
 
   override subscribe(listener: ThrottleStoreEvents): () => void {
-    return this.events.subscribe(listener);
+    return this.tally.events.subscribe(listener);
   }
 
   /** Running totals since start (decisions by source, store errors, timeouts, circuit openings). */
   stats(): Readonly<ThrottleStoreStats> {
-    return { ...this.counters };
+    return this.tally.stats();
   }
 
-  /**
-   * Before the app serves: waits until the store can decide at once (at most `bootTimeoutMs`), else logs
-   * one line and starts degraded (the policy decides) instead of failing. From then on, whenever the
-   * store is ready again after a reconnection, the circuit closes at once (no traffic or probe needed);
-   * on a cluster, so does a failing master's once it answers again or its slots have a new master.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    const watches = [
-      this.primary.watchReady?.(() => this.breakers.closeAll('connection ready')),
-      this.primary.watchShards?.((shard, reason, gone) =>
-        gone ? this.breakers.forget(shard, reason) : this.breakers.close(shard, reason),
-      ),
-    ];
-    this.stopWatching = watches.filter((stop) => stop !== undefined);
-    try {
-      await this.primary.open?.(this.bootTimeoutMs);
-    } catch (error) {
-      this.breakers.of('').trip(`${describeError(error)} at boot`);
-    }
+  /** Before the app serves: opens the store within `bootTimeoutMs`, else starts degraded (see {@link StoreLifecycle.open}). */
+  onApplicationBootstrap(): Promise<void> {
+    return this.lifecycle.open(this.bootTimeoutMs);
   }
 
   /** The keys any instance refunds or resets, as the shared store tells them (see ForgetChannel); returns the unsubscribe. */
@@ -193,53 +166,30 @@ export class ResilientThrottleStorage extends ThrottleStorage implements OnAppli
     return this.primary.watchForgotten?.(listener) ?? (() => undefined);
   }
 
-  /** Once the deny cache holds a refusal: forget the keys any instance refunds or resets (see ForgetChannel). */
-  private learnForgotten(): void {
-    if (this.denyCache === undefined || this.stopForgotten !== undefined) return;
-    const cache = this.denyCache;
-    this.stopForgotten = this.primary.watchForgotten?.((keys) => cache.forget(keys)) ?? (() => undefined);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopForgotten?.();
-    for (const stop of this.stopWatching) stop();
-    await this.primary.close?.();
+  /** Ends the store's subscriptions, then closes it. */
+  onApplicationShutdown(): Promise<void> {
+    return this.lifecycle.close();
   }
 
   private async byPolicy(request: ThrottleRequest, started: number, reason: FallbackReason): Promise<ThrottleDecision> {
     if (this.policy === 'deny') {
-      this.decided('policy', { allowed: false, states: [] }, started, reason);
+      this.tally.decided('policy', { allowed: false, states: [] }, started, reason);
       throw new ThrottleStoreUnavailableError(`The ${this.storeName} throttle store is unavailable (onStoreError: deny)`);
     }
     if (this.policy === 'allow') {
       const states = request.rules.map((rule) => ({ remaining: rule.limit - 1, resetMs: rule.windowMs, retryAfterMs: 0 }));
-      return this.decided('policy', { allowed: true, states }, started, reason);
+      return this.tally.decided('policy', { allowed: true, states }, started, reason);
     }
-    return this.decided('policy', await this.fallback.consume(request), started, reason);
-  }
-
-  private decided(source: DecisionSource, decision: ThrottleDecision, started: number, reason?: FallbackReason): ThrottleDecision {
-    this.counters.decisions += 1;
-    if (source === 'store') this.counters.storeDecisions += 1;
-    else if (source === 'policy') this.counters.policyDecisions += 1;
-    if (this.events.active) {
-      this.events.emit('decision', { source, allowed: decision.allowed, latencyMs: performance.now() - started, reason });
-    }
-    return decision;
+    return this.tally.decided('policy', await this.fallback.consume(request), started, reason);
   }
 
   private onStoreError(error: unknown, shard: string): void {
-    this.counters.storeErrors += 1;
-    if (error instanceof StoreTimeoutError) this.counters.timeouts += 1;
-    const reason = describeError(error);
-    this.events.emit('storeError', { reason, error, ...(shard === '' ? {} : { shard }) });
-    this.breakers.of(shard).onFailure(reason);
+    this.breakers.of(shard).onFailure(this.tally.storeError(error, shard));
     this.primary.shardFailed?.(shard);
   }
 
   private onCircuitChange(shard: string, from: CircuitState, to: CircuitState, reason: string): void {
-    if (to === 'open') this.counters.circuitOpens += 1;
-    this.events.emit('circuitChange', { from, to, reason, ...(shard === '' ? {} : { shard }) });
+    this.tally.circuitChange(shard, from, to, reason);
     const name = `${this.storeName[0].toUpperCase()}${this.storeName.slice(1)} store`;
     const where = this.options.description ? ` ${this.options.description}` : '';
     logCircuitChange(this.logger, `${name}${where}`, this.policy, shard, from, to, reason);
