@@ -185,11 +185,11 @@ export class ThrottleDecider {
   ): Verdict | Promise<Verdict> {
     const view = enforcedView(scopes, built, decision);
     if (this.blocks === undefined || view.decision.allowed)
-      return this.reporter.report(scopes, built, policy, view, response, shadowed ?? decision);
+      return this.reporter.report(scopes, built, policy, view, response, shadowed ?? decision, decision);
     // A refusal by a scope that blocks reports the block that holds, which the store may have to say.
     const blocked = this.blocks.apply(view.scopes, view.rules, view.decision);
     const report = (d: ThrottleDecision) =>
-      this.reporter.report(scopes, built, policy, { ...view, decision: d }, response, shadowed ?? decision);
+      this.reporter.report(scopes, built, policy, { ...view, decision: d }, response, shadowed ?? decision, decision);
     return isPromise(blocked) ? blocked.then(report) : report(blocked);
   }
 }

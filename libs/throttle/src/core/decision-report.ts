@@ -23,7 +23,11 @@ export class DecisionReporter {
     private readonly config: ThrottleConfig,
   ) {}
 
-  /** Writes the headers of the enforced scopes' decision, counts it, and gives the verdict. */
+  /**
+   * Writes the headers of the enforced scopes' decision, counts it, and gives the verdict. `decision` is the
+   * store's whole answer (shadow scopes' refusals included: counted as `shadow_throttled`); `merged` is the
+   * request's outcome (a shadow refusal admits), which the span of a request under shadow scopes only carries.
+   */
   report(
     scopes: readonly CompiledScope[],
     built: RequestRules,
@@ -31,6 +35,7 @@ export class DecisionReporter {
     view: ReturnType<typeof enforcedView>,
     response: HeaderSink | undefined,
     decision: ThrottleDecision,
+    merged: ThrottleDecision,
   ): Verdict {
     let retryAfter = 0;
     if (view.scopes.length > 0) {
@@ -49,7 +54,7 @@ export class DecisionReporter {
     }
     if (this.otel !== undefined) {
       if (view.scopes.length > 0) this.otel.annotate((i) => view.scopes[i].name, view.decision, shadowRefused);
-      else this.otel.annotate((r) => scopes[ownerOf(r, scopes.length, built.owners)].name, decision, shadowRefused);
+      else this.otel.annotate((r) => scopes[ownerOf(r, scopes.length, built.owners)].name, merged, shadowRefused);
     }
     if (view.decision.allowed) return undefined;
     const refused = refusedScope(view.decision);
