@@ -37,7 +37,9 @@ function expectClean(topology: string, cycles: number, report: ChurnReport, clie
   expect(after.storeListeners).toBe(before.storeListeners);
   expect(after.registryMetrics).toBe(before.registryMetrics);
   expect(heapDelta).toBeLessThan(HEAP_BOUND_BYTES);
-  expect(clientsLeft.every((n) => n === 0)).toBe(true);
+  // A leak is a client more than at the start. A client the harness had open when the baseline was counted (e.g.
+  // a sentinel's link being re-made) may close during the churn: -1, seen once on a sentinel, is no leak.
+  expect(clientsLeft.every((n) => n <= 0)).toBe(true);
 }
 
 /** Churns `spec`, counting the clients the child holds on `servers` (beyond `expected` each) once it is done. */
