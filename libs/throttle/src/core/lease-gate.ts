@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
 import type { RefusalFacts } from './refusal';
-import type { ThrottleMetrics } from '../metrics/throttle-metrics';
-import type { LeaseMetrics } from '../metrics/lease-metrics';
+import type { ResultCounter } from '../metrics/decision-counts';
+import type { LeaseCounter } from '../metrics/lease-counter';
 import type { HeaderMode } from '../options/throttle-options';
 import { storeKey } from '../storage/store-key';
 import { appendLeaseHeaders, LEASE_RETRY_AFTER_S } from './lease-headers';
@@ -37,8 +37,8 @@ export class LeaseGate {
   constructor(
     private readonly store: LeaseStore,
     private readonly headers: HeaderMode,
-    private readonly counts?: ThrottleMetrics,
-    private readonly metrics?: LeaseMetrics,
+    private readonly counts?: ResultCounter,
+    private readonly metrics?: LeaseCounter,
   ) {}
 
   around<V>(

@@ -34,3 +34,20 @@ export class DecisionCounts {
     return counts;
   }
 }
+
+/** What counts one scope's result: the Prometheus and OpenTelemetry metrics each are one. */
+export interface ResultCounter {
+  countResult(scope: string, result: DecisionResult): void;
+}
+
+/**
+ * One result counter for every metrics backend the module has (undefined, the one, or a fan-out).
+ *
+ * @example
+ * resultCounters(prometheus, otel)?.countResult('export', 'throttled');
+ */
+export function resultCounters(...counters: (ResultCounter | undefined)[]): ResultCounter | undefined {
+  const present = counters.filter((c): c is ResultCounter => c !== undefined);
+  if (present.length <= 1) return present[0];
+  return { countResult: (scope, result) => present.forEach((c) => c.countResult(scope, result)) };
+}

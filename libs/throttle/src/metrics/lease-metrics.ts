@@ -1,5 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Counter, Gauge, Metric, Registry } from 'prom-client';
+import type { LeaseCounter } from './lease-counter';
 import { loadPromClient } from './load-prom-client';
 
 /**
@@ -13,7 +14,7 @@ import { loadPromClient } from './load-prom-client';
  * const leases = new LeaseMetrics(metrics.registry, 'throttle_');
  * leases.held('export', +1);
  */
-export class LeaseMetrics implements OnApplicationShutdown {
+export class LeaseMetrics implements LeaseCounter, OnApplicationShutdown {
   private readonly leasesHeld: Gauge<'scope'>;
   private readonly expiries: Counter<'scope'>;
   private readonly shed: Counter<'priority'>;

@@ -27,6 +27,10 @@ export const OTEL_INSTRUMENTS = {
   denyCacheHits: 'throttle.deny_cache_hits',
   evictions: 'throttle.evictions',
   controls: 'throttle.controls',
+  // Concurrency leases and load shedding (OtelLeaseMetrics): an UpDownCounter exports as a gauge (no `_total`).
+  leasesHeld: 'throttle.leases_held',
+  leaseExpiries: 'throttle.lease_expiries',
+  shed: 'throttle.shed',
 } as const;
 
 /** `@opentelemetry/api`, loaded when OpenTelemetry metrics are created (it is an optional peer dependency). */
@@ -54,6 +58,8 @@ function loadOtelApi(): typeof import('@opentelemetry/api') {
  */
 export class OtelThrottleMetrics implements ControlCounter {
   private readonly api: typeof import('@opentelemetry/api');
+  /** The meter of every instrument (the lease and shedding ones of `OtelLeaseMetrics` too). */
+  readonly meter: Meter;
   private readonly storeDuration: Histogram;
   private readonly storeErrors: Counter;
   private readonly fallbackDecisions: Counter;
@@ -70,7 +76,7 @@ export class OtelThrottleMetrics implements ControlCounter {
   constructor(options: OtelMetricsOptions = {}) {
     this.api = loadOtelApi();
     const provider = (options.meterProvider ?? this.api.metrics) as { getMeter(name: string): Meter };
-    const meter = provider.getMeter('nest-scoped-throttle');
+    const meter = (this.meter = provider.getMeter('nest-scoped-throttle'));
     const counter = (name: string, description: string) => meter.createCounter(name, { description });
     meter
       .createObservableCounter(OTEL_INSTRUMENTS.decisions, {

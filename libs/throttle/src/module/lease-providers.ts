@@ -2,7 +2,11 @@ import type { Provider } from '@nestjs/common';
 import { ThrottleClock } from '../clock';
 import { createLeaseStore } from './create-lease-store';
 import { LeaseGate } from '../core/lease-gate';
+import { resultCounters } from '../metrics/decision-counts';
+import { leaseCounters } from '../metrics/lease-counter';
 import { LeaseMetrics } from '../metrics/lease-metrics';
+import { OtelLeaseMetrics } from '../metrics/otel-lease-metrics';
+import { OtelThrottleMetrics } from '../metrics/otel-metrics';
 import { ThrottleMetrics } from '../metrics/throttle-metrics';
 import type { ThrottleConfig } from '../options/normalize-options';
 import { ThrottleStorage } from '../storage/throttle-storage';
@@ -10,17 +14,25 @@ import { THROTTLE_CONFIG } from '../core/throttle.tokens';
 import { EventLoopProbe, PressureProbe } from '../shedding/pressure-probe';
 import { LoadShedder } from '../shedding/load-shedder';
 
+const optional = <T>(token: abstract new (...args: any[]) => T) => ({ token, optional: true });
+
 /**
- * The module's concurrency and shedding providers: {@link LeaseMetrics} (with Prometheus metrics on), the
- * {@link LeaseGate} the decider consults (undefined when no scope sets `concurrency`: no cost then), and
- * with `shed` the {@link PressureProbe} (overridable in tests) and the {@link LoadShedder}.
+ * The module's concurrency and shedding providers: {@link LeaseMetrics} (with Prometheus metrics on) and
+ * {@link OtelLeaseMetrics} (with OpenTelemetry on), the {@link LeaseGate} the decider consults (undefined
+ * when no scope sets `concurrency`: no cost then), and with `shed` the {@link PressureProbe} (overridable in
+ * tests) and the {@link LoadShedder}. Gate and shedder count into every backend on, the same events.
  */
 export const leaseProviders: Provider[] = [
   {
     provide: LeaseMetrics,
-    inject: [THROTTLE_CONFIG, { token: ThrottleMetrics, optional: true }],
+    inject: [THROTTLE_CONFIG, optional(ThrottleMetrics)],
     useFactory: (config: ThrottleConfig, metrics?: ThrottleMetrics) =>
-      config.metrics === false || metrics === undefined ? undefined : new LeaseMetrics(metrics.registry, config.metrics.prefix),
+      config.metrics === false || !metrics ? undefined : new LeaseMetrics(metrics.registry, config.metrics.prefix),
+  },
+  {
+    provide: OtelLeaseMetrics,
+    inject: [optional(OtelThrottleMetrics)],
+    useFactory: (otel?: OtelThrottleMetrics) => (otel ? new OtelLeaseMetrics(otel.meter) : undefined),
   },
   {
     provide: LeaseGate,
@@ -28,18 +40,24 @@ export const leaseProviders: Provider[] = [
       THROTTLE_CONFIG,
       ThrottleStorage,
       ThrottleClock,
-      { token: ThrottleMetrics, optional: true },
-      { token: LeaseMetrics, optional: true },
+      optional(ThrottleMetrics),
+      optional(OtelThrottleMetrics),
+      optional(LeaseMetrics),
+      optional(OtelLeaseMetrics),
     ],
     useFactory: (
       config: ThrottleConfig,
       storage: ThrottleStorage,
       clock: ThrottleClock,
       metrics?: ThrottleMetrics,
+      otel?: OtelThrottleMetrics,
       leases?: LeaseMetrics,
+      otelLeases?: OtelLeaseMetrics,
     ) => {
       const store = createLeaseStore(config, storage, clock);
-      return store === undefined ? undefined : new LeaseGate(store, config.headers, metrics ?? undefined, leases ?? undefined);
+      if (store === undefined) return undefined;
+      const results = resultCounters(metrics ?? undefined, otel ?? undefined);
+      return new LeaseGate(store, config.headers, results, leaseCounters(leases ?? undefined, otelLeases ?? undefined));
     },
   },
   {
@@ -49,8 +67,10 @@ export const leaseProviders: Provider[] = [
   },
   {
     provide: LoadShedder,
-    inject: [THROTTLE_CONFIG, { token: PressureProbe, optional: true }, { token: LeaseMetrics, optional: true }],
-    useFactory: (config: ThrottleConfig, probe?: PressureProbe, metrics?: LeaseMetrics) =>
-      config.shed === undefined || !probe ? undefined : new LoadShedder(config.shed, probe, metrics ?? undefined),
+    inject: [THROTTLE_CONFIG, optional(PressureProbe), optional(LeaseMetrics), optional(OtelLeaseMetrics)],
+    useFactory: (config: ThrottleConfig, probe?: PressureProbe, leases?: LeaseMetrics, otelLeases?: OtelLeaseMetrics) =>
+      config.shed === undefined || !probe
+        ? undefined
+        : new LoadShedder(config.shed, probe, leaseCounters(leases ?? undefined, otelLeases ?? undefined)),
   },
 ];

@@ -1,4 +1,4 @@
-import type { LeaseMetrics } from '../metrics/lease-metrics';
+import type { LeaseCounter } from '../metrics/lease-counter';
 import type { CompiledShed, ShedPriority } from './shed-options';
 import type { Pressure, PressureProbe } from './pressure-probe';
 
@@ -28,7 +28,7 @@ export class LoadShedder {
   constructor(
     private readonly options: CompiledShed,
     private readonly probe: PressureProbe,
-    private readonly metrics?: LeaseMetrics,
+    private readonly metrics?: LeaseCounter,
   ) {}
 
   /** The facts of shedding a request of `priority` now, or undefined to serve it. */
