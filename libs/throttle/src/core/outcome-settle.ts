@@ -20,6 +20,8 @@ export class OutcomeSettler {
   private readonly logger = new Logger('Throttle');
   /** GraphQL field calls and WebSocket messages admitted and not yet settled, by their handler's argument list. */
   private readonly pending = new WeakMap<object, { scopes: readonly CompiledScope[]; rules: readonly ThrottleRule[] }>();
+  /** HTTP responses awaiting their `finish`, and refunds under way: what {@link idle} waits for. */
+  private readonly unsettled = new Set<Promise<void>>();
 
   constructor(
     private readonly storage: ThrottleStorage,
@@ -49,7 +51,21 @@ export class OutcomeSettler {
     }
     const raw = response?.raw ?? response;
     if (typeof raw?.once !== 'function') return;
-    raw.once('finish', () => this.settle(Number(raw.statusCode), scopes, rules));
+    // Settled on `finish`; a response that ends without it (client gone) counts, and settles nothing on `close`.
+    const settled = new Promise<void>((done) => {
+      raw.once('finish', () => void this.settle(Number(raw.statusCode), scopes, rules).then(done));
+      raw.once('close', () => raw.writableFinished !== true && done());
+    });
+    this.track(settled);
+  }
+
+  /**
+   * Resolves once every HTTP response admitted so far has finished and its refunds are done (answered
+   * by the store, or failed): the refund of an uncounted response is sent after the client may already
+   * have read it, so a test that checks the counter right after a response waits for this first.
+   */
+  async idle(): Promise<void> {
+    while (this.unsettled.size > 0) await Promise.all(this.unsettled);
   }
 
   /** Whether the handler call with this argument list was admitted and awaits its outcome. */
@@ -62,18 +78,26 @@ export class OutcomeSettler {
     const held = this.pending.get(call);
     if (held === undefined) return;
     this.pending.delete(call);
-    this.settle(status, held.scopes, held.rules);
+    this.track(this.settle(status, held.scopes, held.rules));
   }
 
-  private settle(status: number, scopes: readonly CompiledScope[], rules: readonly ThrottleRule[]): void {
+  private track(settled: Promise<void>): void {
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
+  }
+
+  /** Refunds the scopes that do not count `status`; resolves when those refunds are done (never rejects). */
+  private settle(status: number, scopes: readonly CompiledScope[], rules: readonly ThrottleRule[]): Promise<void> {
+    const refunds: Promise<void>[] = [];
     for (let i = 0; i < scopes.length; i++) {
       const countIf = scopes[i].countIf;
-      if (countIf !== undefined && !scopes[i].shadow && !countIf(status)) this.refund(rules[i]); // a shadow scope counts all
+      if (countIf !== undefined && !scopes[i].shadow && !countIf(status)) refunds.push(this.refund(rules[i])); // a shadow scope counts all
     }
+    return Promise.all(refunds).then(() => undefined);
   }
 
-  private refund(rule: ThrottleRule): void {
-    this.storage.refund!({ rules: [rule] }).then(
+  private refund(rule: ThrottleRule): Promise<void> {
+    return this.storage.refund!({ rules: [rule] }).then(
       () => {
         this.failing = false;
         this.metrics?.countControl(rule.scope ?? '', 'refund');
