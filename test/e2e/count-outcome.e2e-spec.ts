@@ -21,6 +21,10 @@ class LoginController {
     if (pass !== 'ok') throw new UnauthorizedException();
     return 'welcome';
   }
+  @ThrottleScope('tiered') @Get('tiered') tiered(@Headers('x-pass') pass?: string) {
+    if (pass !== 'ok') throw new UnauthorizedException();
+    return 'welcome';
+  }
   @ThrottleScope('upload') @Get('upload') upload(@Headers('x-pass') pass?: string) {
     if (pass !== 'ok') throw new UnauthorizedException();
     return 'stored';
@@ -32,6 +36,7 @@ const SCOPES: ThrottleModuleOptions = {
     login: { rate: '2/m', count: 'failures' },
     slow: { rate: '2/m', count: 'failures', key: 'header:x-user' },
     upload: { rate: '2/m', countIf: (status) => status === 200 },
+    tiered: { rate: '5/m', count: 'failures', tier: 'header:x-plan', tiers: { trial: '2/m' } },
   },
 };
 const ok = { 'x-pass': 'ok' };
@@ -70,6 +75,14 @@ describe.each(PLATFORMS)('count by outcome over %s', (platform) => {
     expect((await Promise.all(inFlight)).sort()).toEqual([200, 200, 429, 429]);
     const annBad = { ...bad, 'x-user': 'ann' };
     expect(await statuses(a.get, [...times(2, '/slow', annBad), ...times(1, '/slow', as)])).toEqual([401, 401, 429]);
+  });
+
+  it("a client-chosen tier's counter gives back uncounted units too: successes stay free under the tier", async () => {
+    const a = await start();
+    const trial = { 'x-plan': 'trial' };
+    expect(await statuses(a.get, times(4, '/tiered', { ...ok, ...trial }))).toEqual([200, 200, 200, 200]);
+    expect(await statuses(a.get, times(3, '/tiered', { ...bad, ...trial }))).toEqual([401, 401, 429]); // trial: 2 failures
+    expect(await statuses(a.get, times(1, '/tiered', ok))).toEqual([200]); // the scope's own 5/m still has room
   });
 
   it('countIf: only the statuses it names count', async () => {

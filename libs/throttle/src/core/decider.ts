@@ -130,7 +130,10 @@ export class ThrottleDecider {
     try {
       let verdict = this.settle(scopes, policy, built, decision, response);
       if (outcomes !== undefined) {
-        const admitted = (v: Verdict): Verdict => (v === undefined && outcomes.settleAfter(response, context, scopes, built.rules), v);
+        const admitted = (v: Verdict): Verdict => (
+          v === undefined && outcomes.settleAfter(response, context, scopes, built.rules, built.owners),
+          v
+        );
         verdict = isPromise(verdict) ? verdict.then(admitted) : admitted(verdict);
       }
       return isPromise(verdict) ? verdict.catch((error: unknown) => this.failed(error, scopes)) : verdict;

@@ -3,6 +3,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { ControlCounter } from '../metrics/control-counter';
 import type { CompiledScope } from '../options/compile-scope';
 import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage';
+import { ownerOf } from './scope-states';
 
 /**
  * Counting by outcome (`count`, `countIf`): an admitted HTTP request holds its unit (a reservation:
@@ -13,13 +14,13 @@ import type { ThrottleRule, ThrottleStorage } from '../storage/throttle-storage'
  * A GraphQL field call or WebSocket message is settled by the `ThrottleOutcome` interceptor instead.
  *
  * @example
- * if (verdict === undefined) settler.settleAfter(reply, context, scopes, built.rules);
+ * if (verdict === undefined) settler.settleAfter(reply, context, scopes, built.rules, built.owners);
  */
 export class OutcomeSettler {
   private failing = false;
   private readonly logger = new Logger('Throttle');
   /** GraphQL field calls and WebSocket messages admitted and not yet settled, by their handler's argument list. */
-  private readonly pending = new WeakMap<object, { scopes: readonly CompiledScope[]; rules: readonly ThrottleRule[] }>();
+  private readonly pending = new WeakMap<object, Admitted>();
   /** HTTP responses awaiting their `finish`, and refunds under way: what {@link idle} waits for. */
   private readonly unsettled = new Set<Promise<void>>();
 
@@ -37,23 +38,26 @@ export class OutcomeSettler {
   /**
    * Refunds, after the response, the units of the scopes that do not count its status (HTTP); a GraphQL
    * field call or WebSocket message is held until {@link settleCall} (the `ThrottleOutcome` interceptor).
+   * `owners[j]` is the scope of rule `scopes.length + j` (a client-chosen tier's rule): refunded with its scope.
    */
   settleAfter(
     response: any,
     context: ExecutionContext | undefined,
     scopes: readonly CompiledScope[],
     rules: readonly ThrottleRule[],
+    owners: readonly number[] = [],
   ): void {
     if (this.storage.refund === undefined) return;
+    const admitted: Admitted = { scopes, rules, owners };
     if (context !== undefined && context.getType() !== 'http') {
-      this.pending.set(context.getArgs(), { scopes, rules });
+      this.pending.set(context.getArgs(), admitted);
       return;
     }
     const raw = response?.raw ?? response;
     if (typeof raw?.once !== 'function') return;
     // Settled on `finish`; a response that ends without it (client gone) counts, and settles nothing on `close`.
     const settled = new Promise<void>((done) => {
-      raw.once('finish', () => void this.settle(Number(raw.statusCode), scopes, rules).then(done));
+      raw.once('finish', () => void this.settle(Number(raw.statusCode), admitted).then(done));
       raw.once('close', () => raw.writableFinished !== true && done());
     });
     this.track(settled);
@@ -78,7 +82,7 @@ export class OutcomeSettler {
     const held = this.pending.get(call);
     if (held === undefined) return;
     this.pending.delete(call);
-    this.track(this.settle(status, held.scopes, held.rules));
+    this.track(this.settle(status, held));
   }
 
   private track(settled: Promise<void>): void {
@@ -86,18 +90,24 @@ export class OutcomeSettler {
     void settled.then(() => this.unsettled.delete(settled));
   }
 
-  /** Refunds the scopes that do not count `status`; resolves when those refunds are done (never rejects). */
-  private settle(status: number, scopes: readonly CompiledScope[], rules: readonly ThrottleRule[]): Promise<void> {
-    const refunds: Promise<void>[] = [];
-    for (let i = 0; i < scopes.length; i++) {
-      const countIf = scopes[i].countIf;
-      if (countIf !== undefined && !scopes[i].shadow && !countIf(status)) refunds.push(this.refund(rules[i])); // a shadow scope counts all
+  /**
+   * Refunds the scopes that do not count `status`, each with its client-chosen tiers' rules (one atomic
+   * refund per scope: its keys share the identity's hash tag); resolves when those refunds are done (never rejects).
+   */
+  private settle(status: number, { scopes, rules, owners }: Admitted): Promise<void> {
+    // A shadow scope counts all; `countIf` is asked once per scope.
+    const uncounted = scopes.map((s) => s.countIf !== undefined && !s.shadow && !s.countIf(status));
+    const byScope = new Map<number, ThrottleRule[]>();
+    for (let r = 0; r < rules.length; r++) {
+      const i = ownerOf(r, scopes.length, owners);
+      if (uncounted[i]) byScope.set(i, [...(byScope.get(i) ?? []), rules[r]]);
     }
-    return Promise.all(refunds).then(() => undefined);
+    return Promise.all([...byScope.values()].map((group) => this.refund(group))).then(() => undefined);
   }
 
-  private refund(rule: ThrottleRule): Promise<void> {
-    return this.storage.refund!({ rules: [rule] }).then(
+  private refund(rules: ThrottleRule[]): Promise<void> {
+    const rule = rules[0];
+    return this.storage.refund!({ rules }).then(
       () => {
         this.failing = false;
         this.metrics?.countControl(rule.scope ?? '', 'refund');
@@ -109,4 +119,11 @@ export class OutcomeSettler {
       },
     );
   }
+}
+
+/** An admitted request's scopes and rules, awaiting its outcome. */
+interface Admitted {
+  readonly scopes: readonly CompiledScope[];
+  readonly rules: readonly ThrottleRule[];
+  readonly owners: readonly number[];
 }

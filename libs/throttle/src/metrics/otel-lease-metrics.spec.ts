@@ -34,7 +34,13 @@ describe('OtelLeaseMetrics: the lease and shedding metrics of LeaseMetrics, thro
       .at(-1)!
       .scopeMetrics.flatMap((s) => s.metrics)
       .filter((m) => /lease|shed/.test(m.descriptor.name));
-    const otel = metrics.map((m) => [m.descriptor.name, m.dataPointType, m.isMonotonic, m.dataPoints[0].attributes, m.dataPoints[0].value]);
+    const otel = metrics.map((m) => [
+      m.descriptor.name,
+      m.dataPointType,
+      'isMonotonic' in m ? m.isMonotonic : undefined,
+      m.dataPoints[0].attributes,
+      m.dataPoints[0].value,
+    ]);
     expect(otel).toEqual([
       ['throttle.leases_held', DataPointType.SUM, false, { scope: 'export' }, 1], // an UpDownCounter: exported as a gauge
       ['throttle.lease_expiries', DataPointType.SUM, true, { scope: 'export' }, 3],
