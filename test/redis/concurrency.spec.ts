@@ -8,7 +8,7 @@ import { waitFor } from '../../libs/testkit/src';
 import { concurrencyCases } from '../e2e/concurrency-cases';
 import { PLATFORMS } from '../support/apps/platforms';
 import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
-import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
+import { describeRedis, filePrefix, useClusterClient, useRedis } from '../support/redis/harness';
 
 let gate: Promise<void> = Promise.resolve();
 let entered = 0;
@@ -66,19 +66,5 @@ function describeTopology(name: string, useStore: (onStart: (client: Redis | Clu
 
 describeRedis('concurrency limits on Redis', () => {
   describeTopology('single node', (onStart) => useRedis(filePrefix('concurrency'), onStart));
-  describeTopology('3-master cluster', (onStart) => {
-    const keyPrefix = filePrefix('concurrency-c');
-    let failFast: Cluster | undefined;
-    useCluster(3, 0, keyPrefix, ({ cluster }) => {
-      failFast = new Cluster(
-        cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
-        { keyPrefix, enableOfflineQueue: false },
-      );
-      onStart(failFast);
-    });
-    beforeAll(async () => {
-      if (failFast!.status !== 'ready') await new Promise((resolve) => failFast!.once('ready', resolve));
-    });
-    afterAll(() => failFast?.disconnect());
-  });
+  describeTopology('3-master cluster', (onStart) => useClusterClient(filePrefix('concurrency-c'), onStart));
 });

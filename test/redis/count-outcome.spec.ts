@@ -7,7 +7,7 @@ import { RedisThrottleStorage, ScopeOptions, ThrottleScope, ThrottleService } fr
 import { waitFor } from '../../libs/testkit/src';
 import { PLATFORMS, statuses } from '../support/apps/platforms';
 import { startThrottled, ThrottledApp } from '../support/apps/throttled-app';
-import { describeRedis, filePrefix, useCluster, useRedis } from '../support/redis/harness';
+import { describeRedis, filePrefix, useClusterClient, useRedis } from '../support/redis/harness';
 
 @Controller()
 class LoginController {
@@ -63,19 +63,5 @@ function describeTopology(name: string, useStore: (onStart: (client: Redis | Clu
 
 describeRedis('count by outcome on Redis', () => {
   describeTopology('single node', (onStart) => useRedis(filePrefix('count-outcome'), onStart));
-  describeTopology('3-master cluster', (onStart) => {
-    const keyPrefix = filePrefix('count-outcome-c');
-    let failFast: Cluster | undefined;
-    useCluster(3, 0, keyPrefix, ({ cluster }) => {
-      failFast = new Cluster(
-        cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
-        { keyPrefix, enableOfflineQueue: false },
-      );
-      onStart(failFast);
-    });
-    beforeAll(async () => {
-      if (failFast!.status !== 'ready') await new Promise((resolve) => failFast!.once('ready', resolve));
-    });
-    afterAll(() => failFast?.disconnect());
-  });
+  describeTopology('3-master cluster', (onStart) => useClusterClient(filePrefix('count-outcome-c'), onStart));
 });

@@ -89,3 +89,26 @@ export function useRedis(keyPrefix: string, onStart: (client: Redis) => void): v
     await server?.cleanup();
   });
 }
+
+/**
+ * Starts a private 3-master Cluster before the suite and hands `onStart` a Cluster client on it with
+ * `keyPrefix` and no offline queue (it fails fast while Redis is down, as the module asks), ready before the
+ * suite's tests run; disconnects it after.
+ *
+ * @example
+ * useClusterClient(filePrefix('blocks-c'), (client) => (cluster = client));
+ */
+export function useClusterClient(keyPrefix: string, onStart: (client: Cluster) => void): void {
+  let client: Cluster | undefined;
+  useCluster(3, 0, keyPrefix, ({ cluster }) => {
+    client = new Cluster(
+      cluster.nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
+      { keyPrefix, enableOfflineQueue: false },
+    );
+    onStart(client);
+  });
+  beforeAll(async () => {
+    if (client!.status !== 'ready') await new Promise((resolve) => client!.once('ready', resolve));
+  });
+  afterAll(() => client?.disconnect());
+}
